@@ -1,0 +1,113 @@
+"""The one small interface every search engine implements.
+
+The web app and the CLI speak only to this; SQLite FTS5 (embedded default) and
+Elasticsearch implement it and pass the same contract tests (tests/indexer/engines).
+"""
+from __future__ import annotations
+
+import html
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+import bleach
+
+from indexer.model import Paragraph
+from indexer.query import ParsedQuery
+
+# Facet (and filter) names are part of the public API: /api/v1/search?theme=...
+FACETS = ("authority", "region", "year", "document_type", "theme", "stance", "kind")
+# Which paragraph field each facet reads.
+FACET_FIELDS = {"authority": "authority", "region": "region", "year": "year",
+                "document_type": "document_type", "theme": "themes", "stance": "stance",
+                "kind": "kind"}
+SORTS = ("relevance", "date")
+MAX_PAGE_SIZE = 100
+MAX_OFFSET = 10_000  # deeper paging is what export is for
+
+# Engines wrap matches in these private-use characters; ``render_marked`` turns
+# them into <mark> only after the text itself has been escaped.
+MARK_START, MARK_END = "\ue000", "\ue001"
+_ADJACENT_MARKS = re.compile(re.escape(MARK_END) + r"(\s+)" + re.escape(MARK_START))
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot be reached or used right now (e.g. Elasticsearch is down)."""
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+    facets: bool = True
+
+    def __post_init__(self):
+        self.filters = {k: [v for v in vs if v] for k, vs in self.filters.items()
+                        if k in FACETS and any(vs)}
+        if self.sort not in SORTS:
+            self.sort = "relevance"
+        self.limit = max(0, min(int(self.limit), MAX_PAGE_SIZE))
+        self.offset = max(0, min(int(self.offset), MAX_OFFSET))
+
+
+@dataclass
+class SearchResponse:
+    total: int
+    hits: list[dict]                       # Paragraph.to_dict() + snippet + score
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    query: ParsedQuery | None = None
+
+
+def render_marked(text: str) -> str:
+    """Escape document text, then turn engine markers into <mark>; a matched
+    phrase whose words were marked one by one becomes a single <mark>."""
+    text = _ADJACENT_MARKS.sub(r"\1", text)
+    escaped = html.escape(text, quote=False)
+    marked = escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    # Belt and braces: only <mark> may ever survive into a snippet.
+    return bleach.clean(marked, tags=["mark"], attributes={}, strip=True)
+
+
+class SearchEngine(ABC):
+    name: str = "engine"
+
+    @abstractmethod
+    def rebuild(self, paragraphs: Iterable[Paragraph]) -> int:
+        """Replace the whole index with these paragraphs; the old index keeps
+        serving until the new one is complete. Returns the number loaded."""
+
+    @abstractmethod
+    def replace_documents(self, document_ids: Iterable[str], paragraphs: Iterable[Paragraph]) -> int:
+        """Incremental update: drop these documents' paragraphs, add the new ones."""
+
+    @abstractmethod
+    def delete_documents(self, document_ids: Iterable[str]) -> None: ...
+
+    @abstractmethod
+    def search(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse: ...
+
+    @abstractmethod
+    def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
+        """Every hit of the search, in the request's sort order, streamed (for export)."""
+
+    @abstractmethod
+    def document_paragraphs(self, document_id: str) -> list[dict]: ...
+
+    @abstractmethod
+    def document_ids(self) -> set[str]: ...
+
+    @abstractmethod
+    def stats(self) -> dict:
+        """At least {"paragraphs": N, "documents": N}."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise EngineUnavailable if the engine cannot serve searches."""
+
+    def close(self) -> None:
+        pass

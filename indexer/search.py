@@ -1,0 +1,32 @@
+"""Searching as users do it: parse their words, expand synonyms, ask the engine."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from indexer.engines import SearchEngine, SearchRequest, SearchResponse, open_engine
+from indexer.query import SynonymTable, parse
+from indexer.themes import Taxonomy
+
+
+class Searcher:
+    def __init__(self, engine: SearchEngine, synonyms: SynonymTable | None = None):
+        self.engine = engine
+        self.synonyms = synonyms or SynonymTable()
+
+    @classmethod
+    def open(cls, settings, taxonomy: Taxonomy | None = None) -> "Searcher":
+        taxonomy = taxonomy or Taxonomy.load()
+        return cls(open_engine(settings), SynonymTable(taxonomy.synonym_groups()))
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        query = parse(request.q, self.synonyms)
+        response = self.engine.search(request, query)
+        response.notices = query.notices + response.notices
+        response.query = query
+        return response
+
+    def scan(self, request: SearchRequest) -> Iterator[dict]:
+        return self.engine.scan(request, parse(request.q, self.synonyms))
+
+    def close(self) -> None:
+        self.engine.close()

@@ -1,0 +1,28 @@
+"""Fixtures shared by the whole suite. Each folder's conftest adds its own."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ofsted_findings.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+# The shared research material sits beside the project (and beside CI's clone).
+SHARED = Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
+
+pytest_plugins = ["tests.support.elasticsearch"]
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not (SHARED / "corpus").is_dir():
+        pytest.skip(f"the shared corpus is not beside the project ({SHARED} is absent)")
+    return SHARED
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Settings with a private, empty data directory."""
+    return Settings.from_env(environ={}, data_dir=tmp_path / "data")

@@ -1,0 +1,1 @@
+"""Pytest plugin: a real Elasticsearch node on loopback for the tests that need one."""
