@@ -30,3 +30,17 @@ class Searcher:
 
     def close(self) -> None:
         self.engine.close()
+
+
+# The fields of one result in the CLI's JSON lines and the JSON API: a public contract.
+PUBLIC_FIELDS = ("authority", "ons_code", "region", "document_id", "document_title", "document_type",
+                 "kind", "published", "source", "section", "paragraph_number", "text", "snippet",
+                 "themes", "stance", "score", "url")
+
+
+def public_hit(hit: dict, settings) -> dict:
+    """One search hit as users and API clients see it."""
+    out = {name: hit.get(name) for name in PUBLIC_FIELDS}
+    out["themes"] = list(hit.get("themes") or [])
+    out["url"] = settings.permalink(hit["document_id"], hit.get("paragraph_number"))
+    return out
