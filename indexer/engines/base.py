@@ -58,6 +58,9 @@ class SearchRequest:
 class SearchResponse:
     total: int
     hits: list[dict]                       # Paragraph.to_dict() + snippet + score
+    # facet -> [(value, count)], most frequent first (ties by value), at most 50 values.
+    # A facet's counts apply every filter except that facet's own, so several values
+    # of one facet combine with OR while facets combine with AND ("disjunctive facets").
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     query: ParsedQuery | None = None
