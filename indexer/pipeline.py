@@ -1,0 +1,167 @@
+"""From the document store to the search engine: extract in parallel, load, record.
+
+``build_index`` rebuilds the whole index (the default) or, incrementally, only
+the documents whose stored content changed since they were last indexed.
+``ingest`` adds local files to the store and indexes them.
+"""
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from indexer.engines import SearchEngine, open_engine
+from indexer.extract import ExtractedDocument, ExtractionError, extract_document
+from indexer.model import Paragraph
+from ofsted_findings.progress import progress_bar
+from ofsted_findings.store import DocumentRecord, DocumentStore, StoreError
+
+log = logging.getLogger(__name__)
+INGESTIBLE = {".pdf", ".html", ".htm", ".txt"}
+
+
+@dataclass
+class IndexSummary:
+    documents: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    paragraphs: int = 0
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (source, status, reason)
+
+    def to_dict(self) -> dict:
+        return {"documents": self.documents, "indexed": self.indexed, "unchanged": self.unchanged,
+                "paragraphs": self.paragraphs,
+                "failed": [{"source": s, "status": st, "reason": r} for s, st, r in self.failed]}
+
+
+def _extract_job(record: DocumentRecord, blob_path: str) -> ExtractedDocument | ExtractionError:
+    """Runs in a worker process: errors come back as values so one bad file never stops the pool."""
+    try:
+        return extract_document(record, Path(blob_path).read_bytes())
+    except ExtractionError as exc:
+        return exc
+    except Exception as exc:  # a bug or a file no rule foresaw: reported, never fatal
+        log.exception("extraction crashed on %s", record.source)
+        return ExtractionError(f"unexpected extraction error: {type(exc).__name__}: {exc}")
+
+
+def _extracted(store: DocumentStore, records: list[DocumentRecord], workers: int,
+               progress: bool) -> Iterator[tuple[DocumentRecord, ExtractedDocument | ExtractionError]]:
+    jobs = [(r, str(store.blob_path(r.sha256))) for r in records]
+    with progress_bar("Extracting", total=len(jobs), enabled=progress) as advance:
+        if workers <= 1 or len(jobs) < 4:
+            for record, path in jobs:
+                yield record, _extract_job(record, path)
+                advance()
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = pool.map(_extract_job, *zip(*jobs), chunksize=4)
+            for (record, _), result in zip(jobs, results):
+                yield record, result
+                advance()
+
+
+def _paragraphs(store: DocumentStore, records: list[DocumentRecord], summary: IndexSummary,
+                workers: int, progress: bool) -> Iterator[Paragraph]:
+    for record, result in _extracted(store, records, workers, progress):
+        if isinstance(result, ExtractionError):
+            summary.failed.append((record.source, result.status, result.reason))
+            store.set_index_result(record.document_id, status=result.status, sha256=record.sha256,
+                                   error=result.reason)
+            continue
+        meta = result.metadata
+        if record.kind == "file":
+            # Ingested files have no crawl metadata: the catalogue takes what the content says.
+            store.update_fields(record.document_id, **{
+                k: meta.get(k) for k in ("title", "document_type", "authority", "ons_code", "region",
+                                         "published") if meta.get(k)})
+        store.set_index_result(record.document_id, status="indexed", sha256=record.sha256,
+                               paragraphs=len(result.paragraphs), metadata=meta)
+        summary.indexed += 1
+        summary.paragraphs += len(result.paragraphs)
+        yield from result.paragraphs
+
+
+def build_index(settings, *, full: bool = True, progress: bool = True, workers: int | None = None,
+                engine: SearchEngine | None = None, store: DocumentStore | None = None) -> IndexSummary:
+    own_store, own_engine = store is None, engine is None
+    store = store or DocumentStore.open(settings)
+    engine = engine or open_engine(settings)
+    workers = workers or os.cpu_count() or 1
+    try:
+        records = list(store.documents(status="ok"))
+        summary = IndexSummary(documents=len(records))
+        if full:
+            engine.rebuild(_paragraphs(store, records, summary, workers, progress))
+        else:
+            todo = [r for r in records if r.needs_indexing]
+            summary.unchanged = len(records) - len(todo)
+            # Paragraphs are collected per batch so a document's old paragraphs go only
+            # once its new ones are ready.
+            paragraphs = list(_paragraphs(store, todo, summary, workers, progress))
+            engine.replace_documents([r.document_id for r in todo], paragraphs)
+            stale = engine.document_ids() - {r.document_id for r in records}
+            if stale:
+                engine.delete_documents(stale)
+        return summary
+    finally:
+        if own_engine:
+            engine.close()
+        if own_store:
+            store.close()
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INGESTIBLE)
+        else:
+            yield path
+
+
+@dataclass
+class IngestSummary:
+    files: int = 0
+    new: int = 0
+    unchanged: int = 0
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    index: IndexSummary | None = None
+
+    def to_dict(self) -> dict:
+        return {"files": self.files, "new": self.new, "unchanged": self.unchanged,
+                "unreadable": [{"source": s, "reason": r} for s, r in self.unreadable],
+                "index": self.index.to_dict() if self.index else None}
+
+
+def ingest(settings, paths: Iterable[Path], *, progress: bool = True,
+           workers: int | None = None) -> IngestSummary:
+    """Add local files (or folders of them) to the store, then index what changed."""
+    summary = IngestSummary()
+    with DocumentStore.open(settings) as store:
+        for path in iter_files(paths):
+            summary.files += 1
+            source = str(path.resolve())
+            try:
+                body = path.read_bytes()
+            except OSError as exc:
+                reason = f"cannot read file: {exc.strerror or exc}"
+                summary.unreadable.append((source, reason))
+                store.record_failure(source, reason, kind="file")
+                continue
+            content_type = mimetypes.guess_type(path.name)[0]
+            try:
+                _, changed = store.put(source, body, kind="file", content_type=content_type,
+                                       title=path.name)
+            except StoreError as exc:
+                summary.unreadable.append((source, str(exc)))
+                continue
+            summary.new += changed
+            summary.unchanged += not changed
+        summary.index = build_index(settings, full=False, progress=progress, workers=workers,
+                                    store=store)
+    return summary

@@ -1,0 +1,5 @@
+import sys
+
+from ofsted_findings.cli import main
+
+sys.exit(main())

@@ -1,0 +1,274 @@
+"""The `ofsted-findings` command: one entry point, one subcommand per job."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from ofsted_findings.config import ENGINES, Settings
+
+EXIT_OK, EXIT_FAILURES, EXIT_ERROR, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+def _settings(args) -> Settings:
+    return Settings.from_env(
+        data_dir=args.data_dir, engine=args.engine, es_url=args.es_url,
+        ofsted_url=getattr(args, "ofsted_url", None), files_url=getattr(args, "files_url", None),
+        crawl_env=getattr(args, "env", None), base_url=getattr(args, "base_url", None))
+
+
+def _filters(args) -> dict[str, list[str]]:
+    return {name: values for name in ("authority", "region", "year", "document_type", "theme",
+                                      "stance", "kind")
+            if (values := getattr(args, name, None))}
+
+
+def _out(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+# -- subcommands -----------------------------------------------------------------
+def cmd_crawl(args) -> int:
+    from crawler.run import run_crawl
+    settings = _settings(args)
+    summary = run_crawl(settings, sources=args.source or ("ofsted",), progress=not args.quiet)
+    _print_summary("Crawl", summary, args)
+    return EXIT_FAILURES if summary.get("failed") else EXIT_OK
+
+
+def cmd_index(args) -> int:
+    from indexer.pipeline import build_index
+    summary = build_index(_settings(args), full=not args.incremental, progress=not args.quiet,
+                          workers=args.workers)
+    _print_summary("Index", summary.to_dict(), args)
+    return EXIT_FAILURES if summary.failed else EXIT_OK
+
+
+def cmd_ingest(args) -> int:
+    from indexer.pipeline import ingest
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_ERROR
+    summary = ingest(_settings(args), args.paths, progress=not args.quiet, workers=args.workers)
+    _print_summary("Ingest", summary.to_dict(), args)
+    failed = summary.unreadable or (summary.index and summary.index.failed)
+    return EXIT_FAILURES if failed else EXIT_OK
+
+
+def cmd_search(args) -> int:
+    from indexer.engines import SearchRequest
+    from indexer.search import Searcher, public_hit
+    settings = _settings(args)
+    searcher = Searcher.open(settings)
+    try:
+        response = searcher.search(SearchRequest(q=args.query, filters=_filters(args), sort=args.sort,
+                                                 limit=args.limit, offset=args.offset, facets=False))
+    finally:
+        searcher.close()
+    for notice in response.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    hits = [public_hit(h, settings) for h in response.hits]
+    if args.format == "json":
+        for hit in hits:
+            _out(hit)
+    else:
+        _print_hits_table(response.total, hits)
+    return EXIT_OK
+
+
+def cmd_documents(args) -> int:
+    from ofsted_findings.store import DocumentStore
+    settings = _settings(args)
+    with DocumentStore.open(settings) as store:
+        rows = [_document_row(r, settings) for r in store.documents(kind=args.kind)]
+    if args.format == "json":
+        for row in rows:
+            _out(row)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+        table = Table("authority", "type", "published", "paragraphs", "status", "document_id")
+        for r in rows:
+            table.add_row(r["authority"] or "?", r["document_type"] or "?", r["published"] or "",
+                          str(r["paragraphs"] or 0), r["index_status"] or r["status"], r["document_id"])
+        Console().print(table)
+    return EXIT_OK
+
+
+def _document_row(record, settings) -> dict:
+    meta = record.metadata or {}
+    return {
+        "document_id": record.document_id, "authority": record.authority or meta.get("authority"),
+        "ons_code": record.ons_code or meta.get("ons_code"), "region": record.region or meta.get("region"),
+        "document_type": record.document_type or meta.get("document_type"),
+        "title": record.title or meta.get("title"), "source": record.source, "kind": record.kind,
+        "published": record.published or meta.get("published"), "letter_date": meta.get("letter_date"),
+        "visit_start": meta.get("visit_start"), "visit_end": meta.get("visit_end"),
+        "inspectors": meta.get("inspectors") or [], "scope": meta.get("scope"),
+        "judgements": meta.get("judgements") or {}, "paragraphs": record.paragraphs or 0,
+        "status": record.status, "index_status": record.index_status,
+        "error": record.error or record.index_error, "url": settings.permalink(record.document_id),
+    }
+
+
+def cmd_status(args) -> int:
+    from indexer.engines import EngineUnavailable, open_engine
+    from ofsted_findings.store import DocumentStore
+    settings = _settings(args)
+    with DocumentStore.open(settings) as store:
+        report = {"data_dir": str(settings.data_dir), "store": store.counts(),
+                  "failures": [{"source": r.source, "status": r.index_status or r.status,
+                                "reason": r.index_error or r.error} for r in store.failures()],
+                  "crawls": store.runs(limit=5)}
+    engine = open_engine(settings)
+    try:
+        report["index"] = engine.stats()
+    except EngineUnavailable as exc:
+        report["index"] = {"engine": settings.engine, "error": str(exc)}
+    finally:
+        engine.close()
+    _out(report) if args.format == "json" else _print_summary("Status", report, args)
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from webapp import create_app
+    settings = _settings(args).with_(base_url=f"http://{args.host}:{args.port}")
+    app = create_app(settings)
+    print(f"Serving ofsted-findings at http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
+    app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from ofsted_findings.demo import run_demo
+    return run_demo(_settings(args), host=args.host, port=args.port, serve=not args.no_serve)
+
+
+# -- output ------------------------------------------------------------------------
+def _print_summary(title: str, summary: dict, args) -> None:
+    if getattr(args, "format", None) == "json":
+        _out(summary)
+        return
+    print(f"{title}:", file=sys.stderr)
+    for key, value in summary.items():
+        if isinstance(value, list):
+            print(f"  {key}: {len(value)}", file=sys.stderr)
+            for item in value[:50]:
+                print(f"    - {item}", file=sys.stderr)
+        else:
+            print(f"  {key}: {value}", file=sys.stderr)
+
+
+def _print_hits_table(total: int, hits: list[dict]) -> None:
+    import re
+    from rich.console import Console
+    from rich.table import Table
+    table = Table("authority", "document", "published", "¶", "snippet", show_lines=True)
+    for h in hits:
+        snippet = re.sub(r"</?mark>", "", h["snippet"] or "")
+        table.add_row(h["authority"] or "?", h["document_title"] or h["document_type"] or "",
+                      h["published"] or "", str(h["paragraph_number"]), snippet)
+    console = Console()
+    console.print(table)
+    console.print(f"{total} paragraph(s) match; showing {len(hits)}.")
+
+
+# -- parser ------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, help="document store and index (env OFSTED_FINDINGS_DATA_DIR)")
+    common.add_argument("--engine", choices=ENGINES, help="search engine (env OFSTED_FINDINGS_ENGINE)")
+    common.add_argument("--es-url", help="Elasticsearch URL (env OFSTED_FINDINGS_ES_URL)")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+
+    parser = argparse.ArgumentParser(
+        prog="ofsted-findings",
+        description="Search Ofsted's findings about English councils' services for care leavers.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("crawl", parents=[common], help="crawl the configured sources into the document store")
+    p.add_argument("--ofsted-url", help="reports site root (env OFSTED_FINDINGS_OFSTED_URL)")
+    p.add_argument("--files-url", help="files host root (env OFSTED_FINDINGS_FILES_URL)")
+    p.add_argument("--source", action="append", choices=("ofsted", "councils"),
+                   help="what to crawl (repeatable; default: ofsted)")
+    p.add_argument("--env", choices=("prod", "local"), help="crawler settings: prod (polite) or local (replicas)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("index", parents=[common], help="extract and (re)build the search index from the store")
+    p.add_argument("--incremental", action="store_true", help="only documents that changed since last time")
+    p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ingest", parents=[common], help="add local PDF, HTML or text files or folders")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", parents=[common], help="search paragraphs")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--base-url", help="web UI address used in permalinks (env OFSTED_FINDINGS_BASE_URL)")
+    for name in ("authority", "region", "year", "theme", "stance", "kind"):
+        p.add_argument(f"--{name}", action="append", help=f"filter by {name} (repeatable: OR)")
+    p.add_argument("--document-type", dest="document_type", action="append", help="filter by document type")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("documents", parents=[common], help="list stored documents and their metadata")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--kind", choices=("ofsted", "council", "file"))
+    p.add_argument("--base-url", help="web UI address used in links")
+    p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("status", parents=[common], help="counts, failures and recent crawls")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the web UI and JSON API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", parents=[common],
+                       help="build the sample site, crawl it on 127.0.0.1, index it and serve the UI")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--no-serve", action="store_true", help="stop after indexing (for tests)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from indexer.engines import EngineUnavailable
+    from ofsted_findings.store import StoreError
+    try:
+        return args.func(args)
+    except ValueError as exc:  # bad settings
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except EngineUnavailable as exc:
+        print(f"error: search is unavailable: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+import csv
+
+import pytest
+
+from ofsted_findings.authorities import Register
+
+
+def test_register_matches_the_reference_list(shared_dir):
+    register = Register.load()
+    rows = [r for r in csv.DictReader(open(shared_dir / "reference/local-authorities.csv", encoding="utf-8"))
+            if r["status"] == "current"]
+    assert len(register) == len(rows) == 153
+    for row in rows:
+        authority = register.by_ons_code(row["ons_code"])
+        assert authority is not None, row
+        assert authority.region == row["region"] and authority.urn == row["ofsted_id"]
+        assert register.find(row["name"]) is authority, row["name"]
+
+
+@pytest.mark.parametrize("written, canonical", [
+    ("London Borough of Newham", "Newham"), ("Kingston Upon Hull, City of", "Kingston upon Hull"),
+    ("Hull City Council", "Kingston upon Hull"), ("Royal Borough of Greenwich", "Greenwich"),
+    ("St. Helens Council", "St Helens"), ("Telford & Wrekin", "Telford and Wrekin"),
+    ("Durham County Council", "Durham"), ("City of York Council", "York"),
+    ("Wigan Metropolitan Borough Council", "Wigan"), ("BCP Council", "Bournemouth, Christchurch and Poole"),
+])
+def test_names_as_ofsted_and_councils_write_them(written, canonical):
+    assert Register.load().find(written).name == canonical
+
+
+def test_longest_name_in_a_subject_line_wins():
+    register = Register.load()
+    assert register.find_in_text("Focused visit to North East Lincolnshire children’s services").name \
+        == "North East Lincolnshire"
+    assert register.find_in_text("Focused visit to Lincolnshire children’s services").name == "Lincolnshire"
+    assert register.find_in_text("A letter about nowhere in particular") is None
