@@ -1,0 +1,50 @@
+"""``python -m crawler.replica [--sample | --corpus DIR] [--port N]``: build and serve a replica."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .build import build_corpus_site, build_sample_site
+from .server import ReplicaServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.replica",
+                                     description="Build and serve a replica of the Ofsted reports site on 127.0.0.1.")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--sample", action="store_true", help="the project's sample documents (default)")
+    source.add_argument("--corpus", type=Path, metavar="DIR",
+                        help="a folder of real PDFs with MANIFEST.csv, e.g. ../shared/corpus/ofsted-pdf")
+    parser.add_argument("--port", type=int, default=0, help="port of the reports host (0: any free port)")
+    parser.add_argument("--files-port", type=int, default=0, help="port of the files host (0: any free port)")
+    parser.add_argument("--site-dir", type=Path, help="where to build the site (default: a temporary folder)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="ofsted-replica-") as tmp:
+        site_dir = args.site_dir or Path(tmp)
+        try:
+            if args.corpus:
+                build_corpus_site(args.corpus, site_dir)
+            else:
+                build_sample_site(site_dir)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        with ReplicaServer(site_dir, port=args.port, files_port=args.files_port) as replica:
+            print(f"OFSTED_FINDINGS_OFSTED_URL={replica.ofsted_url}")
+            print(f"OFSTED_FINDINGS_FILES_URL={replica.files_url}")
+            print(f"listing: {replica.ofsted_url}/search?level_1_types=3&level_2_types%5B%5D=12&start=0&rows=100",
+                  flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
