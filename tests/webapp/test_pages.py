@@ -1,0 +1,203 @@
+"""The HTML pages, through Flask's test client."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.webapp.test_api import ODD_QUERIES
+
+
+class Tags(HTMLParser):
+    """Every element with its attributes, and the text of <script> elements."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.elements: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.scripts.append(data)
+
+    def find(self, tag, **attrs):
+        return [a for t, a in self.elements if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+
+def page(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.data[:2000])
+    return response.get_data(as_text=True)
+
+
+def test_home_has_a_search_box_and_example_searches(client):
+    html = page(client, "/")
+    tags = Tags(html)
+    assert tags.find("input", name="q")
+    assert 'href="/search?q=staying+put"' in html
+    assert "Browse by theme" in html and "/authorities/wigan" in html
+    assert "published up to 12 March 2024" in html
+
+
+def test_results_are_highlighted_and_labelled_by_authority(client, ids):
+    html = page(client, "/search?q=staying+put")
+    assert "paragraphs found" in html
+    for authority in ("Wigan", "Leeds", "Kent"):
+        assert re.search(rf'app-result__authority">{authority}', html)
+    assert "<mark>" in html
+    wigan = ids["https://files.example.test/v1/file/1001"]
+    assert f'href="/documents/{wigan}#p1"' in html
+    assert 'href="https://files.example.test/v1/file/1001"' in html
+    assert "5 March 2024" in html
+
+
+def test_facets_are_checkboxes_that_keep_the_query(client):
+    html = page(client, "/search?q=staying+put&authority=Wigan")
+    tags = Tags(html)
+    boxes = tags.find("input", type="checkbox", name="authority")
+    assert {b["value"] for b in boxes} >= {"Wigan", "Leeds", "Kent"}
+    assert [b["value"] for b in boxes if "checked" in b] == ["Wigan"]
+    assert tags.find("input", type="hidden", name="q", value="staying put")
+    assert "Clear all filters" in html
+
+
+def test_group_by_authority_shows_one_group_per_authority(client):
+    html = page(client, "/search?q=staying+put&view=authorities")
+    groups = re.findall(r'<li class="app-group">\s*<h2 class="govuk-heading-m">([^<]+) <span', html)
+    assert sorted(groups) == ["Kent", "Leeds", "Wigan"]
+    assert "from 3 authorities" in html
+
+
+def test_no_results_gives_suggestions(client):
+    html = page(client, "/search?q=zzzyyyxxx")
+    assert "No paragraphs match" in html and "checking the spelling" in html
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES)
+def test_odd_queries_never_give_an_error_page(client, query):
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+
+
+def test_bad_page_numbers_fall_back_with_a_notice(client):
+    html = page(client, "/search?q=staying&page=abc")
+    assert "Page must be a whole number" in html
+
+
+def test_script_payloads_are_escaped_everywhere(client, ids):
+    kent = ids["https://files.example.test/v1/file/1003"]
+    for url in ("/search?q=staying+put&authority=Kent", f"/documents/{kent}",
+                "/search?q=" + "%3Cscript%3Ealert(1)%3C/script%3E",
+                "/search?q=x&authority=%3Cscript%3Ealert(1)%3C/script%3E",
+                "/compare?q=staying&authority=%3Cimg%20src=x%20onerror=alert(1)%3E"):
+        html = page(client, url)
+        tags = Tags(html)
+        assert not tags.scripts, url                       # no inline script at all
+        assert [a.get("src") for a in tags.find("script")] == ["/static/app.js"], url
+        assert not tags.find("img"), url
+        assert not tags.find("svg", onload="window.__xss='svg'"), url
+        assert not any(k.startswith("on") for _, attrs in tags.elements for k in attrs), url
+        assert not any(str(v).strip().lower().startswith("javascript:")
+                       for _, attrs in tags.elements for v in attrs.values()), url
+    assert "&lt;script&gt;" in page(client, f"/documents/{kent}")
+
+
+def test_document_page_has_anchors_citation_metadata_and_source(client, ids):
+    wigan = ids["https://files.example.test/v1/file/1001"]
+    html = page(client, f"/documents/{wigan}")
+    tags = Tags(html)
+    ids_on_page = {attrs.get("id") for _, attrs in tags.elements}
+    assert {"p1", "p2", "p3"} <= ids_on_page
+    assert ("Wigan, \u201cFocused visit to Wigan children\u2019s services\u201d" in html
+            or "Wigan, \u201cFocused visit to Wigan children&#39;s services\u201d" in html)
+    assert f"paragraph 2. http://findings.test/documents/{wigan}#p2" in html
+    assert 'href="https://files.example.test/v1/file/1001"' in html
+    assert "Original document (PDF)" in html
+    # The council's response is shown beside the letter.
+    assert "Council&#39;s response" in html and "We are proud that staying put" in html
+
+
+def test_document_page_of_an_unknown_document_is_404(client):
+    html = page(client, "/documents/0000000000000000", status=404)
+    assert "Page not found" in html
+
+
+def test_compare_has_a_chart_and_the_same_data_as_a_table(client):
+    html = page(client, "/compare?q=staying+put")
+    tags = Tags(html)
+    svgs = tags.find("svg", role="img")
+    assert svgs and all(s.get("aria-labelledby") for s in svgs)
+    rows = re.findall(r'<th scope="row" class="govuk-table__header"><a class="govuk-link" href="[^"]+">([^<]+)</a>', html)
+    assert sorted(rows) == ["Kent", "Leeds", "Wigan"]
+    # Wigan: one staying-put strength, no improvement; Leeds: the reverse.
+    assert "Staying put" in html
+    assert re.search(r">Wigan</a></th>\s*<td[^>]*>\d+</td>\s*<td[^>]*>1 / 0</td>", html)
+    assert re.search(r">Leeds</a></th>\s*<td[^>]*>\d+</td>\s*<td[^>]*>0 / 1</td>", html)
+    assert "Requires improvement" in html  # Kent's judgements, side by side
+
+
+def test_authority_page(client):
+    html = page(client, "/authorities/kent")
+    assert "Inspection of Kent local authority children" in html
+    assert "Requires improvement" in html
+    assert "Staying put" in html
+    page(client, "/authorities/not-a-council", status=404)
+
+
+def test_status_page_lists_counts_runs_and_failures(client):
+    html = page(client, "/status")
+    assert "Broken letter" in html and "broken xref" in html
+    assert "https://reports.example.test" in html
+    assert "Paragraphs in the index" in html
+
+
+def test_help_page_explains_the_syntax(client):
+    html = page(client, "/help")
+    for example in ('"personal adviser"', "taster | trainer", "-hotel", "advis*"):
+        assert example.replace('"', "&#34;") in html or example in html
+
+
+def test_security_headers_on_every_response(client):
+    for url in ("/", "/search?q=x", "/api/v1/search?q=x", "/nope", "/healthz"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"]
+
+
+def test_health_and_readiness(client):
+    live = client.get("/healthz")
+    assert live.status_code == 200 and live.get_json() == {"status": "ok"}
+    assert live.headers["Cache-Control"] == "no-store"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {"engine": "ok", "store": "ok"}
+
+
+def test_every_page_links_the_design_system_assets(client):
+    html = page(client, "/")
+    assert "/static/govuk/govuk-frontend.min.css" in html
+
+
+def test_unknown_page_is_a_404_page_and_api_404_is_json(client):
+    assert "Page not found" in page(client, "/nothing-here", status=404)
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404 and response.get_json()["error"]["status"] == 404
+
+
+def test_post_is_refused_politely(client):
+    response = client.post("/search", data={"q": "x"})
+    assert response.status_code == 405

@@ -1,0 +1,119 @@
+"""Download the whole result set of a search (not just one page) as CSV,
+NDJSON or XLSX. Rows are streamed from the engine's scan, so memory stays
+flat however many paragraphs match."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from typing import Iterable, Iterator
+
+from flask import Blueprint, Response, request, stream_with_context
+
+from webapp.formatting import citation
+from webapp.params import parse_search_args
+from webapp.services import services
+
+bp = Blueprint("exports", __name__)
+
+COLUMNS = ("authority", "ons_code", "region", "document_type", "published", "visit_start",
+           "visit_end", "section", "paragraph_number", "themes", "stance", "text", "source",
+           "permalink", "citation")
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+XLSX_CHUNK = 64 * 1024
+
+
+def export_rows(hits: Iterable[dict], settings) -> Iterator[dict]:
+    for hit in hits:
+        permalink = settings.permalink(hit["document_id"], hit.get("paragraph_number"))
+        yield {
+            "authority": hit.get("authority") or "", "ons_code": hit.get("ons_code") or "",
+            "region": hit.get("region") or "", "document_type": hit.get("document_type") or "",
+            "published": hit.get("published") or "", "visit_start": hit.get("visit_start") or "",
+            "visit_end": hit.get("visit_end") or "", "section": hit.get("section") or "",
+            "paragraph_number": hit.get("paragraph_number"),
+            "themes": "; ".join(hit.get("themes") or []), "stance": hit.get("stance") or "",
+            "text": hit.get("text") or "", "source": hit.get("source") or "",
+            "permalink": permalink, "citation": citation(hit, permalink),
+        }
+
+
+def neutralise_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_chunks(rows: Iterable[dict]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    # A byte-order mark so Excel reads the file as UTF-8.
+    yield "\ufeff"
+    writer.writeheader()
+    for n, row in enumerate(rows, 1):
+        writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
+        if n % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def ndjson_chunks(rows: Iterable[dict]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps({**row, "themes": row["themes"].split("; ") if row["themes"] else []},
+                         ensure_ascii=False) + "\n"
+
+
+def xlsx_chunks(rows: Iterable[dict]) -> Iterator[bytes]:
+    """xlsxwriter's constant_memory mode writes each row to disk as it goes;
+    the finished file is then streamed and removed."""
+    import xlsxwriter
+
+    fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="ofsted-findings-export-")
+    os.close(fd)
+    try:
+        workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
+                                              "strings_to_urls": False, "strings_to_numbers": False})
+        sheet = workbook.add_worksheet("Paragraphs")
+        bold = workbook.add_format({"bold": True})
+        sheet.write_row(0, 0, COLUMNS, bold)
+        for r, row in enumerate(rows, 1):
+            for c, name in enumerate(COLUMNS):
+                value = row[name]
+                if isinstance(value, int):
+                    sheet.write_number(r, c, value)
+                else:
+                    sheet.write_string(r, c, value)
+        workbook.close()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(XLSX_CHUNK):
+                yield chunk
+    finally:
+        os.unlink(path)
+
+
+FORMATS = {
+    "csv": (csv_chunks, "text/csv; charset=utf-8"),
+    "ndjson": (ndjson_chunks, "application/x-ndjson; charset=utf-8"),
+    "xlsx": (xlsx_chunks, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+@bp.get("/search.<any(csv, ndjson, xlsx):fmt>")
+def export(fmt: str):
+    params = parse_search_args(request.args)
+    searcher, settings = services().searcher, services().settings
+    search_request = params.request(facets=False)
+    # Fail before streaming starts, while a proper error page can still be sent.
+    searcher.engine.check()
+    hits = searcher.scan(search_request)
+    chunks, mimetype = FORMATS[fmt]
+    body = chunks(export_rows(hits, settings))
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="ofsted-findings.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

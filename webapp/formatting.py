@@ -1,0 +1,25 @@
+"""Plain-text formatting shared by pages, exports and feeds."""
+from __future__ import annotations
+
+from datetime import date
+
+
+def long_date(value: str | None) -> str:
+    """ISO date → "5 March 2024", as GOV.UK writes dates; anything else as given."""
+    if not value:
+        return ""
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%B %Y}"
+
+
+def citation(paragraph: dict, url: str) -> str:
+    """Authority, document, date, paragraph and permalink: enough to find it again."""
+    parts = [paragraph.get("authority") or "Unknown authority",
+             f"\u201c{paragraph.get('document_title') or 'Untitled document'}\u201d"]
+    if paragraph.get("published"):
+        parts.append(f"published {long_date(paragraph['published'])}")
+    parts.append(f"paragraph {paragraph.get('paragraph_number')}")
+    return ", ".join(parts) + f". {url}"

@@ -1,0 +1,132 @@
+"""Reading a search from a URL's query string, the same way for pages, API,
+exports and feeds, so every view of a search is addressable by its URL."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from indexer.engines.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, SORTS, SearchRequest
+
+DEFAULT_PER_PAGE = 20
+MAX_FILTER_VALUES = 50
+MAX_VALUE_CHARS = 200
+VIEWS = ("paragraphs", "authorities")
+
+
+class BadSearchParameters(ValueError):
+    """A parameter that cannot be read; ``problems`` says which and why."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+    offset: int = 0
+    view: str = "paragraphs"
+    notices: list[str] = field(default_factory=list)
+
+    def request(self, *, facets: bool = True, limit: int | None = None, offset: int | None = None,
+                **filters: list[str]) -> SearchRequest:
+        merged = {**self.filters, **filters}
+        return SearchRequest(q=self.q, filters=merged, sort=self.sort,
+                             offset=self.offset if offset is None else offset,
+                             limit=self.per_page if limit is None else limit, facets=facets)
+
+    def query_args(self, **changes) -> MultiDict:
+        """The URL arguments for this search, with some changed: for links
+        that toggle a facet value, change the sort or go to another page."""
+        args = MultiDict()
+        state = {"q": self.q, "sort": self.sort if self.sort != "relevance" else None,
+                 "view": self.view if self.view != "paragraphs" else None,
+                 "page": self.page if self.page > 1 else None}
+        state.update(changes)
+        for facet in FACETS:
+            for value in state.pop(facet, self.filters.get(facet, [])) or []:
+                args.add(facet, value)
+        for key, value in state.items():
+            if value not in (None, ""):
+                args.add(key, value)
+        return args
+
+    def toggled(self, facet: str, value: str) -> MultiDict:
+        current = list(self.filters.get(facet, []))
+        current = [v for v in current if v != value] if value in current else current + [value]
+        return self.query_args(**{facet: current, "page": None})
+
+    @property
+    def has_filters(self) -> bool:
+        return any(self.filters.values())
+
+
+def _int(args: MultiDict, name: str, default: int, problems: list[str]) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        problems.append(f"{name} must be a whole number, not {raw[:40]!r}")
+        return default
+
+
+def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
+    """Read a search. Out-of-range values are clamped with a notice; values
+    that cannot be read raise BadSearchParameters when ``strict`` (the API),
+    and otherwise fall back to defaults with a notice (the pages)."""
+    problems: list[str] = []
+    notices: list[str] = []
+    params = SearchParams(q=args.get("q", ""))
+
+    for facet in FACETS:
+        values = [v.strip()[:MAX_VALUE_CHARS] for v in args.getlist(facet) if v.strip()]
+        if len(values) > MAX_FILTER_VALUES:
+            notices.append(f"Only the first {MAX_FILTER_VALUES} {facet} filters were used.")
+            values = values[:MAX_FILTER_VALUES]
+        if values:
+            params.filters[facet] = list(dict.fromkeys(values))
+
+    sort = args.get("sort", "relevance") or "relevance"
+    if sort not in SORTS:
+        problems.append(f"sort must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
+        sort = "relevance"
+    params.sort = sort
+
+    view = args.get("view", "paragraphs") or "paragraphs"
+    params.view = view if view in VIEWS else "paragraphs"
+
+    per_page = _int(args, "per_page", _int(args, "limit", DEFAULT_PER_PAGE, problems), problems)
+    if per_page < 1 or per_page > MAX_PAGE_SIZE:
+        notices.append(f"Results per page must be between 1 and {MAX_PAGE_SIZE}.")
+        per_page = min(max(per_page, 1), MAX_PAGE_SIZE)
+    params.per_page = per_page
+
+    if "offset" in args and "page" not in args:
+        offset = _int(args, "offset", 0, problems)
+    else:
+        page = _int(args, "page", 1, problems)
+        if page < 1:
+            notices.append("Page numbers start at 1.")
+            page = 1
+        offset = (page - 1) * per_page
+    if offset < 0:
+        notices.append("offset cannot be negative.")
+        offset = 0
+    if offset > MAX_OFFSET:
+        notices.append(f"Only the first {MAX_OFFSET:,} results can be paged through; "
+                       "download the whole result set to see them all.")
+        offset = MAX_OFFSET - MAX_OFFSET % per_page
+    params.offset = offset
+    params.page = offset // per_page + 1
+
+    if problems and strict:
+        raise BadSearchParameters(problems)
+    params.notices = notices + [p[0].upper() + p[1:] + "." for p in problems]
+    return params

@@ -1,0 +1,63 @@
+"""Jinja filters and globals. Document text is always escaped; a snippet is
+the one piece of HTML we output, and bleach lets only <mark> through."""
+from __future__ import annotations
+
+import bleach
+from flask import url_for
+from markupsafe import Markup
+
+from indexer.engines.base import FACETS
+from webapp.formatting import citation, long_date
+from webapp.services import services
+
+
+def safe_snippet(html: str | None) -> Markup:
+    return Markup(bleach.clean(html or "", tags=["mark"], attributes={}, strip=True))
+
+
+def theme_label(theme_id: str) -> str:
+    return services().taxonomy.labels().get(theme_id, theme_id)
+
+
+STANCE_LABELS = {"strength": "Strength", "improvement": "Area for improvement", "neutral": "Neutral"}
+
+
+def stance_label(stance: str | None) -> str:
+    return STANCE_LABELS.get(stance or "", stance or "")
+
+
+FACET_LABELS = {"authority": "Local authority", "region": "Region", "year": "Year published",
+                "document_type": "Document type", "theme": "Theme", "stance": "Finding",
+                "kind": "Source"}
+KIND_LABELS = {"ofsted": "Ofsted", "council": "Council", "file": "Added file"}
+
+
+def facet_value_label(facet: str, value: str) -> str:
+    if facet == "theme":
+        return theme_label(value)
+    if facet == "stance":
+        return stance_label(value)
+    if facet == "kind":
+        return KIND_LABELS.get(value, value)
+    return value
+
+
+def search_url(endpoint: str, args) -> str:
+    """url_for with a MultiDict of repeated arguments (facet values)."""
+    return url_for(endpoint, **args.to_dict(flat=False))
+
+
+def init_app(app) -> None:
+    app.add_template_filter(safe_snippet, "snippet")
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(theme_label, "theme_label")
+    app.add_template_filter(stance_label, "stance_label")
+    app.add_template_global(facet_value_label)
+    app.add_template_global(search_url)
+    app.add_template_global(FACET_LABELS, "FACET_LABELS")
+    app.add_template_global(citation)
+    app.add_template_global(FACETS, "facet_names")
+
+    @app.context_processor
+    def settings_context():
+        return {"settings": services().settings}
