@@ -44,3 +44,50 @@ def ids(sample_data):
 def searcher_for(settings) -> Searcher:
     return Searcher(SqliteEngine(settings.sqlite_index_path),
                     SynonymTable(Taxonomy.load().synonym_groups()))
+
+
+# -- browser tests: the app on an ephemeral 127.0.0.1 port, Debian's Chromium --------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def live_server(sample_data):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    settings, _ = sample_data
+    server = make_server("127.0.0.1", 0, None, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    # Permalinks must point at this server, so the app gets its real address.
+    server.app = create_app(settings.with_(base_url=base_url))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make system-deps)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -40,6 +40,12 @@ LETTERS = [
           + XSS_PAYLOADS[3], ["staying-put"], "neutral"),
      ]),
 ]
+# A document whose every field is hostile: title, section, source URL and text.
+HOSTILE = ("javascript:window.__xss='source'", "Barnet", "E09000003", "London", "2021-01-02",
+           '<img src=x onerror="window.__xss=\'title\'">Leaving care letter', [
+               ('<script>window.__xss="section"</script>', "Leaving care " + " ".join(XSS_PAYLOADS),
+                [], "neutral"),
+           ])
 COUNCIL_RESPONSE = ("https://www.wigan.example.test/news/ofsted-response", "Wigan", "E08000010",
                     "North West", "2024-03-12", "Council welcomes Ofsted's findings", [
                         ("", "We are proud that staying put is working well for our young people.",
@@ -52,8 +58,10 @@ def build(store: DocumentStore, engine) -> dict[str, str]:
     Returns source → document id."""
     paragraphs, ids = [], {}
     for kind, (source, authority, ons, region, published, title, paras) in (
-            [("ofsted", letter) for letter in LETTERS] + [("council", COUNCIL_RESPONSE)]):
-        document_type = "Council response" if kind == "council" else "Children's services focused visit"
+            [("ofsted", letter) for letter in LETTERS] + [("council", COUNCIL_RESPONSE),
+                                                          ("file", HOSTILE)]):
+        document_type = {"council": "Council response", "file": "Letter"}.get(
+            kind, "Children's services focused visit")
         record, _ = store.put(source, f"{title}\n".encode() + b"sample", kind=kind, title=title,
                               document_type=document_type, authority=authority, ons_code=ons,
                               region=region, published=published,

@@ -1,0 +1,191 @@
+"""The web UI in real Chromium: search, facets, views, documents, exports,
+feeds, keyboard use, accessibility (axe-core) and an XSS battery."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import openpyxl
+import pytest
+
+from tests.webapp import sample
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def search_for(page, words: str):
+    page.goto("/")
+    page.fill("#q", words)
+    page.click("button:has-text('Search')")
+    page.wait_for_load_state()
+
+
+def test_search_from_the_home_page_shows_highlighted_paragraphs_by_authority(page):
+    search_for(page, "staying put")
+    assert "/search?q=staying+put" in page.url
+    assert page.locator("h1").inner_text().endswith("paragraphs found")
+    authorities = set(page.locator(".app-result__authority").all_inner_texts())
+    assert {a.split(" ·")[0] for a in authorities} >= {"Wigan", "Leeds", "Kent"}
+    assert page.locator(".app-result__snippet mark").count() >= 4
+    # The JavaScript enhancement ran (and the CSP let our own script load).
+    assert "govuk-frontend-supported" in page.locator("body").get_attribute("class")
+
+
+def test_ticking_facets_filters_with_or(page):
+    page.goto("/search?q=staying+put")
+    page.check("input[name=authority][value=Wigan]")
+    page.check("input[name=authority][value=Leeds]")
+    page.click("button:has-text('Apply filters')")
+    page.wait_for_load_state()
+    assert "authority=Wigan" in page.url and "authority=Leeds" in page.url
+    shown = {t.split(" ·")[0] for t in page.locator(".app-result__authority").all_inner_texts()}
+    assert shown == {"Wigan", "Leeds"}
+    page.click("a.app-chosen__remove:has-text('Leeds')")
+    page.wait_for_load_state()
+    assert {t.split(" ·")[0] for t in page.locator(".app-result__authority").all_inner_texts()} == {"Wigan"}
+
+
+def test_group_by_authority(page):
+    page.goto("/search?q=staying+put")
+    page.click("text=group by authority")
+    page.wait_for_load_state()
+    assert "view=authorities" in page.url
+    headings = page.locator(".app-group > h2").all_inner_texts()
+    assert sorted(h.split("\n")[0].split(" ")[0] for h in headings) == ["Kent", "Leeds", "Wigan"]
+
+
+def test_compare_shows_a_chart_and_a_table(page):
+    page.goto("/search?q=staying+put")
+    page.click("text=compare themes across authorities")
+    page.wait_for_load_state()
+    assert page.locator("svg[role=img] rect").count() >= 6
+    rows = page.locator(".app-compare-table tbody th").all_inner_texts()
+    assert sorted(rows) == ["Kent", "Leeds", "Wigan"]
+
+
+def test_document_view_with_permalink_and_citation(page, live_server):
+    search_for(page, "taster flat")
+    page.locator(".app-result__title a").first.click()
+    page.wait_for_load_state()
+    anchor = page.url.split("#")[1]
+    assert page.locator(f"#{anchor}").is_visible()
+    paragraph = page.locator(f"#{anchor}")
+    paragraph.locator("summary").click()
+    citation = paragraph.locator(".app-cite__text").inner_text()
+    assert citation.startswith(("Wigan, ", "Leeds, "))
+    assert citation.endswith(f"#{anchor}") and citation.split(". ")[-1].startswith(live_server)
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "Excel (XLSX)", "NDJSON"])
+def test_each_export_downloads_and_parses_back(page, fmt, tmp_path):
+    page.goto("/search?q=staying+put")
+    total = int(page.locator("h1").inner_text().split()[0])
+    with page.expect_download() as info:
+        page.click(f".app-downloads a:has-text('{fmt}')")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    if fmt == "CSV":
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    elif fmt == "NDJSON":
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+    else:
+        sheet = openpyxl.load_workbook(path, read_only=True).active
+        header, *values = list(sheet.iter_rows(values_only=True))
+        rows = [dict(zip(header, v)) for v in values]
+    assert len(rows) == total
+    assert {r["authority"] for r in rows} >= {"Wigan", "Leeds", "Kent"}
+
+
+def test_atom_feed_is_linked_and_parses(page):
+    page.goto("/search?q=staying+put")
+    href = page.locator(".app-downloads a:has-text('Atom feed')").get_attribute("href")
+    response = page.request.get(href)
+    assert response.ok and response.headers["content-type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.body())
+    assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) >= 4
+
+
+def test_keyboard_skip_link_then_search_box(page):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main-content")
+    # From the main content the next stop is the search box, then its button.
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "q":
+            break
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("staying put")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "q=staying+put" in page.url
+
+
+def _pages_to_check(ids) -> list[str]:
+    wigan = ids["https://files.example.test/v1/file/1001"]
+    kent = ids["https://files.example.test/v1/file/1003"]
+    return ["/", "/search?q=staying+put", "/search?q=staying+put&view=authorities",
+            "/search?q=zzzz", "/compare?q=staying+put", f"/documents/{wigan}", f"/documents/{kent}",
+            "/authorities", "/authorities/kent", "/status", "/help", "/no-such-page"]
+
+
+def test_axe_finds_no_accessibility_violations(browser, live_server, ids):
+    assert AXE.is_file(), "run `npm ci` (make setup does) to install axe-core"
+    # axe is injected as a script, which our CSP would rightly refuse.
+    context = browser.new_context(base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    problems = {}
+    try:
+        for url in _pages_to_check(ids):
+            page.goto(url)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("""() => axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}
+            })""")
+            violations = [f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['target']})"
+                          for v in result["violations"]]
+            if violations:
+                problems[url] = violations
+    finally:
+        context.close()
+    assert not problems, json.dumps(problems, indent=1)
+
+
+@pytest.mark.parametrize("bypass_csp", [False, True], ids=["with-csp", "escaping-alone"])
+def test_xss_battery_nothing_executes(browser, live_server, ids, bypass_csp):
+    """Payloads in documents (text, title, section, source URL) and in queries and
+    filters. Run with and without the CSP, so escaping alone is proven too."""
+    context = browser.new_context(base_url=live_server, bypass_csp=bypass_csp)
+    page = context.new_page()
+    executed = []
+    page.on("dialog", lambda dialog: (executed.append(dialog.message), dialog.dismiss()))
+    hostile = ids[sample.HOSTILE[0]]
+    kent = ids["https://files.example.test/v1/file/1003"]
+    urls = [f"/documents/{hostile}", f"/documents/{kent}", "/search?q=leaving+care",
+            "/search?q=staying+put&authority=Kent", "/search?q=leaving+care&view=authorities",
+            "/compare?q=leaving", "/authorities/barnet", "/status"]
+    for payload in sample.XSS_PAYLOADS + ("<script>alert(1)</script>", "javascript:alert(1)"):
+        urls.append(f"/search?q={payload}")
+        urls.append(f"/search?q=care&authority={payload}&theme={payload}")
+        urls.append(f"/compare?q={payload}")
+    try:
+        for url in urls:
+            page.goto(url)
+            page.wait_for_load_state()
+            assert page.evaluate("typeof window.__xss") == "undefined", url
+            # Click every link whose href is not ordinary navigation: there must be none.
+            hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+            assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:"))], url
+            assert page.locator("[onerror], [onload], [onclick]").count() == 0, url
+        assert executed == []
+    finally:
+        context.close()
