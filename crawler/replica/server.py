@@ -92,7 +92,7 @@ class ReplicaServer:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._seen_once: set[str] = set()
-        self.requests: Counter = Counter()        # (host role, path) -> count
+        self.requests: Counter = Counter()        # (host role, path) -> requests received
         self.statuses: Counter = Counter()        # status code -> count
         self.bytes_sent = 0
 
@@ -148,9 +148,12 @@ class ReplicaServer:
             self._seen_once.add(key)
             return True
 
-    def _record(self, role: str, path: str, status: int, size: int) -> None:
+    def _arrived(self, role: str, path: str) -> None:
         with self._lock:
             self.requests[(role, path)] += 1
+
+    def _record(self, role: str, path: str, status: int, size: int) -> None:
+        with self._lock:
             self.statuses[status] += 1
             self.bytes_sent += size
 
@@ -178,6 +181,7 @@ class ReplicaServer:
             def _dispatch(self, head: bool):
                 self._head = head
                 url = urlsplit(self.path)
+                replica._arrived(role, url.path)
                 try:
                     if url.path == "/robots.txt":
                         return self._send(200, replica.robots_txt().encode(), "text/plain; charset=utf-8")

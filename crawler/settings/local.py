@@ -1,0 +1,11 @@
+"""Replicas on 127.0.0.1: still obeys robots.txt and retries, but does not wait."""
+from .base import *  # noqa: F401,F403
+
+AUTOTHROTTLE_ENABLED = False
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 32
+DOWNLOAD_DELAY = 0
+RETRY_BACKOFF_BASE = 0.05
+RETRY_BACKOFF_MAX = 1.0
+RETRY_AFTER_MAX = 5.0
+DOWNLOAD_TIMEOUT = 20

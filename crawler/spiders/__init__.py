@@ -1,0 +1,1 @@
+"""One spider per source: ``ofsted`` (reports site) and ``councils`` (council news)."""
