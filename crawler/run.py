@@ -76,8 +76,15 @@ def run_crawl(settings: Settings, sources: Sequence[str] = ("ofsted",), progress
     with DocumentStore.open(settings) as store:
         resume = _resume_points(store, sources)
         run_id = store.start_run("+".join(sources))
-    process = CrawlerProcess(scrapy_config)
-    logging.getLogger("scrapy").setLevel(logging.WARNING)
+    # Scrapy resets its loggers to DEBUG when the process starts; keep them at WARNING
+    # even when the caller has its own, more verbose, root handler (the CLI has).
+    logging.disable(logging.INFO)
+    try:
+        process = CrawlerProcess(scrapy_config)
+    finally:
+        logging.disable(logging.NOTSET)
+    for name in ("scrapy", "asyncio", "twisted", "py.warnings"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     crawlers = []
     for source in sources:
         crawler = process.create_crawler(_load(SPIDERS[source]))
