@@ -1,0 +1,100 @@
+"""The command line end to end: crawl the sample replica, index, search, list documents."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from crawler.replica.build import build_sample_site
+from crawler.replica.server import ReplicaServer
+
+REQUIRED_FIELDS = {"authority", "region", "document_id", "document_title", "document_type", "published",
+                   "source", "section", "paragraph_number", "text", "snippet", "themes", "score", "url"}
+
+
+def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "ofsted_findings", *args], capture_output=True,
+                          text=True, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"ofsted-findings {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    data = root / "data"
+    with ReplicaServer(build_sample_site(root / "site")) as replica:
+        cli("crawl", "--data-dir", str(data), "--ofsted-url", replica.ofsted_url,
+            "--files-url", replica.files_url, "--env", "local", "-q")
+        cli("index", "--data-dir", str(data), "-q")
+        yield data, replica
+
+
+def test_help_lists_the_subcommands():
+    out = cli("--help").stdout
+    for command in ("crawl", "index", "ingest", "search", "serve", "demo", "documents"):
+        assert command in out
+
+
+def test_search_json_has_the_public_fields_and_spans_authorities(crawled):
+    data, replica = crawled
+    out = cli("search", '"staying put"', "--data-dir", str(data), "--format", "json", "--limit", "50").stdout
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert hits and all(REQUIRED_FIELDS <= set(h) for h in hits)
+    assert len({h["authority"] for h in hits}) >= 3
+    for h in hits:
+        # The whole phrase in one <mark> (a taxonomy synonym may extend it: "staying put arrangements").
+        assert re.search(r"<mark>staying put[^<]*</mark>", h["snippet"].lower()), h["snippet"]
+        assert h["source"].startswith(replica.files_url)
+        assert h["url"].endswith(f"/documents/{h['document_id']}#p{h['paragraph_number']}")
+        assert len(h["published"]) == 10 and h["published"][4] == "-"
+
+
+def test_odd_queries_never_fail(crawled):
+    data, _ = crawled
+    for query in ['"unbalanced', "“curly”", "NEAR(care leavers)", "*", "^:", "!!!", "x" * 5000]:
+        proc = cli("search", query, "--data-dir", str(data), "--format", "json", check=False)
+        assert proc.returncode == 0, (query, proc.stderr)
+        assert "Traceback" not in proc.stderr
+
+
+def test_documents_json_lists_metadata(crawled):
+    data, _ = crawled
+    rows = [json.loads(l) for l in cli("documents", "--data-dir", str(data), "--format", "json").stdout.splitlines()]
+    assert rows
+    for row in rows:
+        assert {"document_id", "authority", "ons_code", "document_type", "source", "published",
+                "letter_date", "visit_start", "visit_end", "inspectors", "judgements", "paragraphs"} <= set(row)
+        assert row["paragraphs"] > 0 and row["authority"]
+
+
+def test_a_second_crawl_stores_nothing_new(crawled):
+    data, replica = crawled
+    proc = cli("crawl", "--data-dir", str(data), "--ofsted-url", replica.ofsted_url,
+               "--files-url", replica.files_url, "--env", "local", "-q", "--format", "json")
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["documents_new"] == 0 and summary["documents_changed"] == 0
+
+
+def test_ingest_reads_metadata_from_content_and_reports_bad_files(tmp_path, shared_dir):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    pdfs = sorted((shared_dir / "corpus/ofsted-pdf").glob("fv-2024-*.pdf"))[:2]
+    for pdf in pdfs:
+        (folder / pdf.name).write_bytes(pdf.read_bytes())
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<")
+    proc = cli("ingest", str(folder), "--data-dir", str(tmp_path / "data"), "-q", "--format", "json",
+               check=False)
+    assert proc.returncode == 1, proc.stderr  # 1: finished, with failures to report
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["index"]["indexed"] == len(pdfs)
+    [failed] = summary["index"]["failed"]
+    assert failed["source"].endswith("broken.pdf") and failed["reason"]
+    rows = [json.loads(l) for l in cli("documents", "--data-dir", str(tmp_path / "data"),
+                                       "--format", "json").stdout.splitlines()]
+    good = [r for r in rows if r["paragraphs"]]
+    assert len(good) == len(pdfs) and all(r["authority"] and r["visit_start"] for r in good)
