@@ -18,16 +18,28 @@ class Theme:
     description: str = ""
     terms: list[str] = field(default_factory=list)          # words that tag a paragraph
     synonyms: list[list[str]] = field(default_factory=list)  # interchangeable in search
-    pattern: re.Pattern | None = None
+    pattern: re.Pattern | None = None    # matched against the lower-cased text
+    acronyms: re.Pattern | None = None   # "PA", "SEND", "B&B": case matters ("send" is a verb)
+    first_words: frozenset = frozenset()  # a cheap test before any regex runs
+    # Terms grouped by their first word: a pattern that starts with a literal
+    # word is many times faster than one alternation of every term.
+    by_first_word: dict = field(default_factory=dict)
 
-    def matches(self, text: str) -> list[str]:
-        if self.pattern is None:
-            return []
+    def matches(self, text: str, lowered: str | None = None, words: set | None = None) -> list[str]:
         found = []
-        for m in self.pattern.finditer(text):
-            term = m.group(0).lower()
-            if term not in found:
-                found.append(term)
+        lowered = text.lower() if lowered is None else lowered
+        if words is None:
+            checks = [(self.pattern, lowered)]
+        else:
+            checks = [(self.by_first_word[w], lowered) for w in self.first_words.intersection(words)
+                      if w in self.by_first_word]
+        for pattern, subject in (*checks, (self.acronyms, text)):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(subject):
+                term = m.group(0).lower()
+                if term not in found:
+                    found.append(term)
         return found
 
 
@@ -36,6 +48,11 @@ def _term_regex(term: str) -> str:
     # plural or possessive is allowed ("flats", "leavers’").
     words = [re.escape(w) for w in re.split(r"[\s-]+", term.strip()) if w]
     return r"\b" + r"[\s\-]+".join(words) + r"(?:s|es|’s|'s|s’|s')?\b"
+
+
+def _is_acronym(term: str) -> bool:
+    letters = [c for c in term if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters) and " " not in term.strip()
 
 
 @dataclass
@@ -58,7 +75,22 @@ class Taxonomy:
 
     def tag(self, text: str) -> dict[str, list[str]]:
         """Theme id -> the terms that matched, in taxonomy order."""
-        return {t.id: hits for t in self.themes if (hits := t.matches(text))}
+        lowered = text.lower()
+        words = _words(lowered)
+        return {t.id: hits for t in self.themes
+                if not t.first_words.isdisjoint(words) and (hits := t.matches(text, lowered, words))}
+
+
+def _words(lowered: str) -> set[str]:
+    words = set(re.findall(r"[\w&]+", lowered))
+    # "hotels" must reach the term "hotel", "leavers" the term "leaver".
+    words.update(w[:-1] for w in list(words) if w.endswith("s"))
+    words.update(w[:-2] for w in list(words) if w.endswith("es"))
+    return words
+
+
+def _first_word(term: str) -> str:
+    return re.findall(r"[\w&]+", term.lower())[0]
 
 
 @lru_cache(maxsize=8)
@@ -76,8 +108,18 @@ def _load(path: str) -> Taxonomy:
                 for a in group:
                     if re.search(rf"\b{re.escape(a)}\b", term, re.I):
                         variants.update(re.sub(rf"\b{re.escape(a)}\b", b, term, flags=re.I) for b in group)
-        if variants:
-            alternation = "|".join(_term_regex(v) for v in sorted(variants, key=len, reverse=True))
-            theme.pattern = re.compile(alternation, re.IGNORECASE)
+        acronyms = {v for v in variants if _is_acronym(v)}
+        words = variants - acronyms
+        theme.first_words = frozenset(_first_word(v) for v in variants if re.search(r"\w", v))
+        if words:
+            alternation = "|".join(_term_regex(v.lower()) for v in sorted(words, key=len, reverse=True))
+            theme.pattern = re.compile(alternation)
+            grouped: dict[str, list[str]] = {}
+            for v in sorted(words, key=len, reverse=True):
+                grouped.setdefault(_first_word(v), []).append(_term_regex(v.lower()))
+            theme.by_first_word = {w: re.compile("|".join(rx)) for w, rx in grouped.items()}
+        if acronyms:
+            alternation = "|".join(_term_regex(v) for v in sorted(acronyms, key=len, reverse=True))
+            theme.acronyms = re.compile(alternation)
         themes.append(theme)
     return Taxonomy(themes=themes, spelling=spelling)

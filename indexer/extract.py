@@ -1,0 +1,314 @@
+"""Extraction: one stored document's bytes -> its metadata and cited paragraphs.
+
+``extract_document`` is what the pipeline calls, in worker processes: it
+decides what the bytes are by their content (not their name), reads them,
+and either returns an ExtractedDocument or raises ExtractionError with a
+reason a person can act on. Nothing else escapes it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from indexer import metadata as meta
+from indexer.html import attribute_quotes, read_html
+from indexer.model import Paragraph
+from indexer.paragraphs import Block, Line, body_window, build_blocks, strip_furniture
+from indexer.pdf import MAX_PAGES, PdfError, read_lines
+from indexer.stance import stance_of
+from indexer.themes import Taxonomy
+from ofsted_findings.authorities import Register
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_BYTES = 20 * 1024 * 1024   # far beyond any letter; a bigger "text" file is not one
+
+
+class ExtractionError(Exception):
+    """The document cannot be turned into paragraphs. ``status`` is
+    "failed" (unreadable, wrong kind of file) or "needs_ocr" (scanned pages)."""
+
+    def __init__(self, reason: str, status: str = "failed"):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+    def __reduce__(self):            # keep the status across process boundaries
+        return (type(self), (self.reason, self.status))
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass
+class ExtractedDocument:
+    metadata: dict
+    paragraphs: list[Paragraph]
+
+
+def extract_document(record, data: bytes, max_pages: int = MAX_PAGES) -> ExtractedDocument:
+    try:
+        return _extract(record, data, max_pages)
+    except ExtractionError:
+        raise
+    except Exception as exc:  # a reader's bug must cost one document, not the run
+        log.exception("extraction of %s failed unexpectedly", getattr(record, "source", "?"))
+        raise ExtractionError(f"unexpected error while reading the document ({type(exc).__name__}: {exc})") from None
+
+
+# --------------------------------------------------------------------------- dispatch
+
+def sniff(data: bytes) -> str:
+    """pdf | html | text, from the bytes themselves."""
+    head = data[:2048]
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if probe.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")) or (
+            probe.startswith(b"<") and re.search(rb"<(?:html|body|p|div|article)\b", head.lower())):
+        return "html"
+    return "text"
+
+
+def _claims_pdf(record) -> bool:
+    source = (getattr(record, "source", "") or "").lower()
+    content_type = (getattr(record, "content_type", "") or "").lower()
+    return source.endswith(".pdf") or "application/pdf" in content_type
+
+
+def _extract(record, data: bytes, max_pages: int) -> ExtractedDocument:
+    if data is None or len(data) == 0:
+        raise ExtractionError("the file is empty (0 bytes)")
+    kind = sniff(data)
+    if kind == "pdf":
+        return _from_pdf(record, data, max_pages)
+    if _claims_pdf(record):
+        what = "HTML (perhaps an error or login page)" if kind == "html" else "no PDF data"
+        raise ExtractionError(f"named or served as a PDF but holds {what}; the first bytes are {data[:16]!r}")
+    if kind == "html":
+        return _from_html(record, _decode(data))
+    return _from_text(record, _decode(data))
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_TEXT_BYTES:
+        raise ExtractionError(f"the text is {len(data) // 1048576} MB, more than the "
+                              f"{MAX_TEXT_BYTES // 1048576} MB limit")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ExtractionError(f"the text claims UTF-16 but is not valid UTF-16 ({exc.reason})") from None
+    if b"\x00" in data[:4096]:
+        raise ExtractionError("the file is binary data of an unknown kind, not a PDF, HTML page or text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Older council pages and Word exports are Windows-1252; that decoding
+    # only fails on its five undefined bytes.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ExtractionError(f"the text is neither UTF-8 nor Windows-1252 (byte {exc.start}: "
+                              f"{data[exc.start:exc.start + 1]!r})") from None
+    controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\r\n\t\f")
+    if controls > 0.01 * min(len(text), 20000):
+        raise ExtractionError("the file is not text: too many control characters for UTF-8 or Windows-1252")
+    return text
+
+
+# --------------------------------------------------------------------------- readers
+
+def _from_pdf(record, data: bytes, max_pages: int) -> ExtractedDocument:
+    try:
+        lines, pages = read_lines(data, max_pages=max_pages)
+    except PdfError as exc:
+        raise ExtractionError(exc.reason, exc.status) from None
+    body = strip_furniture(lines)
+    start, end = body_window(body)
+    blocks = build_blocks(body[start:end])
+    facts = _ofsted_metadata(record, [ln.text for ln in body])
+    facts["pages"] = pages
+    return _document(record, facts, blocks)
+
+
+def _from_text(record, text: str) -> ExtractedDocument:
+    text, front = _front_matter(text)
+    lines = _text_lines(text)
+    if not lines:
+        raise ExtractionError("the text file holds no words")
+    body = strip_furniture(lines)
+    if record.kind == "council" or front.get("kind") == "council-release":
+        blocks = build_blocks(body)
+        quotes = attribute_quotes([b.text for b in blocks if b.kind != "heading"])
+        first = body[0].text if body and len(body[0].text) < 120 else None
+        facts = _council_metadata(record, blocks, front.get("title") or first,
+                                  front.get("published"), quotes)
+        if front.get("responds_to"):
+            facts["responds_to"] = front["responds_to"]
+        if front.get("authority") and not facts.get("authority"):
+            _set_authority(facts, Register.load().find(str(front["authority"])))
+        return _document(record, facts, blocks)
+    start, end = body_window(body)
+    blocks = build_blocks(body[start:end])
+    facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front)
+    return _document(record, facts, blocks)
+
+
+def _from_html(record, text: str) -> ExtractedDocument:
+    page = read_html(text)
+    if not any(b.kind != "heading" for b in page.blocks):
+        raise ExtractionError("the HTML page has no main text (nothing but navigation or scripts)")
+    facts = _council_metadata(record, page.blocks, page.title, page.published, page.quotes)
+    facts["ofsted_links"] = page.ofsted_links
+    return _document(record, facts, page.blocks)
+
+
+def _front_matter(text: str) -> tuple[str, dict]:
+    """Strip a YAML front matter block or a "SOURCE:/KIND:" header; return its facts."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    front: dict = {}
+    m = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+    if m:
+        try:
+            loaded = yaml.safe_load(m.group(1))
+            front = loaded if isinstance(loaded, dict) else {}
+        except yaml.YAMLError:
+            front = {}
+        text = text[m.end():]
+    header = re.match(r"^(?:(?:SOURCE|KIND):[^\n]*\n)+", text)
+    if header:
+        for line in header.group(0).splitlines():
+            key, _, value = line.partition(":")
+            front[key.strip().lower()] = value.strip()
+        text = text[header.end():]
+    if isinstance(front.get("published"), object) and front.get("published") is not None:
+        front["published"] = str(front["published"])
+    return text, front
+
+
+def _text_lines(text: str) -> list[Line]:
+    lines = []
+    for page, page_text in enumerate(text.split("\f")):
+        for raw in page_text.split("\n"):
+            stripped = raw.strip()
+            # Text saved from markdown: "## Main findings", "**Dear James**".
+            heading = re.match(r"^#{1,6}\s+", stripped)
+            stripped = re.sub(r"\*\*|__", "", stripped[heading.end():] if heading else stripped).strip()
+            if stripped:
+                lines.append(Line(text=stripped.replace("\uf06e", "◼").replace("\u00ad", ""), page=page,
+                                  heading=bool(heading)))
+    return lines
+
+
+# --------------------------------------------------------------------------- metadata
+
+def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dict:
+    hints = hints or {}
+    register = Register.load()
+    head = meta.opening_text(texts, 80)
+    facts: dict = {
+        "authority": None, "ons_code": None, "region": None,
+        "document_type": meta.document_type(head, record.kind, meta.subject_line(texts)) or record.document_type,
+        "title": meta.subject_line(texts) or record.title,
+        "letter_date": meta.letter_date(texts),
+        "inspectors": meta.inspectors(texts),
+        "scope": meta.scope(texts),
+        "judgements": {},
+        "published": None,
+    }
+    if facts["document_type"] == meta.INSPECTION:
+        facts["judgements"] = meta.judgements(texts)
+    anchor = facts["letter_date"] or record.published or hints.get("published")
+    year = int(anchor[:4]) if anchor and re.match(r"\d{4}", str(anchor)) else None
+    start, end = meta.visit_dates(texts, default_year=year)
+    if start and facts["letter_date"] and start > facts["letter_date"] and year:
+        # "on 30 and 31 January" in a letter of February: the year is the
+        # letter's; in a letter of January about December, the year before.
+        start, end = meta.visit_dates(texts, default_year=year - 1)
+    facts["visit_start"], facts["visit_end"] = start, end
+
+    from_content = meta.find_authority(texts, register)
+    from_record = register.find(record.authority) if record.kind != "file" and record.authority else None
+    if from_record and from_content and from_record != from_content:
+        log.warning("%s: the crawl says %s but the document names %s; keeping the crawl's",
+                    record.source, from_record.name, from_content.name)
+    if from_record is None and from_content is None and hints.get("authority"):
+        from_content = register.find(str(hints["authority"]))
+    _set_authority(facts, from_record or from_content)
+
+    facts["published"] = _published(record, facts["letter_date"] or _iso(hints.get("published")))
+    return facts
+
+
+def _council_metadata(record, blocks: list[Block], title: str | None, published: str | None,
+                      quotes: list[dict]) -> dict:
+    register = Register.load()
+    text = " ".join(b.text for b in blocks[:6])
+    authority = (register.find(record.authority) if record.authority else None) or \
+        (register.find_in_text(title) if title else None) or register.find_in_text(text)
+    facts = {"authority": None, "ons_code": None, "region": None,
+             "document_type": meta.COUNCIL_RESPONSE, "title": record.title or title,
+             "letter_date": None, "visit_start": None, "visit_end": None, "inspectors": [],
+             "scope": None, "judgements": {}, "quotes": quotes,
+             "published": _published(record, _iso(published))}
+    _set_authority(facts, authority)
+    return facts
+
+
+def _set_authority(facts: dict, authority) -> None:
+    if authority is not None:
+        facts.update(authority=authority.name, ons_code=authority.ons_code, region=authority.region)
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    value = str(value)
+    return value[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", value) else None
+
+
+def _published(record, from_content: str | None) -> str | None:
+    crawled = _iso(record.published) if record.kind != "file" else None
+    if crawled and from_content and crawled != from_content:
+        log.warning("%s: published %s on the site but dated %s in the document; keeping the site's",
+                    record.source, crawled, from_content)
+    return crawled or from_content
+
+
+# --------------------------------------------------------------------------- paragraphs
+
+def _document(record, facts: dict, blocks: list[Block]) -> ExtractedDocument:
+    taxonomy = Taxonomy.load()
+    paragraphs: list[Paragraph] = []
+    section = ""
+    for block in blocks:
+        if block.kind == "heading":
+            section = _heading_text(block.text)
+            continue
+        text = block.text
+        if not text or not re.search(r"\w", text):
+            continue
+        tags = taxonomy.tag(text)
+        paragraphs.append(Paragraph(
+            document_id=record.document_id, paragraph_number=len(paragraphs) + 1, text=text,
+            section=section, document_title=facts.get("title") or "",
+            document_type=facts.get("document_type") or "", kind=record.kind,
+            authority=facts.get("authority") or "", ons_code=facts.get("ons_code") or "",
+            region=facts.get("region") or "", published=facts.get("published"),
+            source=record.source, themes=list(tags), theme_terms=tags,
+            stance=stance_of(text, section), is_bullet=block.kind == "bullet",
+            visit_start=facts.get("visit_start"), visit_end=facts.get("visit_end"),
+            judgements=dict(facts.get("judgements") or {})))
+    if not paragraphs:
+        raise ExtractionError("no paragraphs of text were found in the document")
+    return ExtractedDocument(metadata=facts, paragraphs=paragraphs)
+
+
+def _heading_text(text: str) -> str:
+    # "What needs to improve in this area of social work practice?1": the 1 is a footnote mark.
+    return re.sub(r"(?<=[?a-z])\d$", "", text.strip())

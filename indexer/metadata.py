@@ -1,0 +1,304 @@
+"""Metadata read from the words of an Ofsted letter or report itself.
+
+Everything here works on the document's opening text (the lines before and
+just after the salutation, or a report's title block), so it serves crawled
+and ingested files alike. Each reader returns None when the document does
+not say, rather than guessing.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ofsted_findings.authorities import Authority, Register
+
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december"]
+MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+DATE_TOKEN = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({MONTH}))?(?:\s+(\d{{4}}))?", re.I)
+DATE_RUN = re.compile(
+    rf"{DAY}(?:\s+{MONTH})?(?:\s+\d{{4}})?"
+    rf"(?:\s*(?:,|and|to|until|–|—|-)\s*{DAY}(?:\s+{MONTH})?(?:\s+\d{{4}})?)*", re.I)
+FULL_DATE = re.compile(rf"^\s*({DAY})\s+({MONTH})\s+(\d{{4}})\s*$", re.I)
+
+FOCUSED_VISIT = "Children's services focused visit"
+INSPECTION = "Children's services inspection"
+MONITORING = "Monitoring visit"
+JTAI = "Joint targeted area inspection"
+COUNCIL_RESPONSE = "Council response"
+
+GRADES = {"outstanding": "Outstanding", "good": "Good",
+          "requires improvement to be good": "Requires improvement to be good",
+          "requires improvement": "Requires improvement", "inadequate": "Inadequate"}
+GRADE = re.compile(r"(outstanding|good|requires improvement(?: to be good)?|inadequate)\s*$", re.I)
+
+AREA_LEADERS = "The impact of leaders on social work practice with children and families"
+AREA_HELP = "The experiences and progress of children who need help and protection"
+AREA_CARE_AND_LEAVERS = "The experiences and progress of children in care and care leavers"
+AREA_CARE = "The experiences and progress of children in care"
+AREA_LEAVERS = "The experiences and progress of care leavers"
+AREA_OVERALL = "Overall effectiveness"
+
+TITLE = r"(?:(?:Her|His)\s+Majesty[’'`]?s\s+(?:[Ii]nspectors?|HMIs?)|Senior\s+HMI|HMIs?|Ofsted\s+[Ii]nspectors?|[Ll]ead\s+[Ii]nspector|[Ss]ocial\s+[Cc]are\s+[Rr]egulatory\s+[Ii]nspectors?)"
+NAME = re.compile(r"^(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?)(?:\s+(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?|de|van|von|le|la))+$")
+
+
+def opening_text(texts: list[str], limit: int = 60) -> str:
+    return " ".join(t.strip() for t in texts[:limit])
+
+
+def document_type(head: str, kind: str, subject: str | None = None) -> str | None:
+    if kind == "council":
+        return COUNCIL_RESPONSE
+    # The subject line or title says it best; the body may mention other
+    # inspections ("Following the JTAI in July 2022...").
+    for pattern, kind_name in ((r"focused visit", FOCUSED_VISIT), (r"monitoring visit", MONITORING),
+                               (r"joint targeted area inspection", JTAI),
+                               (r"^inspection of\b.*children[’']s", INSPECTION)):
+        if subject and re.search(pattern, subject, re.I):
+            return kind_name
+    if re.search(r"\bInspection dates?:", head[:800]):
+        return INSPECTION
+    if re.search(r"\bfocused visit to\b|summarises the findings of (?:the|a) focused visit", head, re.I):
+        return FOCUSED_VISIT
+    if re.search(r"\bmonitoring visit\b", head[:1500], re.I):
+        return MONITORING
+    if re.search(r"\bjoint targeted area inspection\b", head[:1500], re.I):
+        return JTAI
+    if re.search(r"\bInspection of\b.*\bchildren[’']s (?:social care )?services\b", head[:600], re.I) or \
+            re.search(r"\bInspection dates?:", head[:800]):
+        return INSPECTION
+    return None
+
+
+def subject_line(texts: list[str]) -> str | None:
+    """The letter's subject ("Focused visit to Wigan children's services"),
+    or a report's title, joined when it wraps."""
+    for i, text in enumerate(texts[:80]):
+        if re.match(r"^Dear\b", text.strip()) and i + 1 < len(texts):
+            subject = texts[i + 1].strip()
+            following = texts[i + 2].strip() if i + 2 < len(texts) else ""
+            if following and (re.search(r"\b(?:of|to|in|local)$", subject) or (
+                    following[:1].islower() and len(following) < 40)):
+                subject += " " + following
+            return subject.rstrip(".")
+    for i, text in enumerate(texts[:20]):
+        if re.match(r"^Inspection of\b", text.strip()):
+            title = text.strip()
+            if not re.search(r"services$", title) and i + 1 < len(texts):
+                title += " " + texts[i + 1].strip()
+            return title
+    return None
+
+
+def find_authority(texts: list[str], register: Register) -> Authority | None:
+    subject = subject_line(texts)
+    for candidate in (subject, *texts[:3]):
+        if candidate:
+            found = _authority_in(candidate, register)
+            if found:
+                return found
+    head = opening_text(texts, 40)
+    for pattern in (r"focused visit to (.{3,80}?) (?:local authority )?children[’']s services",
+                    r"Inspection of (.{3,80}?) local authority children[’']s services",
+                    r"monitoring visit (?:to|of) (.{3,80}?) (?:local authority )?children[’']s services",
+                    r"Joint targeted area inspection of (.{3,60})"):
+        m = re.search(pattern, head, re.I)
+        if m and (found := _authority_in(m.group(1), register)):
+            return found
+    return None
+
+
+def _authority_in(text: str, register: Register) -> Authority | None:
+    text = re.sub(r"children[’']s services.*$", "", text, flags=re.I)
+    text = re.sub(r"^(?:focused visit to|inspection of|monitoring visit (?:to|of)|joint targeted area inspection of)\s+",
+                  "", text.strip(), flags=re.I)
+    text = re.sub(r"\s+local authority\s*$", "", text.strip(), flags=re.I)
+    text = re.sub(r"[’']s$", "", text.strip())          # "Focused visit to Durham’s children’s services"
+    for variant in (text, text.replace("-", " ")):
+        found = register.find(variant) or register.find_in_text(variant)
+        if found:
+            return found
+    return None
+
+
+def parse_date(text: str) -> str | None:
+    m = FULL_DATE.match(text)
+    if not m:
+        return None
+    day = int(re.match(r"\d+", m.group(1)).group(0))
+    try:
+        return date(int(m.group(3)), MONTHS.index(m.group(2).lower()) + 1, day).isoformat()
+    except ValueError:
+        return None
+
+
+def letter_date(texts: list[str]) -> str | None:
+    """The date at the head of a letter, above the salutation."""
+    dear = next((i for i, t in enumerate(texts[:80]) if re.match(r"^Dear\b", t.strip())), None)
+    if dear is None:
+        return None
+    for text in texts[:dear]:
+        if (iso := parse_date(text)):
+            return iso
+    return None
+
+
+def visit_dates(texts: list[str], default_year: int | None = None) -> tuple[str | None, str | None]:
+    """First and last day on site, from the letter's opening sentence or a
+    report's "Inspection dates:" line, in every wording the letters use."""
+    head = opening_text(texts, 60)
+    sentences = []
+    m = re.search(r"Inspection dates?:\s*(.{0,120})", head)
+    if m:
+        sentences.append(m.group(1))
+    for pattern in (r"summarises the findings of[^.]{0,300}?\b(?:on|from|between)\s+([^.]{0,90})",
+                    r"(?:took place|carried out|visit was)\s+(?:on|from|between)\s+([^.]{0,90})",
+                    r"(?:focused|monitoring) visit[^.]{0,200}?\b(?:on|from|between)\s+([^.]{0,90})"):
+        m = re.search(pattern, head, re.I)
+        if m:
+            sentences.append(m.group(1))
+    for sentence in sentences:
+        # "on the 15 and 16 of May 2018"
+        sentence = re.sub(rf"\b(\d{{1,2}}(?:st|nd|rd|th)?)\s+of\s+(?={MONTH})", r"\1 ", sentence)
+        for run in DATE_RUN.finditer(sentence):
+            dates = _dates_in_run(run.group(0), default_year)
+            if dates:
+                return dates[0].isoformat(), dates[-1].isoformat()
+    return None, None
+
+
+def _dates_in_run(run: str, default_year: int | None) -> list[date]:
+    tokens = [[int(d), (m or "").lower(), int(y) if y else None] for d, m, y in DATE_TOKEN.findall(run)]
+    if not any(t[1] for t in tokens):
+        return []
+    # "13 and 14 November 2019", "31 January and 1 February 2024": a day
+    # takes the month and year of the next date that names them.
+    for i in range(len(tokens) - 2, -1, -1):
+        if not tokens[i][1]:
+            tokens[i][1] = tokens[i + 1][1]
+        if tokens[i][2] is None:
+            tokens[i][2] = tokens[i + 1][2]
+    for token in tokens:
+        if token[2] is None:
+            token[2] = default_year
+    if any(t[2] is None or not t[1] for t in tokens):
+        return []
+    try:
+        dates = [date(y, MONTHS.index(m) + 1, d) for d, m, y in tokens]
+    except ValueError:
+        return []
+    return sorted(dates)
+
+
+def inspectors(texts: list[str]) -> list[str]:
+    head = opening_text(texts, 60)
+    candidates = []
+    m = re.search(r"Lead inspector:\s*(.{3,120}?)(?:\s+Judgement\b|\s+Overall\b|$)", head)
+    if m:
+        candidates.append(m.group(1))
+    for pattern in (r"(?:The )?inspectors (?:were|for this visit were)\s*:?\s*([^.]{3,300}?)\.(?:\s|$)",
+                    r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))? (?:were|was)\s*:?\s*([^.]{3,300}?)\.(?:\s|$)",
+                    r"(?:visit|inspection) was (?:carried out|undertaken|conducted) by\s*([^.]{3,300}?)\.(?:\s|$)",
+                    r"(?:carried out|undertaken|conducted) by\s*([^.]{3,300}?)\.(?:\s|$)"):
+        m = re.search(pattern, head)
+        if m:
+            candidates.append(m.group(1))
+    for candidate in candidates:
+        names = _names(candidate)
+        if names:
+            return names
+    return []
+
+
+def _names(phrase: str) -> list[str]:
+    phrase = re.sub(TITLE, ",", phrase)
+    phrase = re.sub(r"\(.*?\)", ",", phrase)
+    parts = re.split(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+", phrase)
+    names = []
+    for part in parts:
+        part = part.strip(" ,.;:")
+        if not part:
+            continue
+        if not NAME.match(part) or len(part.split()) > 5:
+            continue
+        if part not in names:
+            names.append(part)
+    return names
+
+
+def scope(texts: list[str]) -> str | None:
+    head = opening_text(texts, 60)
+    m = re.search(r"Inspectors (?:looked at|considered|evaluated|reviewed) (?:the )?(?:local authority[’']s |council[’']s )?"
+                  r"(.{5,200}?)(?:,? with a (?:particular )?focus on|\.|,? including|;)", head)
+    if m:
+        return m.group(1).strip()
+    m = re.search(r"joint targeted area inspection \(JTAI\) of (?:the )?(.{5,200}?) in ", head, re.I)
+    if m:
+        return m.group(1).strip()
+    return None
+
+
+def judgements(texts: list[str]) -> dict[str, str]:
+    """Area -> grade from a full report's judgement table (any framework era);
+    the body's "<area>: <grade>" headings fill any row the table lost."""
+    found: dict[str, str] = {}
+    start = next((i for i, t in enumerate(texts[:80]) if re.match(r"^Judgement\b", t.strip())), None)
+    if start is not None:
+        label = ""
+        rows = [t.strip() for t in texts[start + 1:start + 60] if t.strip()]
+        for i in range(len(rows) - 1):   # "Requires improvement" / "to be good"
+            if re.match(r"^requires improvement$", rows[i], re.I) and re.match(r"^to be good$", rows[i + 1], re.I):
+                rows[i], rows[i + 1] = rows[i] + " " + rows[i + 1], ""
+        for text in rows:
+            if not text or re.match(r"^Grade$", text):
+                continue
+            if text.endswith(".") and len(text) > 60 and not _area(label + " " + text):
+                break                    # the table is over: prose has begun
+            grade_only = GRADE.match(text) and GRADE.match(text).start() == 0
+            if grade_only:
+                area = _area(label)
+                if area and area not in found:
+                    found[area] = _grade(text)
+                label = ""
+                continue
+            m = GRADE.search(text)
+            if m and _area(label + " " + text[:m.start()]):
+                found.setdefault(_area(label + " " + text[:m.start()]), _grade(m.group(1)))
+                label = ""
+                continue
+            if len(label) > 200:
+                break
+            label = (label + " " + text).strip()
+    if not found:
+        body = opening_text(texts, len(texts))
+        for m in re.finditer(r"((?:The experiences and progress of|The impact of leaders on)[^:]{5,120}):\s*"
+                             r"(outstanding|good|requires improvement(?: to be good)?|inadequate)", body, re.I):
+            area = _area(m.group(1))
+            if area:
+                found.setdefault(area, _grade(m.group(2)))
+    return found
+
+
+def _grade(text: str) -> str:
+    return GRADES[re.sub(r"\s+", " ", text.strip().lower())]
+
+
+def _area(label: str) -> str | None:
+    text = re.sub(r"\s+", " ", label.lower())
+    if "overall effectiveness" in text:
+        return AREA_OVERALL
+    if "impact of leaders" in text or "leadership" in text:
+        return AREA_LEADERS
+    if "help and protection" in text:
+        return AREA_HELP
+    if "experiences and progress" not in text:
+        return None
+    if "care leavers" in text and "children in care" in text:
+        return AREA_CARE_AND_LEAVERS
+    if "care leavers" in text:
+        return AREA_LEAVERS
+    if "children in care" in text:
+        return AREA_CARE
+    return None
