@@ -38,3 +38,28 @@ class OfstedDocument:
         return {"title": self.title, "document_type": self.document_type, "authority": self.authority,
                 "ons_code": self.ons_code, "region": self.region, "urn": self.urn,
                 "published": self.published, "event_date": self.event_date}
+
+
+@dataclass
+class CouncilRelease:
+    """A council news page about an Ofsted inspection or visit."""
+
+    source: str
+    council_site: str                 # the council's website root
+    authority: str
+    ons_code: str | None
+    region: str | None
+    title: str | None
+    published: str | None             # ISO date
+    status: int = 0
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    quotes: list = field(default_factory=list)   # [{"speaker", "role", "quote"}]
+    error: str | None = None
+
+    @property
+    def descriptive(self) -> dict:
+        return {"title": self.title, "document_type": "Council response", "authority": self.authority,
+                "ons_code": self.ons_code, "region": self.region, "published": self.published}

@@ -11,7 +11,7 @@ import logging
 from ofsted_findings.store import StoreError
 
 from . import summary
-from .items import OfstedDocument
+from .items import CouncilRelease, OfstedDocument
 from .storage import store_for
 
 logger = logging.getLogger(__name__)
@@ -44,10 +44,13 @@ class StorePipeline:
         return cls(crawler)
 
     def process_item(self, item, spider=None):
-        if not isinstance(item, OfstedDocument):
+        if not isinstance(item, (OfstedDocument, CouncilRelease)):
             return item
         try:
-            self._store(item)
+            if isinstance(item, CouncilRelease):
+                self._store_release(item)
+            else:
+                self._store(item)
         except StoreError as exc:
             # A full or read-only disk: report it and keep crawling (later items may fit).
             logger.error("could not store %s: %s", item.source, exc)
@@ -56,8 +59,8 @@ class StorePipeline:
         item.body = b""  # the bytes are stored; do not keep them in memory or feeds
         return item
 
-    def _fail(self, item: OfstedDocument, reason: str) -> None:
-        store_for(self.crawler).record_failure(item.source, reason, kind="ofsted", **item.descriptive)
+    def _fail(self, item, reason: str, kind: str = "ofsted") -> None:
+        store_for(self.crawler).record_failure(item.source, reason, kind=kind, **item.descriptive)
         summary.inc(self.stats, "failed")
         summary.add_error(self.stats, f"{item.source}: {reason}")
         logger.warning("failed %s: %s", item.source, reason)
@@ -74,13 +77,34 @@ class StorePipeline:
         problem = pdf_problem(item.body, item.content_type)
         if problem:
             return self._fail(item, problem)
-        before = store.get_by_source(item.source)
         extra = {"provider_url": item.provider_url, "ofsted_name": item.ofsted_name, **item.extra}
         if item.url and item.url != item.source:
             extra["fetched_from"] = item.url
-        record, changed = store.put(
+        self._count(store, item, lambda: store.put(
             item.source, item.body, kind="ofsted", extra=extra, content_type=item.content_type,
-            etag=item.etag, last_modified=item.last_modified, **item.descriptive)
+            etag=item.etag, last_modified=item.last_modified, **item.descriptive))
+        return None
+
+    def _store_release(self, item: CouncilRelease) -> None:
+        store = store_for(self.crawler)
+        if item.error:
+            return self._fail(item, item.error, kind="council")
+        if item.status == 304:
+            store.touch(item.source)
+            summary.inc(self.stats, "documents_unchanged")
+            return None
+        media_type = (item.content_type or "").split(";")[0].strip().lower()
+        if not item.body or media_type not in ("text/html", "application/xhtml+xml", ""):
+            return self._fail(item, f"not an HTML page ({media_type or 'empty'})", kind="council")
+        self._count(store, item, lambda: store.put(
+            item.source, item.body, kind="council", content_type=item.content_type, etag=item.etag,
+            last_modified=item.last_modified,
+            extra={"council_site": item.council_site, "quotes": item.quotes}, **item.descriptive))
+        return None
+
+    def _count(self, store, item, put) -> None:
+        before = store.get_by_source(item.source)
+        _, changed = put()
         if not changed:
             summary.inc(self.stats, "documents_unchanged")
         elif before is None or not before.sha256:
@@ -88,4 +112,3 @@ class StorePipeline:
         else:
             summary.inc(self.stats, "documents_changed")
         summary.inc(self.stats, "bytes_stored", len(item.body))
-        return None

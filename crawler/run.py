@@ -107,6 +107,9 @@ def run_crawl(settings: Settings, sources: Sequence[str] = ("ofsted",), progress
         result = _merge(parts)
         result["outcome"] = outcome
         with DocumentStore.open(settings) as store:
+            if "councils" in sources:
+                from .linking import link_releases
+                result["links"] = link_releases(store)
             store.finish_run(run_id, outcome, {k: v for k, v in result.items() if k != "errors"}
                              | {"errors": result["errors"][:50]})
     return result

@@ -9,15 +9,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 from ofsted_findings.authorities import Register
 
-from .documents import SAMPLE_DIR, TITLES, load_samples
+from .documents import SAMPLE_DIR, TITLES, load_samples, placeholder_letter
 from .render import render_pdf
-from .site import CouncilPage, Provider, Publication, Site, ofsted_name_for
+from .council_markup import FILLER, article_page
+from .site import CouncilPage, CouncilSite, Provider, Publication, Site, ofsted_name_for
 
 _META = re.compile(r'<meta\s+name="ofsted-findings:([a-z-]+)"\s+content="([^"]*)"', re.I)
 _TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
@@ -43,20 +43,84 @@ def _sort_newest_first(providers: dict[str, Provider]) -> list[Provider]:
     return sorted(providers.values(), key=lambda p: p.ofsted_name.lower())
 
 
-def _council_pages(sample_dir: Path, out_dir: Path) -> list[CouncilPage]:
-    pages = []
-    (out_dir / "council").mkdir(exist_ok=True)
-    for src in sorted((sample_dir / "council").glob("*.html")):
+# The council releases in ../shared/corpus say "published: unknown"; these dates
+# (a day or so after the letter each answers, or the day the text names) let the
+# replica publish them like a council would.
+CORPUS_RELEASES = {
+    "darlington-2021-council-release": ("Darlington", "2021-11-30", "sitemap"),
+    "derbyshire-2021-council-release": ("Derbyshire", "2021-11-25", "listing"),
+    "ealing-council-release": ("Ealing", "2021-12-09", "boilerplate"),
+    # The text names no council; its quotes match Hartlepool's February 2022 letter,
+    # and it mentions World Social Work Day (15 March 2022).
+    "unnamed-council-2022-release": ("Hartlepool", "2022-03-15", "sitemap"),
+}
+
+
+def _council(councils: dict[str, CouncilSite], register: Register, authority_name: str,
+             shape: str) -> CouncilSite:
+    authority = register.find(authority_name)
+    if authority is None:
+        raise ValueError(f"council release for {authority_name!r}: not in the authority register")
+    if authority.slug not in councils:
+        councils[authority.slug] = CouncilSite(slug=authority.slug, authority=authority.name, shape=shape)
+    return councils[authority.slug]
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def _add_filler(out_dir: Path, councils: dict[str, CouncilSite]) -> None:
+    for council in councils.values():
+        for slug, title, published, paragraphs in FILLER:
+            rel = f"council/{council.slug}/{slug}.html"
+            _write_text(out_dir / rel, article_page(council, title, published, paragraphs))
+            council.pages.append(CouncilPage(slug=slug, title=title, published=published, path=rel))
+
+
+def _sample_releases(sample_dir: Path, out_dir: Path, register: Register,
+                     councils: dict[str, CouncilSite]) -> None:
+    for src in sorted((Path(sample_dir) / "council").glob("*.html")):
         html = src.read_text(encoding="utf-8")
         meta = dict(_META.findall(html))
         title = _TITLE.search(html)
-        shutil.copyfile(src, out_dir / "council" / src.name)
-        pages.append(CouncilPage(
-            authority=meta["authority"], slug=src.stem,
-            title=re.sub(r"\s+", " ", title.group(1)).strip() if title else src.stem,
-            published=meta["published"], path=f"council/{src.name}",
-            responds_to=meta.get("responds-to")))
-    return pages
+        council = _council(councils, register, meta["authority"], meta.get("site-shape", "listing"))
+        rel = f"council/{council.slug}/{src.stem}.html"
+        _write_text(out_dir / rel, html)
+        council.pages.append(CouncilPage(
+            slug=src.stem, title=re.sub(r"\s+", " ", title.group(1)).strip() if title else src.stem,
+            published=meta["published"], path=rel, responds_to=meta.get("responds-to"),
+            about_ofsted=True))
+
+
+def _corpus_releases(corpus_root: Path, out_dir: Path, register: Register,
+                     councils: dict[str, CouncilSite], letters: dict[tuple[str, str], str]) -> None:
+    """Wrap the shared corpus's council release texts in their council's site."""
+    for stem, (authority_name, published, shape) in CORPUS_RELEASES.items():
+        src = corpus_root / f"{stem}.txt"
+        if not src.is_file():
+            continue
+        text = src.read_text(encoding="utf-8")
+        body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+        paragraphs = [line.strip().lstrip("•-").strip() for line in body.splitlines() if line.strip()]
+        title = paragraphs[0] if len(paragraphs[0]) < 120 else paragraphs[0].split(".")[0][:110]
+        if paragraphs[0] == title and len(paragraphs) > 1 and paragraphs[1] == title:
+            paragraphs = paragraphs[1:]
+        council = _council(councils, register, authority_name, shape)
+        rel = f"council/{council.slug}/{stem}.html"
+        _write_text(out_dir / rel, article_page(council, title, published, paragraphs))
+        council.pages.append(CouncilPage(
+            slug=stem, title=title, published=published, path=rel, about_ofsted=True,
+            responds_to=letters.get((council.authority, published))))
+
+
+def _letter_before(providers: dict[str, Provider], authority, published: str) -> str | None:
+    """The file id of the authority's latest publication on or before ``published``."""
+    provider = providers[authority.urn]
+    earlier = [p for p in provider.publications if p.published <= published]
+    return max(earlier, key=lambda p: p.published).file_id if earlier else None
 
 
 def build_sample_site(out_dir: Path, sample_dir: Path = SAMPLE_DIR) -> Path:
@@ -79,8 +143,10 @@ def build_sample_site(out_dir: Path, sample_dir: Path = SAMPLE_DIR) -> Path:
             file_id=doc.file_id, title=doc.title, document_type=doc.document_type,
             published=doc.meta["published"], event_date=doc.meta.get("event_date"),
             path=rel, sha256=digest, size=size))
-    site = Site(name="sample", providers=_sort_newest_first(providers),
-                council_pages=_council_pages(Path(sample_dir), out_dir))
+    councils: dict[str, CouncilSite] = {}
+    _sample_releases(Path(sample_dir), out_dir, register, councils)
+    _add_filler(out_dir, councils)
+    site = Site(name="sample", providers=_sort_newest_first(providers), councils=list(councils.values()))
     site.save(out_dir)
     return out_dir
 
@@ -127,8 +193,22 @@ def build_corpus_site(corpus_dir: Path, out_dir: Path) -> Path:
             file_id=doc.file_id, title=doc.title, document_type=doc.document_type,
             published=doc.meta["published"], event_date=doc.meta.get("event_date"),
             path=rel, sha256=digest, size=size))
-    site = Site(name="corpus", providers=_sort_newest_first(providers),
-                council_pages=_council_pages(SAMPLE_DIR, out_dir))
+    councils: dict[str, CouncilSite] = {}
+    _sample_releases(SAMPLE_DIR, out_dir, register, councils)
+    letters = {}
+    for stem, (authority_name, published, _shape) in CORPUS_RELEASES.items():
+        authority = register.find(authority_name)
+        letters[(authority.name, published)] = _letter_before(providers, authority, published)
+    _corpus_releases(corpus_dir.parent, out_dir, register, councils, letters)
+    _add_filler(out_dir, councils)
+    for index, provider in enumerate(p for p in providers.values() if not p.publications):
+        doc = placeholder_letter(provider.name, provider.ofsted_name, str(59200000 + index), index)
+        rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
+        provider.publications.append(Publication(
+            file_id=doc.file_id, title=doc.title, document_type=doc.document_type,
+            published=doc.meta["published"], event_date=doc.meta.get("event_date"),
+            path=rel, sha256=digest, size=size))
+    site = Site(name="corpus", providers=_sort_newest_first(providers), councils=list(councils.values()))
     site.save(out_dir)
     return out_dir
 

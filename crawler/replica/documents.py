@@ -108,7 +108,11 @@ def _parse_block(lines: list[str]) -> Block:
 
 
 def parse_sample(path: Path) -> SampleDocument:
-    meta, body = _split_front_matter(path.read_text(encoding="utf-8"), path)
+    return parse_sample_text(path.read_text(encoding="utf-8"), path)
+
+
+def parse_sample_text(text: str, path: Path) -> SampleDocument:
+    meta, body = _split_front_matter(text, path)
     blocks, current = [], []
     for line in body.splitlines() + [""]:
         if line.strip():
@@ -126,3 +130,68 @@ def load_samples(sample_dir: Path = SAMPLE_DIR) -> list[SampleDocument]:
     if duplicates:
         raise SampleFormatError(f"duplicate file_id in samples: {sorted(duplicates)}")
     return docs
+
+
+PLACEHOLDER_LETTER = """---
+authority: {name}
+ofsted_name: {ofsted_name}
+document_type: focused_visit
+published: {published}
+event_date: {event_date}
+visit_dates: {visit_dates}
+file_id: {file_id}
+---
+| {letter_date}
+
+| Director of Children’s Services
+| {ofsted_name}
+
+Dear Director
+
+# Focused visit to {name} children’s services
+
+This letter summarises the findings of the focused visit to {name} children’s services on {visit_dates}. His Majesty’s Inspectors for this visit were Sample Inspector and Example Inspector.
+
+Inspectors looked at the local authority’s arrangements for care leavers.
+
+## Headline findings
+
+This is a generated sample letter for {name}, written so that every authority on the replica site has a publication. It is not a real Ofsted publication and says nothing about {name}’s services.
+
+## What needs to improve in this area of social work practice?
+
+◼ Sample area for improvement: the timeliness of pathway plans.
+◼ Sample area for improvement: the sufficiency of suitable accommodation.
+
+## Main findings
+
+Sample finding: care leavers are supported by personal advisers who keep in touch with them, and staying put arrangements are offered to young people in foster care.
+
+Sample finding: young people receive a health passport and are helped to register with a doctor.
+
+===
+
+Sample finding: leaders know the service and have plans to improve it.
+
+Ofsted will take the findings from this focused visit into account when planning the next inspection or visit.
+
+Yours sincerely
+
+| Sample Inspector
+| His Majesty’s Inspector
+"""
+
+
+def placeholder_letter(name: str, ofsted_name: str, file_id: str, index: int) -> SampleDocument:
+    """A short generated letter for an authority that has no other document."""
+    from datetime import date, timedelta
+
+    published = date(2024, 1, 8) + timedelta(days=7 * index)
+    visit = published - timedelta(days=35)
+    day_after = visit + timedelta(days=1)
+    visit_dates = (f"{visit.day} and {day_after.day} {day_after:%B %Y}" if visit.month == day_after.month
+                   else f"{visit.day} {visit:%B} and {day_after.day} {day_after:%B %Y}")
+    text = PLACEHOLDER_LETTER.format(
+        name=name, ofsted_name=ofsted_name, published=published.isoformat(), event_date=visit.isoformat(),
+        visit_dates=visit_dates, file_id=file_id, letter_date=f"{published.day} {published:%B %Y}")
+    return parse_sample_text(text, Path(f"<placeholder for {name}>"))

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from . import council_markup
 from .markup import listing_page, not_found_page, provider_page
 from .site import Site
 
@@ -81,13 +82,14 @@ class ReplicaServer:
     """``with ReplicaServer(site_dir) as replica: replica.ofsted_url, replica.files_url``."""
 
     def __init__(self, site_dir: Path, host: str = LOOPBACK, port: int = 0,
-                 faults: Faults | None = None, files_port: int = 0):
+                 faults: Faults | None = None, files_port: int = 0, council_port: int = 0):
         if host != LOOPBACK:
             raise ValueError(f"the replica only binds {LOOPBACK}, not {host!r}")
         self.site_dir = Path(site_dir)
         self.site = Site.load(self.site_dir)
         self.faults = faults or Faults()
-        self.host, self._port, self._files_port = host, port, files_port
+        self.host = host
+        self._ports = {"ofsted": port, "files": files_port, "council": council_port}
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -100,7 +102,7 @@ class ReplicaServer:
     def start(self) -> "ReplicaServer":
         if self._servers:
             return self
-        for role, port in (("ofsted", self._port), ("files", self._files_port)):
+        for role, port in self._ports.items():
             server = _Server((self.host, port), self._handler(role))
             thread = threading.Thread(target=server.serve_forever, name=f"replica-{role}",
                                       kwargs={"poll_interval": 0.1}, daemon=True)
@@ -135,6 +137,32 @@ class ReplicaServer:
     @property
     def files_url(self) -> str:
         return self._url(1)
+
+    @property
+    def council_url(self) -> str:
+        """One host for every replica council site, each under /<slug>/."""
+        return self._url(2)
+
+    def councils_config(self) -> dict:
+        """The council news sources for this replica, in crawler/councils.yaml's schema."""
+        entries = []
+        for council in self.site.councils:
+            root = f"{self.council_url}/{council.slug}"
+            entry = {"authority": council.authority, "website": root}
+            if council.shape == "sitemap":
+                entry["sitemaps"] = [f"{root}/sitemap.xml"]
+                entry["news_url_pattern"] = "/news/"
+            else:
+                entry["listing"] = {"url": f"{root}/news", "links": "ul.news-list li a",
+                                    "next": "a[rel=next]"}
+            entries.append(entry)
+        return {"councils": entries}
+
+    def write_councils_config(self, path: Path) -> Path:
+        import yaml
+
+        Path(path).write_text(yaml.safe_dump(self.councils_config(), sort_keys=False), encoding="utf-8")
+        return Path(path)
 
     def reload(self) -> None:
         """Re-read site.json after the site folder was rebuilt or edited."""
@@ -187,6 +215,8 @@ class ReplicaServer:
                         return self._send(200, replica.robots_txt().encode(), "text/plain; charset=utf-8")
                     if role == "ofsted":
                         return self._reports(url)
+                    if role == "council":
+                        return self._council(url)
                     return self._files(url)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
@@ -249,6 +279,61 @@ class ReplicaServer:
                 page = providers[start:start + rows]
                 self._html(200, listing_page(page, len(providers), start, rows))
 
+            # -- council sites ---------------------------------------------------------
+            def _council(self, url):
+                if self._page_fault(replica.faults.pages.get(url.path), "page:" + url.path):
+                    return
+                parts = url.path.strip("/").split("/")
+                council = replica.site.council(parts[0]) if parts and parts[0] else None
+                if council is None:
+                    return self._html(404, not_found_page())
+                rest = parts[1:]
+                if rest == ["sitemap.xml"] and council.shape == "sitemap":
+                    xml = council_markup.sitemap_index_xml(council, replica.council_url)
+                    return self._send(200, xml.encode(), "application/xml")
+                if rest == ["sitemap-pages.xml"] and council.shape == "sitemap":
+                    xml = council_markup.sitemap_xml(council, replica.council_url)
+                    return self._send(200, xml.encode(), "application/xml")
+                if rest == ["news"]:
+                    try:
+                        number = int(parse_qs(url.query).get("page", ["1"])[0])
+                    except ValueError:
+                        number = 0
+                    html = council_markup.listing_page(council, number)
+                    return self._html(200, html) if html else self._html(404, not_found_page())
+                if len(rest) == 2 and rest[0] == "news" and council.page(rest[1]):
+                    return self._static(replica.site_dir / council.page(rest[1]).path,
+                                        "text/html; charset=utf-8")
+                self._html(404, not_found_page())
+
+            def _static(self, path: Path, content_type: str, fault: str | None = None, file_id: str = ""):
+                """A stored file with validators, honouring conditional requests."""
+                body = path.read_bytes()
+                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                mtime = int(path.stat().st_mtime)
+                headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True),
+                           "Cache-Control": "public, max-age=3600"}
+                if self._not_modified(etag, mtime):
+                    self.send_response(304)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    replica._record(role, urlsplit(self.path).path, 304, 0)
+                    return
+                if fault == "text-html":
+                    content_type = "text/html; charset=utf-8"
+                elif fault == "truncated":
+                    body = body[: len(body) // 2]
+                elif fault == "zero-byte":
+                    body = b""
+                elif fault == "html-as-pdf":
+                    body = b"<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>"
+                elif fault == "encrypted":
+                    body = _encrypted_pdf()
+                if file_id:
+                    headers["Content-Disposition"] = f'inline; filename="{file_id}.pdf"'
+                self._send(200, body, content_type, headers)
+
             # -- files host --------------------------------------------------------
             def _files(self, url):
                 parts = url.path.strip("/").split("/")
@@ -268,32 +353,7 @@ class ReplicaServer:
                     self.end_headers()
                     replica._record(role, url.path, 302, 0)
                     return
-                path = replica.site_dir / pub.path
-                body = path.read_bytes()
-                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-                mtime = int(path.stat().st_mtime)
-                headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True),
-                           "Cache-Control": "public, max-age=3600"}
-                if self._not_modified(etag, mtime):
-                    self.send_response(304)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    replica._record(role, url.path, 304, 0)
-                    return
-                content_type = pub.content_type
-                if fault == "text-html":
-                    content_type = "text/html; charset=utf-8"
-                elif fault == "truncated":
-                    body = body[: len(body) // 2]
-                elif fault == "zero-byte":
-                    body = b""
-                elif fault == "html-as-pdf":
-                    body = b"<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>"
-                elif fault == "encrypted":
-                    body = _encrypted_pdf()
-                headers["Content-Disposition"] = f'inline; filename="{file_id}.pdf"'
-                self._send(200, body, content_type, headers)
+                self._static(replica.site_dir / pub.path, pub.content_type, fault, file_id)
 
             def _not_modified(self, etag: str, mtime: int) -> bool:
                 inm = self.headers.get("If-None-Match")

@@ -56,19 +56,44 @@ class Provider:
 
 @dataclass
 class CouncilPage:
-    authority: str
     slug: str
     title: str
     published: str
-    path: str
+    path: str                        # the page's HTML, relative to the site folder
     responds_to: str | None = None   # file id of the Ofsted publication it answers
+    about_ofsted: bool = False       # a release the council spider should keep
+
+
+@dataclass
+class CouncilSite:
+    """One council's news site. ``shape`` is how its news is found:
+    "sitemap" (sitemap.xml), "listing" (a paginated news listing) or
+    "boilerplate" (one listing page, cookie banner and heavy navigation)."""
+
+    slug: str
+    authority: str
+    shape: str
+    pages: list[CouncilPage] = field(default_factory=list)
+
+    def page(self, slug: str) -> CouncilPage | None:
+        return next((p for p in self.pages if p.slug == slug), None)
+
+
+SHAPES = ("sitemap", "listing", "boilerplate")
 
 
 @dataclass
 class Site:
     name: str
     providers: list[Provider]
-    council_pages: list[CouncilPage] = field(default_factory=list)
+    councils: list[CouncilSite] = field(default_factory=list)
+
+    def council(self, slug: str) -> CouncilSite | None:
+        return next((c for c in self.councils if c.slug == slug), None)
+
+    def releases(self) -> list[tuple[CouncilSite, CouncilPage]]:
+        """The council pages about Ofsted, which a council crawl must find."""
+        return [(c, p) for c in self.councils for p in c.pages if p.about_ofsted]
 
     def provider(self, urn: str) -> Provider | None:
         return next((p for p in self.providers if p.urn == urn), None)
@@ -96,7 +121,9 @@ class Site:
             providers=[Provider(urn=p["urn"], name=p["name"], ofsted_name=p["ofsted_name"],
                                 publications=[Publication(**pub) for pub in p["publications"]])
                        for p in data["providers"]],
-            council_pages=[CouncilPage(**c) for c in data.get("council_pages", [])],
+            councils=[CouncilSite(slug=c["slug"], authority=c["authority"], shape=c["shape"],
+                                  pages=[CouncilPage(**p) for p in c["pages"]])
+                      for c in data.get("councils", [])],
         )
 
 

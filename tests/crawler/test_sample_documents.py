@@ -114,5 +114,7 @@ def test_site_lists_every_authority_with_newest_publication_first(sample_site):
     for provider in site.providers:
         dates = [pub.published for pub in provider.publications]
         assert dates == sorted(dates, reverse=True)
-    assert {c.responds_to for c in site.council_pages} <= {pub.file_id for pub in site.publications()}
-    assert len(site.council_pages) >= 2
+    releases = site.releases()
+    assert len(releases) >= 2
+    assert {page.responds_to for _, page in releases} <= {pub.file_id for pub in site.publications()}
+    assert {council.shape for council in site.councils} == {"sitemap", "listing", "boilerplate"}
