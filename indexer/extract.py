@@ -76,7 +76,10 @@ def sniff(data: bytes) -> str:
 def _claims_pdf(record) -> bool:
     source = (getattr(record, "source", "") or "").lower()
     content_type = (getattr(record, "content_type", "") or "").lower()
-    return source.endswith(".pdf") or "application/pdf" in content_type
+    # Ofsted publishes its letters and reports only as PDFs: HTML from the
+    # files host is an error or login page.
+    return (source.endswith(".pdf") or "application/pdf" in content_type
+            or getattr(record, "kind", "") == "ofsted")
 
 
 def _extract(record, data: bytes, max_pages: int) -> ExtractedDocument:
@@ -161,7 +164,7 @@ def _from_text(record, text: str) -> ExtractedDocument:
 
 def _from_html(record, text: str) -> ExtractedDocument:
     page = read_html(text)
-    if not any(b.kind != "heading" for b in page.blocks):
+    if sum(len(b.text) for b in page.blocks if b.kind != "heading") < 40:
         raise ExtractionError("the HTML page has no main text (nothing but navigation or scripts)")
     facts = _council_metadata(record, page.blocks, page.title, page.published, page.quotes)
     facts["ofsted_links"] = page.ofsted_links

@@ -60,15 +60,20 @@ def stance_scores(text: str) -> tuple[float, float]:
         if not CONTRAST.isdisjoint(words):
             weight = 1.5
         negatives = negations = positives = 0
+        demand_ends = -1      # "need to ensure", "should be strengthened": a demand, not praise
         for i, word in enumerate(words):
             pair = (word, words[i + 1]) if i + 1 < len(words) else None
             if word in NEGATIVE_WORDS:
                 negatives += 1
                 negations += word.endswith(("n’t", "n't")) or word == "cannot"
+                if word == "should":
+                    demand_ends = i + 3
             if pair in NEGATIVE_PAIRS:
                 negatives += 1
                 negations += "not" in pair
-            if word in POSITIVE_WORDS or pair in POSITIVE_PAIRS:
+                if pair[1] == "to":
+                    demand_ends = i + 4
+            if (word in POSITIVE_WORDS or pair in POSITIVE_PAIRS) and i > demand_ends:
                 positives += 1
         negative += weight * negatives
         # "not consistently effective": the negation outweighs the praise word.

@@ -1,0 +1,102 @@
+"""Theme tagging and stance on sentences written for these tests."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from indexer.stance import stance_of
+from indexer.themes import DEFAULT_TAXONOMY, Taxonomy
+
+REQUIRED_THEMES = {
+    "taster-flats", "staying-put", "staying-close", "supported-lodgings", "unsuitable-accommodation",
+    "homelessness-housing", "personal-advisers", "pathway-plans", "health-histories", "mental-health",
+    "financial-entitlements", "education-employment-training", "local-offer", "corporate-parenting",
+    "voice-participation", "uasc", "custody", "young-parents", "protected-characteristic", "drop-in-hubs",
+    "transition-adult-services", "leadership-oversight",
+}
+
+
+def test_taxonomy_file_is_complete():
+    taxonomy = Taxonomy.load()
+    assert len(taxonomy.themes) >= 25
+    assert REQUIRED_THEMES <= {t.id for t in taxonomy.themes}
+    raw = yaml.safe_load(DEFAULT_TAXONOMY.read_text(encoding="utf-8"))
+    for theme in raw["themes"]:
+        assert theme["label"] and theme["description"] and theme["terms"], theme["id"]
+    assert len({t.id for t in taxonomy.themes}) == len(taxonomy.themes)
+
+
+@pytest.mark.parametrize("sentence,theme,term", [
+    ("Young people can spend a week in a trainer flat before moving on.", "taster-flats", "trainer flat"),
+    ("Most young people are staying put with their carers.", "staying-put", "staying put"),
+    ("A new staying close service supports young people leaving children's homes.", "staying-close", "staying close"),
+    ("Supported lodgings hosts are carefully matched.", "supported-lodgings", "supported lodgings"),
+    ("Too many care leavers have been placed in bed and breakfast accommodation.", "unsuitable-accommodation",
+     "bed and breakfast"),
+    ("Some care leavers lived in hotels last winter.", "unsuitable-accommodation", "hotels"),
+    ("Care leavers who are homeless are seen quickly by the housing team.", "homelessness-housing", "homeless"),
+    ("Each young person has a personal advisor.", "personal-advisers", "personal advisor"),
+    ("PAs visit at least every eight weeks.", "personal-advisers", "pas"),
+    ("Pathway plans are written with young people.", "pathway-plans", "pathway plans"),
+    ("Young people receive their health passport at 18.", "health-histories", "health passport"),
+    ("Emotional well-being support is available at the hub.", "mental-health", "emotional well-being"),
+    ("Care leavers are entitled to free prescriptions in the borough.", "financial-entitlements",
+     "free prescriptions"),
+    ("The council pays a setting-up-home allowance.", "financial-entitlements", "setting-up-home allowance"),
+    ("Ring-fenced apprenticeships are offered by the council.", "education-employment-training", "apprenticeships"),
+    ("The number of care leavers who are NEET has fallen.", "education-employment-training", "neet"),
+    ("Twelve care leavers are at university this year.", "higher-education", "university"),
+    ("The local offer is published on the council's website.", "local-offer", "local offer"),
+    ("The corporate parenting board meets every quarter.", "corporate-parenting", "corporate parenting board"),
+    ("The care leavers’ forum has shaped the new offer.", "voice-participation", "care leavers’ forum"),
+    ("Unaccompanied asylum-seeking young people get help with their immigration status.", "uasc",
+     "unaccompanied asylum-seeking"),
+    ("Workers visit care leavers in custody and plan for their release.", "custody", "custody"),
+    ("Care leavers who are young parents receive extra support.", "young-parents", "young parents"),
+    ("Councillors agreed to treat care experience as a protected characteristic.", "protected-characteristic",
+     "protected characteristic"),
+    ("The drop-in at the hub is open every afternoon.", "drop-in-hubs", "drop-in"),
+    ("Planning for transition to adult services starts early.", "transition-adult-services",
+     "transition to adult services"),
+    ("Management oversight of practice is strong and performance data is accurate.", "leadership-oversight",
+     "management oversight"),
+])
+def test_theme_terms(sentence, theme, term):
+    tags = Taxonomy.load().tag(sentence)
+    assert theme in tags, tags
+    assert term in tags[theme]
+
+
+@pytest.mark.parametrize("sentence,absent", [
+    ("Leaders should send the written statement of action to Ofsted.", "disabled-care-leavers"),
+    ("Care leavers benefit from strong support.", "financial-entitlements"),
+    ("The evidence base for this work is strong.", "drop-in-hubs"),
+    ("To a degree, the plans reflect the views of young people.", "higher-education"),
+])
+def test_theme_false_friends(sentence, absent):
+    assert absent not in Taxonomy.load().tag(sentence)
+
+
+def test_synonym_groups_feed_search_expansion():
+    groups = Taxonomy.load().synonym_groups()
+    assert ["adviser", "advisor"] in groups
+    assert any({"taster flat", "trainer flat"} <= set(g) for g in groups)
+
+
+@pytest.mark.parametrize("sentence,section,stance", [
+    ("Consistency and quality of recording.", "What needs to improve in this area of social work practice?",
+     "improvement"),
+    ("The local authority needs to take swift action.", "Areas for priority action", "improvement"),
+    ("Personal advisers know young people well and are tenacious in keeping in touch.", "Main findings",
+     "strength"),
+    ("Too many care leavers live in unsuitable accommodation.", "Main findings", "improvement"),
+    ("Pathway plans are written with young people. However, they are not yet updated when "
+     "circumstances change.", "Main findings", "improvement"),
+    ("Most care leavers benefit from effective, high-quality support from a stable team.", "Headline findings",
+     "strength"),
+    ("Inspectors looked at the local authority’s arrangements for care leavers.", "", "neutral"),
+    ("Plans are not consistently effective.", "Main findings", "improvement"),
+    ("Leaders need to ensure that supervision is regular.", "Main findings", "improvement"),
+])
+def test_stance(sentence, section, stance):
+    assert stance_of(sentence, section) == stance
