@@ -1,0 +1,498 @@
+"""The Elasticsearch engine: the one users run when they outgrow one machine.
+
+Reads go through an alias (the ``index`` name given); each rebuild loads a new
+timestamped index and moves the alias to it in one atomic call, keeping the
+previous index for one rollback. Analyzers and mappings are versioned JSON in
+``es/``; queries arrive parsed and synonym-expanded (indexer/query.py), so this
+module only compiles clauses into a bool query.
+
+What it matches, clause by clause (the same as the SQLite engine, see the
+contract suite in tests/indexer/engines): a word or phrase in the body, section
+heading or theme names, stemmed with hunspell en_GB; a prefix against unstemmed
+words. Boosts: themes 3, section 2, body 1, and exact word forms a little more.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import uuid
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from elastic_transport import ConnectionError as TransportConnectionError
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+
+from indexer.engines.base import (
+    FACET_FIELDS, FACETS, MARK_END, MARK_START, EngineUnavailable, SearchEngine, SearchRequest,
+    SearchResponse, render_marked,
+)
+from indexer.model import Paragraph
+from indexer.query import Clause, ParsedQuery, Term
+
+SCHEMA_VERSION = 1
+CONFIG_DIR = Path(__file__).with_name("es")
+FACET_LIMIT = 50
+BULK_CHUNK = 1000
+SCAN_PAGE = 1000
+SNIPPET_CHARS = 300
+PIT_KEEP_ALIVE = "2m"
+# Boosts: a match in a theme name or a heading says more about the paragraph than one in its body.
+BODY, HEADING, THEMES = ("body", 1.0), ("heading", 2.0), ("themes", 3.0)
+# Searchable copies derived from the paragraph; never returned in hits.
+DERIVED_FIELDS = ("body", "heading")
+# The exact form of a word scores this much more than a stem variant (never changes what matches).
+EXACT_BONUS = 0.5
+SORT_BY_DATE = [{"published": {"order": "desc", "missing": "_last"}},
+                {"document_id": {"order": "asc"}}, {"paragraph_number": {"order": "asc"}}]
+# Settings restored after a bulk load (they are switched off while it runs).
+SERVING_SETTINGS = {"refresh_interval": "1s", "auto_expand_replicas": "0-1"}
+LOADING_SETTINGS = {"refresh_interval": "-1", "auto_expand_replicas": "false", "number_of_replicas": 0}
+
+# Curly quotes to straight, as the query parser does; private-use markers out of
+# the text so only the highlighter's markers can ever become <mark>.
+_FOLD = {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
+         "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-",
+         MARK_START: " ", MARK_END: " "}
+
+
+class BulkLoadError(RuntimeError):
+    """Some paragraphs were refused by Elasticsearch; nothing was switched over."""
+
+
+def fold(text: str) -> str:
+    """Quote and accent folding, exactly one character for one, so offsets into the
+    folded text are offsets into the original (the snippet is cut from the original)."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    if ch in _FOLD:
+        return _FOLD[ch]
+    if ch.isascii():
+        return ch
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return base if len(base) == 1 else ch
+
+
+@lru_cache(maxsize=None)
+def _config(name: str) -> dict:
+    data = json.loads((CONFIG_DIR / f"{name}.v{SCHEMA_VERSION}.json").read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if k != "_comment"}
+
+
+def index_settings() -> dict:
+    return _config("settings")
+
+
+def index_mappings() -> dict:
+    return _config("mappings")
+
+
+# -- query compilation --------------------------------------------------------------------
+
+def _term_query(term: Term) -> dict:
+    """One word, phrase or prefix, matched in the body, the heading or the theme names.
+
+    Words and phrases match stemmed (so the synonym "taster flat" finds "taster flats",
+    as in SQLite's porter index); the unstemmed ``.exact`` fields add to the score
+    when the very words match, and serve prefixes, which must not be stemmed."""
+    text = " ".join(fold(w) for w in term.words)
+    should = []
+    for field, boost in (BODY, HEADING, THEMES):
+        stemmed = f"{field}.text" if field == "themes" else field
+        exact = f"{field}.exact"
+        if term.prefix and term.is_phrase:
+            should.append({"match_phrase_prefix": {exact: {"query": text, "boost": boost}}})
+        elif term.prefix:
+            should.append({"prefix": {exact: {"value": text, "boost": boost}}})
+        elif term.is_phrase:
+            should.append({"match_phrase": {stemmed: {"query": text, "boost": boost}}})
+            should.append({"match_phrase": {exact: {"query": text, "boost": boost * EXACT_BONUS}}})
+        else:
+            should.append({"match": {stemmed: {"query": text, "operator": "and", "boost": boost}}})
+            should.append({"match": {exact: {"query": text, "operator": "and",
+                                             "boost": boost * EXACT_BONUS}}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def _clause_query(clause: Clause) -> dict:
+    alternatives = [_term_query(t) for t in clause.alternatives]
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return {"bool": {"should": alternatives, "minimum_should_match": 1}}
+
+
+def compile_query(query: ParsedQuery) -> dict:
+    """ParsedQuery -> an Elasticsearch bool query (without facet filters)."""
+    must = [_clause_query(c) for c in query.positive]
+    must_not = [_term_query(t) for c in query.negative for t in c.alternatives]
+    if not must and not must_not:
+        return {"match_all": {}}
+    body: dict = {"must": must or [{"match_all": {}}]}
+    if must_not:
+        body["must_not"] = must_not
+    return {"bool": body}
+
+
+def filter_clauses(filters: dict[str, list[str]], skip: str | None = None) -> list[dict]:
+    return [{"terms": {FACET_FIELDS[facet]: values}} for facet, values in filters.items()
+            if facet != skip and facet in FACET_FIELDS]
+
+
+def facet_aggregations(filters: dict[str, list[str]]) -> dict:
+    """Disjunctive facets: each facet's counts apply every filter but its own."""
+    aggs = {}
+    for facet in FACETS:
+        terms = {"terms": {"field": FACET_FIELDS[facet], "size": FACET_LIMIT,
+                           "order": [{"_count": "desc"}, {"_key": "asc"}], "exclude": [""]}}
+        others = filter_clauses(filters, skip=facet)
+        aggs[facet] = {"filter": {"bool": {"filter": others}} if others else {"match_all": {}},
+                       "aggs": {"values": terms}}
+    return aggs
+
+
+def highlight_settings() -> dict:
+    return {"pre_tags": [MARK_START], "post_tags": [MARK_END], "encoder": "default",
+            "fields": {"body": {"type": "unified", "matched_fields": ["body", "body.exact"],
+                                "fragment_size": SNIPPET_CHARS, "number_of_fragments": 1}}}
+
+
+def sort_for(request: SearchRequest, query: ParsedQuery) -> list:
+    if request.sort == "date" or not query.positive:
+        return list(SORT_BY_DATE)
+    return ["_score", *SORT_BY_DATE]
+
+
+# -- documents in and out -----------------------------------------------------------------
+
+def to_document(p: Paragraph) -> dict:
+    doc = p.to_dict()
+    doc["body"] = fold(p.text or "")
+    doc["heading"] = fold(p.section or "")
+    return doc
+
+
+def to_hit(raw: dict, positive: bool) -> dict:
+    source = dict(raw["_source"])
+    body = source.get("body", "")
+    for name in DERIVED_FIELDS:
+        source.pop(name, None)
+    score = raw.get("_score")
+    source["score"] = round(float(score), 4) if positive and score is not None else 0.0
+    fragments = (raw.get("highlight") or {}).get("body")
+    marked = _unfold_fragment(fragments[0], body, source.get("text") or "") if fragments else None
+    source["snippet"] = render_marked(marked if marked is not None else _shorten(source.get("text") or ""))
+    return source
+
+
+def _unfold_fragment(fragment: str, folded: str, original: str) -> str | None:
+    """The highlighted fragment (cut from the folded body) re-cut from the original
+    text, markers kept, with an ellipsis where it does not reach an end."""
+    plain = fragment.replace(MARK_START, "").replace(MARK_END, "")
+    start = folded.find(plain)
+    if start < 0 or len(folded) != len(original):
+        return None
+    out, i = [], start
+    for ch in fragment:
+        if ch in (MARK_START, MARK_END):
+            out.append(ch)
+        else:
+            out.append(original[i])
+            i += 1
+    text = "".join(out)
+    return ("…" if start > 0 else "") + text + ("…" if i < len(original) else "")
+
+
+def _shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+# -- the engine ----------------------------------------------------------------------------
+
+class ElasticsearchEngine(SearchEngine):
+    name = "elasticsearch"
+
+    def __init__(self, url: str, index: str, *, request_timeout: float = 30.0,
+                 scan_page_size: int = SCAN_PAGE, client: Elasticsearch | None = None):
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", index or "") or index in (".", ".."):
+            raise ValueError(f"{index!r} is not a usable Elasticsearch index name: use lowercase "
+                             "letters, digits, '-', '_' or '.', not starting with a symbol")
+        self.url = url
+        self.alias = index
+        self.scan_page_size = max(1, int(scan_page_size))
+        self.es = client or Elasticsearch(url, request_timeout=request_timeout, max_retries=1,
+                                          retry_on_timeout=False)
+        self._concrete = re.compile(re.escape(index) + r"-\d{8}t\d{6}\d{6}z-[0-9a-f]{8}")
+
+    # -- errors -------------------------------------------------------------------------
+    def _unavailable(self, exc: Exception) -> EngineUnavailable:
+        if isinstance(exc, ApiError):
+            detail = f"HTTP {exc.meta.status}: {exc.message}"
+        else:
+            detail = str(exc) or type(exc).__name__
+        return EngineUnavailable(f"Elasticsearch at {self.url} cannot serve searches ({detail})")
+
+    def _call(self, fn, *args, **kwargs):
+        """A client call with transport failures and server errors as EngineUnavailable."""
+        try:
+            return fn(*args, **kwargs)
+        except (TransportConnectionError, TransportError) as exc:
+            raise self._unavailable(exc) from exc
+        except ApiError as exc:
+            if exc.meta.status >= 500 or exc.meta.status in (401, 403, 429):
+                raise self._unavailable(exc) from exc
+            raise
+
+    # -- index lifecycle ----------------------------------------------------------------
+    def live_index(self) -> str | None:
+        """The concrete index the alias points at, or None before the first load."""
+        try:
+            aliases = self._call(self.es.indices.get_alias, name=self.alias)
+        except NotFoundError:
+            return None
+        names = sorted(aliases)
+        if len(names) > 1:
+            raise EngineUnavailable(f"alias {self.alias!r} points at several indices: {names}")
+        return names[0] if names else None
+
+    def indices(self) -> list[str]:
+        """This alias's timestamped indices, oldest first."""
+        found = self._call(self.es.indices.get, index=f"{self.alias}-*", expand_wildcards="open,closed",
+                           ignore_unavailable=True, allow_no_indices=True, features="aliases")
+        return sorted(name for name in found if self._concrete.fullmatch(name))
+
+    def _new_index(self, loading: bool) -> str:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dt%H%M%S%fz")
+        name = f"{self.alias}-{stamp}-{uuid.uuid4().hex[:8]}"
+        settings = json.loads(json.dumps(index_settings()))
+        if loading:
+            settings["index"].update(LOADING_SETTINGS)
+        self._call(self.es.indices.create, index=name, settings=settings, mappings=index_mappings())
+        return name
+
+    def _ensure_index(self) -> str:
+        live = self.live_index()
+        if live:
+            return live
+        if self._call(self.es.indices.exists, index=self.alias):
+            raise EngineUnavailable(f"{self.alias!r} is a plain index, not an alias: delete it or "
+                                    "choose another OFSTED_FINDINGS_ES_INDEX")
+        name = self._new_index(loading=False)
+        self._call(self.es.indices.update_aliases, actions=[{"add": {"index": name, "alias": self.alias}}])
+        return name
+
+    def _switch_alias(self, new: str) -> str | None:
+        """Point the alias at ``new`` in one atomic call; returns the index it left."""
+        old = self.live_index()
+        actions = [{"add": {"index": new, "alias": self.alias}}]
+        if old:
+            actions.insert(0, {"remove": {"index": old, "alias": self.alias}})
+        self._call(self.es.indices.update_aliases, actions=actions)
+        return old
+
+    def _drop_old_indices(self, keep: set[str]) -> None:
+        for name in self.indices():
+            if name not in keep:
+                self._call(self.es.options(ignore_status=404).indices.delete, index=name)
+
+    def rebuild(self, paragraphs: Iterable[Paragraph]) -> int:
+        if self._call(self.es.indices.exists, index=self.alias) and not self.live_index():
+            raise EngineUnavailable(f"{self.alias!r} is a plain index, not an alias: delete it or "
+                                    "choose another OFSTED_FINDINGS_ES_INDEX")
+        new = self._new_index(loading=True)
+        try:
+            count = self._bulk(new, ({"_op_type": "index", "_index": new, "_id": p.paragraph_id,
+                                      "_source": to_document(p)} for p in paragraphs))
+            self._call(self.es.indices.put_settings, index=new, settings={"index": SERVING_SETTINGS})
+            self._call(self.es.indices.refresh, index=new)
+            self._call(self.es.cluster.health, index=new, wait_for_status="yellow", timeout="30s")
+        except BaseException:
+            # The alias still serves the old index; the half-built one goes.
+            try:
+                self.es.options(ignore_status=404).indices.delete(index=new)
+            except Exception:
+                pass  # the node is gone; the next rebuild removes the orphan
+            raise
+        old = self._switch_alias(new)
+        self._drop_old_indices(keep={new} | ({old} if old else set()))
+        return count
+
+    def rollback(self) -> str:
+        """Point the alias back at the index the last rebuild replaced."""
+        live = self.live_index()
+        older = [name for name in self.indices() if name != live and (live is None or name < live)]
+        if not older:
+            raise EngineUnavailable(f"there is no earlier index of {self.alias!r} to roll back to")
+        self._switch_alias(older[-1])
+        return older[-1]
+
+    def _bulk(self, index: str, actions: Iterable[dict]) -> int:
+        ok, failed, examples = 0, 0, []
+        try:
+            for success, item in helpers.streaming_bulk(
+                    self.es, actions, chunk_size=BULK_CHUNK, max_retries=3, raise_on_error=False,
+                    raise_on_exception=True):
+                if success:
+                    ok += 1
+                    continue
+                failed += 1
+                if len(examples) < 5:
+                    examples.append(json.dumps(item, default=str)[:300])
+        except (TransportConnectionError, TransportError) as exc:
+            raise self._unavailable(exc) from exc
+        if failed:
+            raise BulkLoadError(f"Elasticsearch refused {failed} of {ok + failed} paragraphs "
+                                f"for {index}: " + "; ".join(examples))
+        return ok
+
+    def _ids_of(self, index: str, document_ids: list[str]) -> list[str]:
+        ids = []
+        for chunk in _chunks(document_ids, 500):
+            for hit in helpers.scan(self.es, index=index, size=SCAN_PAGE,
+                                    query={"query": {"terms": {"document_id": chunk}}, "_source": False}):
+                ids.append(hit["_id"])
+        return ids
+
+    def replace_documents(self, document_ids: Iterable[str], paragraphs: Iterable[Paragraph]) -> int:
+        document_ids = [d for d in dict.fromkeys(document_ids) if d]
+        index = self._ensure_index()
+        new = {p.paragraph_id: p for p in paragraphs}
+        try:
+            stale = [i for i in self._ids_of(index, document_ids) if i not in new]
+        except (TransportConnectionError, TransportError) as exc:
+            raise self._unavailable(exc) from exc
+        actions = [{"_op_type": "delete", "_index": index, "_id": i} for i in stale]
+        actions += [{"_op_type": "index", "_index": index, "_id": pid, "_source": to_document(p)}
+                    for pid, p in new.items()]
+        self._bulk(index, actions)
+        self._call(self.es.indices.refresh, index=index)
+        return len(new)
+
+    def delete_documents(self, document_ids: Iterable[str]) -> None:
+        document_ids = [d for d in dict.fromkeys(document_ids) if d]
+        index = self.live_index()
+        if not index or not document_ids:
+            return
+        try:
+            ids = self._ids_of(index, document_ids)
+        except (TransportConnectionError, TransportError) as exc:
+            raise self._unavailable(exc) from exc
+        self._bulk(index, ({"_op_type": "delete", "_index": index, "_id": i} for i in ids))
+        self._call(self.es.indices.refresh, index=index)
+
+    # -- searching ----------------------------------------------------------------------
+    def _search_body(self, request: SearchRequest, query: ParsedQuery) -> dict:
+        body = {"query": compile_query(query), "sort": sort_for(request, query),
+                "track_total_hits": True, "track_scores": bool(query.positive),
+                "highlight": highlight_settings()}
+        return body
+
+    def search(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
+        body = self._search_body(request, query)
+        filters = filter_clauses(request.filters)
+        if filters:
+            body["post_filter"] = {"bool": {"filter": filters}}
+        if request.facets:
+            body["aggs"] = facet_aggregations(request.filters)
+        try:
+            result = self._call(self.es.search, index=self.alias, from_=request.offset,
+                                size=request.limit, **body)
+        except NotFoundError:
+            return SearchResponse(total=0, hits=[], facets={f: [] for f in FACETS} if request.facets else {})
+        hits = [to_hit(h, bool(query.positive)) for h in result["hits"]["hits"]]
+        facets = {}
+        if request.facets:
+            aggs = result.get("aggregations", {})
+            facets = {f: [(b["key"], b["doc_count"]) for b in aggs[f]["values"]["buckets"]]
+                      for f in FACETS}
+        return SearchResponse(total=result["hits"]["total"]["value"], hits=hits, facets=facets)
+
+    def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
+        body = self._search_body(request, query)
+        filters = filter_clauses(request.filters)
+        if filters:
+            body["query"] = {"bool": {"must": [body["query"]], "filter": filters}}
+        try:
+            pit = self._call(self.es.open_point_in_time, index=self.alias, keep_alive=PIT_KEEP_ALIVE)["id"]
+        except NotFoundError:
+            return
+        try:
+            after = None
+            while True:
+                page = self._call(self.es.search, size=self.scan_page_size, pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE},
+                                  search_after=after, **body)
+                pit = page.get("pit_id", pit)
+                hits = page["hits"]["hits"]
+                for raw in hits:
+                    yield to_hit(raw, bool(query.positive))
+                if len(hits) < self.scan_page_size:
+                    return
+                after = hits[-1]["sort"]
+        finally:
+            try:
+                self.es.close_point_in_time(id=pit)
+            except Exception:
+                pass  # it expires by itself after PIT_KEEP_ALIVE
+
+    def document_paragraphs(self, document_id: str) -> list[dict]:
+        try:
+            result = self._call(self.es.search, index=self.alias, size=10_000,
+                                query={"term": {"document_id": document_id}},
+                                sort=[{"paragraph_number": "asc"}])
+        except NotFoundError:
+            return []
+        out = []
+        for raw in result["hits"]["hits"]:
+            source = raw["_source"]
+            for name in DERIVED_FIELDS:
+                source.pop(name, None)
+            out.append(source)
+        return out
+
+    def document_ids(self) -> set[str]:
+        ids: set[str] = set()
+        after = None
+        while True:
+            composite = {"size": 1000, "sources": [{"id": {"terms": {"field": "document_id"}}}]}
+            if after:
+                composite["after"] = after
+            try:
+                result = self._call(self.es.search, index=self.alias, size=0,
+                                    aggs={"docs": {"composite": composite}})
+            except NotFoundError:
+                return ids
+            agg = result["aggregations"]["docs"]
+            ids.update(b["key"]["id"] for b in agg["buckets"])
+            after = agg.get("after_key")
+            if not agg["buckets"] or not after:
+                return ids
+
+    def stats(self) -> dict:
+        live = self.live_index()
+        base = {"engine": self.name, "url": self.url, "alias": self.alias, "index": live,
+                "indices": self.indices() if live else [], "schema_version": SCHEMA_VERSION}
+        if not live:
+            return {**base, "paragraphs": 0, "documents": 0}
+        paragraphs = self._call(self.es.count, index=self.alias)["count"]
+        return {**base, "paragraphs": paragraphs, "documents": len(self.document_ids())}
+
+    def check(self) -> None:
+        try:
+            health = self._call(self.es.cluster.health, timeout="5s")
+        except ApiError as exc:
+            raise self._unavailable(exc) from exc
+        if health.get("status") == "red":
+            raise EngineUnavailable(f"Elasticsearch at {self.url} is red: some data cannot be read")
+
+    def close(self) -> None:
+        self.es.close()
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

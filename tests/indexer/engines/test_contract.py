@@ -1,0 +1,320 @@
+"""The contract every search engine keeps: run once per engine, same paragraphs, same answers.
+
+Where the engines differ on purpose, the test says so:
+- scores: bm25 in both, but over different statistics and analyzers, so only their order
+  within one engine is checked, never their values across engines;
+- stemming: porter (SQLite) and hunspell en_GB (Elasticsearch) agree on plurals and -ing
+  forms, which is what these paragraphs use; they differ on rarer forms (organisation vs
+  organise), and a prefix is matched against stems in SQLite but whole words in
+  Elasticsearch;
+- snippets: both mark matches and escape the text, but cut different windows.
+"""
+from __future__ import annotations
+
+import pytest
+
+from indexer.engines.base import FACETS, EngineUnavailable, SearchRequest
+from indexer.query import parse
+from indexer.search import Searcher
+
+from .conftest import ALL_IDS, PARAGRAPHS
+
+
+def ids(engine, q: str, synonyms=None, **request) -> set[str]:
+    response = engine.search(SearchRequest(q=q, limit=100, **request), parse(q, synonyms))
+    found = {h["paragraph_id"] for h in response.hits}
+    assert response.total == len(found)
+    return found
+
+
+# -- what matches --------------------------------------------------------------------------
+
+def test_a_word_matches_its_plural(loaded):
+    assert ids(loaded, "flat") == {"d1-3", "d2-1", "d3-1"}
+    assert ids(loaded, "passport") == {"d2-3"}
+
+
+def test_a_phrase_needs_its_words_together_and_in_order(loaded):
+    assert ids(loaded, '"staying put"') == {"d1-1"}
+    # d2-2 says "people put staying": both words, wrong order.
+    assert ids(loaded, "staying put") == {"d1-1", "d2-2"}
+
+
+def test_a_quoted_phrase_is_stemmed_like_words(loaded):
+    assert ids(loaded, '"trainer flat"') == {"d1-3"}
+
+
+def test_all_words_are_required(loaded):
+    assert ids(loaded, "hotel placed") == {"d1-2", "d3-2"}
+    assert ids(loaded, "hotel April") == {"d3-2"}
+    assert ids(loaded, "hotel zebra") == set()
+
+
+def test_or_takes_either(loaded):
+    assert ids(loaded, "hotel | passports") == {"d1-2", "d3-2", "d2-3"}
+    assert ids(loaded, "hotel OR passports") == {"d1-2", "d3-2", "d2-3"}
+
+
+def test_minus_excludes(loaded):
+    assert ids(loaded, "flat -cooking") == {"d2-1", "d3-1"}
+    assert ids(loaded, 'hotel -"bed and breakfast"') == {"d1-2"}
+
+
+def test_only_exclusions_show_everything_else(loaded):
+    assert ids(loaded, "-hotel") == ALL_IDS - {"d1-2", "d3-2"}
+
+
+def test_prefix(loaded):
+    assert ids(loaded, "advis*") == {"d1-4", "d2-2", "d4-1"}
+
+
+def test_headings_and_theme_names_are_searched(loaded):
+    # No body says "accommodation": d1-2 and d1-3 sit under that heading, d3-2 has the
+    # theme unsuitable-accommodation.
+    assert ids(loaded, "accommodation") == {"d1-2", "d1-3", "d3-2"}
+    # d4-1's body says "stay in touch"; it is tagged staying-close.
+    assert ids(loaded, "close") == {"d4-1", "d4-2"}
+
+
+def test_curly_quotes_and_accents_fold(loaded):
+    assert ids(loaded, '"leader\'s plans"') == {"d3-3"}
+    assert ids(loaded, "cafe naive") == {"d3-3"}
+    assert ids(loaded, "“leader’s plans”") == {"d3-3"}
+
+
+def test_hyphenated_words_are_a_phrase(loaded):
+    assert ids(loaded, "16-year-old") == {"d4-1"}
+
+
+def test_synonyms_and_spelling_through_the_searcher(searcher):
+    def found(q):
+        return {h["paragraph_id"] for h in searcher.search(SearchRequest(q=q, limit=100)).hits}
+    # taxonomy: taster flat = trainer flat = training flat = practice flat
+    assert found("taster flat") == {"d1-3", "d2-1", "d3-1"}
+    # spelling: adviser = advisor
+    assert found("advisor") == {"d1-4", "d2-2", "d4-1"}
+    assert found("B&B") == {"d3-2"}
+
+
+def test_an_empty_query_lists_everything_by_date(loaded):
+    response = loaded.search(SearchRequest(q="", limit=100), parse(""))
+    assert response.total == len(PARAGRAPHS)
+    assert [h["paragraph_id"] for h in response.hits] == DATE_ORDER
+    assert {h["score"] for h in response.hits} == {0.0}
+
+
+# -- filters and facets -------------------------------------------------------------------
+
+def test_filters_combine_values_with_or_and_facets_with_and(loaded):
+    assert ids(loaded, "", filters={"authority": ["Northshire"]}) == {"d1-1", "d1-2", "d1-3", "d1-4", "d4-1", "d4-2"}
+    assert ids(loaded, "young", filters={"authority": ["Northshire", "Eastmouth"], "stance": ["strength"]}) \
+        == {"d1-1", "d1-3", "d1-4"}
+    assert ids(loaded, "", filters={"theme": ["taster-flats"], "year": ["2024", "2023"]}) == {"d2-1", "d3-1"}
+    assert ids(loaded, "", filters={"region": ["Nowhere"]}) == set()
+
+
+def test_facet_counts_are_disjunctive(loaded):
+    request = SearchRequest(q="young", filters={"authority": ["Northshire"]}, limit=0)
+    facets = loaded.search(request, parse(request.q)).facets
+    assert set(facets) == set(FACETS)
+    # A facet's own filter does not narrow its counts, so other authorities stay offered...
+    assert facets["authority"] == [("Northshire", 3), ("Southborough", 2), ("Eastmouth", 1)]
+    # ...while every other facet counts only Northshire's matches.
+    assert facets["region"] == [("North West", 3)]
+    assert facets["stance"] == [("strength", 3)]
+    assert facets["theme"] == [("personal-advisers", 1), ("staying-put", 1), ("taster-flats", 1)]
+    assert facets["year"] == [("2025", 3)]
+
+
+def test_facets_skip_empty_values_and_can_be_left_out(loaded):
+    facets = loaded.search(SearchRequest(q=""), parse("")).facets
+    # Most frequent first, ties by value; d4 has no date.
+    assert facets["year"] == [("2025", 4), ("2023", 3), ("2024", 3)]
+    assert facets["kind"] == [("ofsted", 7), ("council", 3), ("file", 2)]
+    assert loaded.search(SearchRequest(q="", facets=False), parse("")).facets == {}
+
+
+# -- hits, highlighting, order ------------------------------------------------------------
+
+def test_hits_carry_the_paragraph_a_score_and_a_snippet(loaded):
+    hit = loaded.search(SearchRequest(q='"staying put"'), parse('"staying put"')).hits[0]
+    expected = PARAGRAPHS[0].to_dict()
+    assert {k: hit[k] for k in expected} == expected
+    assert set(hit) == set(expected) | {"score", "snippet"}
+    assert isinstance(hit["score"], float) and hit["score"] > 0
+
+
+def test_a_matched_phrase_is_one_mark(loaded):
+    hit = loaded.search(SearchRequest(q='"staying put"'), parse('"staying put"')).hits[0]
+    assert "<mark>staying put</mark>" in hit["snippet"]
+
+
+def test_snippets_escape_the_text(loaded):
+    hit = loaded.search(SearchRequest(q="passports"), parse("passports")).hits[0]
+    assert "<mark>passports</mark>" in hit["snippet"]
+    assert "&lt;script&gt;" in hit["snippet"] and "<script" not in hit["snippet"]
+    assert "summary &amp; history" in hit["snippet"]
+
+
+def test_snippets_keep_the_original_characters(loaded):
+    hit = loaded.search(SearchRequest(q="cafe"), parse("cafe")).hits[0]
+    assert "<mark>Café</mark>" in hit["snippet"]
+    assert "leader’s" in hit["snippet"]
+
+
+def test_relevance_puts_heading_and_theme_matches_first(loaded):
+    # Scores differ between engines on purpose; the ranking rule they share is the boost.
+    hits = loaded.search(SearchRequest(q='"staying put"|close'), parse('"staying put"|close')).hits
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    hits = loaded.search(SearchRequest(q="advisers"), parse("advisers")).hits
+    assert hits[0]["paragraph_id"] == "d1-4"  # in its heading, its theme and its body
+
+
+DATE_ORDER = ["d1-1", "d1-2", "d1-3", "d1-4", "d2-1", "d2-2", "d2-3", "d3-1", "d3-2", "d3-3",
+              "d4-1", "d4-2"]
+
+
+def test_sort_by_date_newest_first_undated_last(loaded):
+    response = loaded.search(SearchRequest(q="young", sort="date", limit=100), parse("young"))
+    assert [h["paragraph_id"] for h in response.hits] == [i for i in DATE_ORDER if i in
+                                                          {"d1-1", "d1-3", "d1-4", "d2-1", "d2-2", "d3-2"}]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_pages_cover_the_results_once(loaded, sort):
+    whole = loaded.search(SearchRequest(q="", sort=sort, limit=100), parse(""))
+    pages = []
+    for offset in range(0, whole.total + 5, 5):
+        page = loaded.search(SearchRequest(q="", sort=sort, offset=offset, limit=5), parse(""))
+        assert page.total == whole.total
+        pages += [h["paragraph_id"] for h in page.hits]
+    assert pages == [h["paragraph_id"] for h in whole.hits]
+
+
+# -- export --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("q,sort", [("", "date"), ("young", "relevance"), ("young", "date"),
+                                    ("-hotel", "date")])
+def test_scan_streams_the_whole_result_set_in_order(loaded, q, sort):
+    # The Elasticsearch engine here pages its point-in-time scan 3 hits at a time.
+    request = SearchRequest(q=q, sort=sort, limit=100)
+    searched = loaded.search(request, parse(q)).hits
+    scanned = list(loaded.scan(request, parse(q)))
+    assert [h["paragraph_id"] for h in scanned] == [h["paragraph_id"] for h in searched]
+    assert all(h["snippet"] for h in scanned)
+
+
+def test_scan_applies_filters(loaded):
+    request = SearchRequest(q="", filters={"kind": ["council"]})
+    assert [h["paragraph_id"] for h in loaded.scan(request, parse(""))] == ["d3-1", "d3-2", "d3-3"]
+
+
+# -- documents -----------------------------------------------------------------------------
+
+def test_document_paragraphs_and_ids(loaded):
+    assert [p["paragraph_number"] for p in loaded.document_paragraphs("d2")] == [1, 2, 3]
+    assert loaded.document_paragraphs("d2")[1] == PARAGRAPHS[5].to_dict()
+    assert loaded.document_paragraphs("nope") == []
+    assert loaded.document_ids() == {"d1", "d2", "d3", "d4"}
+    stats = loaded.stats()
+    assert (stats["paragraphs"], stats["documents"]) == (12, 4)
+
+
+def test_replace_documents_swaps_one_documents_paragraphs(engine):
+    from indexer.model import Paragraph
+    new = [Paragraph(document_id="d2", paragraph_number=1, text="Care leavers now use supported lodgings.",
+                     section="Leaving care", authority="Southborough", region="South East",
+                     published="2025-01-05")]
+    assert engine.replace_documents(["d2"], new) == 1
+    assert ids(engine, "lodgings") == {"d2-1"}
+    assert ids(engine, "passports") == set()            # d2-3 is gone
+    assert ids(engine, "taster") == {"d1-3", "d3-1"}    # d2-1's old text is gone (these are themes)
+    assert ids(engine, "hotel") == {"d1-2", "d3-2"}     # other documents untouched
+    assert [p["paragraph_number"] for p in engine.document_paragraphs("d2")] == [1]
+
+
+def test_replace_documents_adds_new_documents(engine):
+    from indexer.model import Paragraph
+    engine.replace_documents(["d9"], [Paragraph(document_id="d9", paragraph_number=1, text="Zebra crossings.")])
+    assert ids(engine, "zebra") == {"d9-1"}
+    assert engine.document_ids() == {"d1", "d2", "d3", "d4", "d9"}
+
+
+def test_delete_documents(engine):
+    engine.delete_documents(["d1", "d3", "never-indexed"])
+    assert engine.document_ids() == {"d2", "d4"}
+    assert ids(engine, "hotel") == set()
+    assert engine.stats()["paragraphs"] == 5
+
+
+def test_rebuild_replaces_everything(engine):
+    assert engine.rebuild(PARAGRAPHS[:2]) == 2
+    assert ids(engine, "") == {"d1-1", "d1-2"}
+    assert engine.rebuild(PARAGRAPHS) == 12
+    assert ids(engine, "") == ALL_IDS
+
+
+def test_an_interrupted_rebuild_keeps_the_old_index_serving(engine):
+    def failing():
+        yield from PARAGRAPHS[:3]
+        raise RuntimeError("the extractor crashed")
+
+    with pytest.raises(RuntimeError, match="extractor crashed"):
+        engine.rebuild(failing())
+    assert ids(engine, "") == ALL_IDS
+    assert engine.rebuild(PARAGRAPHS[:1]) == 1
+    assert ids(engine, "") == {"d1-1"}
+
+
+def test_an_empty_engine_answers_with_nothing(make_engine):
+    engine = make_engine()
+    response = engine.search(SearchRequest(q="flat"), parse("flat"))
+    assert (response.total, response.hits) == (0, [])
+    assert list(engine.scan(SearchRequest(q=""), parse(""))) == []
+    assert engine.document_ids() == set()
+    assert engine.document_paragraphs("d1") == []
+    engine.check()
+
+
+# -- odd input -----------------------------------------------------------------------------
+
+ODD_QUERIES = ['"', '""', '*', '-', '|', '||', 'OR', 'AND NOT', '-"', '"*"', 'a*', '\\', '()', '(((',
+               'NEAR(a b)', 'text:flat', '^1', 'flat~2', '{}', '[]', '<script>alert(1)</script>',
+               '%', '_', "'", "'s", '16-', '-16', '*flat', 'fl*at', '"flat"*', 'café*', '🏠 flat',
+               '\x00', '\ue000flat\ue001', ' ' * 50, 'flat ' * 200, 'x' * 5000, '-flat -hotel -young',
+               'flat | | | hotel', '" | "', 'AND', 'NOT flat', 'flat AND', "O'Brien", 'co-op*']
+
+
+@pytest.mark.parametrize("q", ODD_QUERIES)
+def test_odd_input_never_raises(searcher, q):
+    response = searcher.search(SearchRequest(q=q, limit=5))
+    assert response.total >= len(response.hits)
+    for hit in response.hits:
+        assert "<script" not in hit["snippet"]
+
+
+def test_odd_requests_are_clamped(loaded):
+    request = SearchRequest(q="young", offset=10_000_000, limit=10_000, sort="sideways",
+                            filters={"nonsense": ["x"], "authority": [""]})
+    response = loaded.search(request, parse("young"))
+    assert response.hits == [] and response.total == 6
+
+
+def test_unavailable_engines_say_so(make_engine, tmp_path):
+    if make_engine.kind == "sqlite":
+        from indexer.engines.sqlite import SqliteEngine
+        blocker = tmp_path / "a-file"
+        blocker.write_text("not a folder")
+        broken = SqliteEngine(blocker / "index.sqlite3")
+    else:
+        from indexer.engines.elasticsearch import ElasticsearchEngine
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        broken = ElasticsearchEngine(f"http://127.0.0.1:{port}", "nowhere")
+    with pytest.raises(EngineUnavailable):
+        broken.check()
+    with pytest.raises(EngineUnavailable):
+        broken.search(SearchRequest(q="flat"), parse("flat"))
