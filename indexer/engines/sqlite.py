@@ -84,7 +84,7 @@ class SqliteEngine(SearchEngine):
         # One connection per thread; reconnect when a rebuild has replaced the file.
         try:
             identity = os.stat(self.path).st_ino
-        except FileNotFoundError:
+        except OSError:  # missing, or a parent is not a folder: _connect says why
             identity = None
         db = getattr(self._local, "db", None)
         if db is None or identity is None or self._local.identity != identity:
