@@ -58,6 +58,8 @@ def _merge(summaries: list[dict]) -> dict:
         for key, value in part.items():
             if key == "errors":
                 total["errors"].extend(value)
+            elif key == "seconds":  # the crawlers run side by side
+                total[key] = max(total.get(key, 0.0), value)
             else:
                 total[key] = total.get(key, 0) + value
     return total

@@ -37,5 +37,17 @@ def snapshot(stats) -> dict:
         "links": values["links"],
         "bytes": stats.get_value("downloader/response_bytes", 0),
         "requests": stats.get_value("downloader/request_count", 0),
+        "seconds": _elapsed(stats),
         "errors": list(stats.get_value(PREFIX + "errors") or []),
     }
+
+
+def _elapsed(stats) -> float:
+    start = stats.get_value("start_time")
+    end = stats.get_value("finish_time")
+    if start is None:
+        return 0.0
+    if end is None:
+        from datetime import datetime, timezone
+        end = datetime.now(tz=start.tzinfo or timezone.utc)
+    return round((end - start).total_seconds(), 3)

@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a folder of real PDFs with MANIFEST.csv, e.g. ../shared/corpus/ofsted-pdf")
     parser.add_argument("--port", type=int, default=0, help="port of the reports host (0: any free port)")
     parser.add_argument("--files-port", type=int, default=0, help="port of the files host (0: any free port)")
+    parser.add_argument("--council-port", type=int, default=0, help="port of the council news sites (0: any free port)")
     parser.add_argument("--site-dir", type=Path, help="where to build the site (default: a temporary folder)")
     args = parser.parse_args(argv)
 
@@ -33,9 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        with ReplicaServer(site_dir, port=args.port, files_port=args.files_port) as replica:
+        with ReplicaServer(site_dir, port=args.port, files_port=args.files_port,
+                           council_port=args.council_port) as replica:
             print(f"OFSTED_FINDINGS_OFSTED_URL={replica.ofsted_url}")
             print(f"OFSTED_FINDINGS_FILES_URL={replica.files_url}")
+            councils = replica.write_councils_config(site_dir / "councils.yaml")
+            print(f"OFSTED_FINDINGS_COUNCILS_FILE={councils}")
             print(f"listing: {replica.ofsted_url}/search?level_1_types=3&level_2_types%5B%5D=12&start=0&rows=100",
                   flush=True)
             try:

@@ -93,6 +93,7 @@ def test_faults_are_retried_skipped_with_a_reason_or_stored(sample_site, make_re
     assert replica.requests[("files", "/v1/file/59100011")] == 0
     assert replica.requests[("files", "/v1/file/59100002")] == 2   # 429, then success after Retry-After
     assert replica.requests[("files", "/v1/file/59100012")] == 1   # duplicate link fetched once
+    assert replica.requests[("ofsted", "/provider/44/80566")] == 2  # 500, then retried
     assert result["failed"] == 6 and result["pages_failed"] == 0 and len(result["errors"]) == 6
     assert result["documents_new"] == 6
 
