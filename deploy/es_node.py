@@ -6,6 +6,7 @@
     python deploy/es_node.py start      # start in the background, print the URL
     python deploy/es_node.py stop       # stop the background node
     python deploy/es_node.py status
+    python deploy/es_node.py hunspell /etc/elasticsearch/hunspell   # for a production node
 
 As a module: ``node = start_node(); node.url; node.stop()``.
 
@@ -55,6 +56,7 @@ FAST_START_OPTS = ["-XX:TieredStopAtLevel=1"]
 
 class NodeError(RuntimeError):
     """The node could not be fetched or started; the message says why."""
+    workdir: Path | None = None   # the failed node's folder (already removed)
 
 
 def maven_repo() -> Path:
@@ -398,7 +400,9 @@ def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path
                       else f"was not healthy after {timeout:.0f} s")
             node.keep_data = False
             node.stop()
-            raise NodeError(f"Elasticsearch {version} at {url} {reason}:\n{tail}")
+            error = NodeError(f"Elasticsearch {version} at {url} {reason}:\n{tail}")
+            error.workdir = workdir
+            raise error
         time.sleep(0.5)
 
 
@@ -410,6 +414,11 @@ def _state_file() -> Path:
 
 def _cmd_fetch(args) -> int:
     print(fetch(args.version))
+    return 0
+
+
+def _cmd_hunspell(args) -> int:
+    print(write_hunspell(args.dest / HUNSPELL_LOCALE))
     return 0
 
 
@@ -484,6 +493,10 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--data", type=Path, help="keep indices in this folder (default: temporary)")
         p.set_defaults(func=func)
     sub.add_parser("stop", help="stop the background node").set_defaults(func=_cmd_stop)
+    p = sub.add_parser("hunspell", help="write the light en_GB dictionary into DEST/en_GB_light "
+                                        "(DEST: a node's config/hunspell folder)")
+    p.add_argument("dest", type=Path)
+    p.set_defaults(func=_cmd_hunspell)
     sub.add_parser("status", help="is the background node answering?").set_defaults(func=_cmd_status)
     args = parser.parse_args(argv)
     try:

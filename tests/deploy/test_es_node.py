@@ -1,0 +1,98 @@
+"""deploy/es_node.py: the light hunspell dictionary, fetching, and failing to start clearly."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.elasticsearch import _es_node_module
+
+es_node = _es_node_module()
+
+AFF = """\ufeff# a tiny affix file
+SET UTF-8
+ICONV 1
+ICONV ’ '
+REP 1
+REP a e
+SFX S Y 2
+SFX S 0 s [^s]
+SFX S 0 es s
+SFX R Y 3
+SFX R 0 r e
+SFX R 0 rs e
+SFX R 0 r's e
+PFX U Y 1
+PFX U 0 un .
+COMPOUNDMIN 1
+"""
+DIC = "3\nleave/SR\nkind/U\nbus/S\n"
+
+
+def test_light_hunspell_keeps_inflections_and_makes_derived_words_their_own():
+    aff, dic = es_node.light_hunspell(AFF, DIC)
+    assert "SFX S Y 2" in aff and "SFX S 0 es s" in aff and "ICONV ’ '" in aff and "SET UTF-8" in aff
+    assert "SFX R" not in aff and "PFX" not in aff and "REP" not in aff and "COMPOUND" not in aff
+    lines = dic.splitlines()
+    assert lines[0] == str(len(lines) - 1)
+    entries = dict(line.partition("/")[::2] for line in lines[1:])
+    assert entries["leave"] == "S" and entries["bus"] == "S" and entries["kind"] == ""
+    assert entries["leaver"] == "DGMS"          # "leavers" now stems to "leaver", not "leave"
+    assert "unkind" not in entries
+
+
+@pytest.mark.skipif(not (es_node.HUNSPELL_DIR / "en_GB.dic").is_file(),
+                    reason="Debian's hunspell-en-gb is not installed (make system-deps installs it)")
+def test_the_light_dictionary_from_debians_en_gb(tmp_path):
+    folder = es_node.write_hunspell(tmp_path / "hunspell" / es_node.HUNSPELL_LOCALE)
+    dic = (folder / "en_GB_light.dic").read_text(encoding="utf-8").splitlines()
+    words = dict(line.partition("/")[::2] for line in dic[1:])
+    assert "S" in words["leaver"] and "S" in words["adviser"] and "S" in words["flat"]
+    assert "PFX" not in (folder / "en_GB_light.aff").read_text(encoding="utf-8")
+
+
+def test_fetch_uses_the_cache_and_explains_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("OFSTED_FINDINGS_ES_MAVEN_REPO", str(tmp_path / "repo"))
+    cached = es_node.zip_path("1.2.3")
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"zip")
+    assert es_node.fetch("1.2.3") == cached
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    with pytest.raises(es_node.NodeError, match=r"not cached and Maven \(mvn\) is not installed"):
+        es_node.fetch("9.9.9")
+
+
+def test_a_node_that_cannot_start_fails_with_its_log(monkeypatch):
+    if not es_node.zip_path().is_file():
+        pytest.fail(f"{es_node.zip_path()} is missing: run `python deploy/es_node.py fetch` (make es-fetch)")
+    with pytest.raises(es_node.NodeError) as failure:
+        es_node.start_node(heap="lots", timeout=120)
+    message = str(failure.value)
+    assert "exited with status" in message and "console.log" in message
+    assert "Invalid" in message or "lots" in message
+    assert failure.value.workdir is not None and not failure.value.workdir.exists()
+
+
+def test_status_without_a_background_node(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OFSTED_FINDINGS_ES_CACHE", str(tmp_path))
+    assert es_node.main(["status"]) == 1
+    assert "no node" in capsys.readouterr().out
+    assert es_node.main(["stop"]) == 0
+
+
+def test_the_es_url_fixture_fails_rather_than_skips(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    from tests.support.elasticsearch import ROOT
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    test = tmp_path / "test_needs_es.py"
+    test.write_text("def test_it(es_url):\n    pass\n")
+    env = {**__import__("os").environ, "OFSTED_FINDINGS_TEST_ES_URL": f"http://127.0.0.1:{port}",
+           "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "-p", "tests.support.elasticsearch", "--rootdir", str(tmp_path), str(test)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout
+    assert "1 error" in result.stdout and "skipped" not in result.stdout
+    assert "is not a healthy Elasticsearch node" in result.stdout

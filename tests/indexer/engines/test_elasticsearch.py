@@ -1,0 +1,171 @@
+"""What only the Elasticsearch engine has: the index lifecycle behind its alias, its
+analyzers on a real node, and its failure modes. The shared behaviour is in test_contract.py."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from indexer.engines.base import EngineUnavailable, SearchRequest
+from indexer.engines.elasticsearch import BulkLoadError, ElasticsearchEngine, fold, index_mappings, index_settings
+from indexer.model import Paragraph
+from indexer.query import parse
+
+from .conftest import PARAGRAPHS
+
+pytestmark = pytest.mark.elasticsearch
+
+
+@pytest.fixture
+def es_engine(es_url):
+    engine = ElasticsearchEngine(es_url, f"lifecycle-{uuid.uuid4().hex[:12]}")
+    yield engine
+    for name in engine.indices():
+        engine.es.options(ignore_status=404).indices.delete(index=name)
+    engine.es.options(ignore_status=404).indices.delete(index=engine.alias)
+    engine.close()
+
+
+def _found(engine, q=""):
+    return {h["paragraph_id"] for h in engine.search(SearchRequest(q=q, limit=100), parse(q)).hits}
+
+
+def test_each_rebuild_is_a_new_timestamped_index_behind_the_alias(es_engine):
+    es_engine.rebuild(PARAGRAPHS[:2])
+    first = es_engine.live_index()
+    assert re.fullmatch(re.escape(es_engine.alias) + r"-\d{8}t\d{12}z-[0-9a-f]{8}", first)
+    es_engine.rebuild(PARAGRAPHS[:3])
+    second = es_engine.live_index()
+    assert second != first and es_engine.indices() == [first, second]
+    es_engine.rebuild(PARAGRAPHS[:4])
+    # One old index is kept for a rollback; older ones go.
+    assert es_engine.indices() == [second, es_engine.live_index()]
+    assert len(_found(es_engine)) == 4
+
+
+def test_rollback_points_the_alias_at_the_previous_index(es_engine):
+    es_engine.rebuild(PARAGRAPHS[:2])
+    es_engine.rebuild(PARAGRAPHS)
+    assert len(_found(es_engine)) == 12
+    es_engine.rollback()
+    assert _found(es_engine) == {"d1-1", "d1-2"}
+    with pytest.raises(EngineUnavailable, match="no earlier index"):
+        es_engine.rollback()
+
+
+def test_loading_settings_are_restored_after_a_rebuild(es_engine):
+    es_engine.rebuild(PARAGRAPHS)
+    live = es_engine.live_index()
+    settings = es_engine.es.indices.get_settings(index=live)[live]["settings"]["index"]
+    assert settings["refresh_interval"] == "1s"
+    assert settings["auto_expand_replicas"] == "0-1"
+    assert settings["number_of_shards"] == "1"
+    mapping = es_engine.es.indices.get_mapping(index=live)[live]["mappings"]
+    assert mapping["_meta"]["schema_version"] == 1
+    assert mapping["properties"]["published"]["type"] == "date"
+
+
+def test_refused_paragraphs_stop_the_switch_and_say_why(es_engine):
+    es_engine.rebuild(PARAGRAPHS)
+    live = es_engine.live_index()
+    bad = Paragraph(document_id="bad", paragraph_number="not a number", text="x")  # type: ignore[arg-type]
+    with pytest.raises(BulkLoadError, match="refused 1 of 13 paragraphs"):
+        es_engine.rebuild([*PARAGRAPHS, bad])
+    assert es_engine.live_index() == live and es_engine.indices() == [live]
+    assert len(_found(es_engine)) == 12
+
+
+def test_a_rebuild_cleans_up_what_an_interrupted_one_left(es_engine):
+    es_engine.rebuild(PARAGRAPHS[:1])
+    # A rebuild killed half-way (process or node gone) leaves an index nobody points at.
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dt%H%M%S%fz")
+    orphan = f"{es_engine.alias}-{stamp}-deadbeef"
+    es_engine.es.indices.create(index=orphan, settings=index_settings(), mappings=index_mappings())
+    assert orphan in es_engine.indices()
+    es_engine.rebuild(PARAGRAPHS)
+    assert orphan not in es_engine.indices() and len(es_engine.indices()) == 2
+
+
+def test_other_aliases_indices_are_never_touched(es_engine):
+    neighbour = ElasticsearchEngine(es_engine.url, es_engine.alias + "-neighbour")
+    try:
+        neighbour.rebuild(PARAGRAPHS[:1])
+        es_engine.rebuild(PARAGRAPHS[:2])
+        es_engine.rebuild(PARAGRAPHS[:3])
+        es_engine.rebuild(PARAGRAPHS[:4])
+        assert _found(neighbour) == {"d1-1"}
+        assert not set(neighbour.indices()) & set(es_engine.indices())
+    finally:
+        for name in neighbour.indices():
+            neighbour.es.indices.delete(index=name)
+
+
+def test_a_plain_index_under_the_alias_name_is_a_clear_error(es_engine):
+    es_engine.es.indices.create(index=es_engine.alias)
+    with pytest.raises(EngineUnavailable, match="plain index, not an alias"):
+        es_engine.rebuild(PARAGRAPHS)
+    assert es_engine.indices() == []
+
+
+def test_incremental_updates_write_into_the_live_index(es_engine):
+    es_engine.replace_documents(["d1"], PARAGRAPHS[:4])  # before any rebuild: creates the index
+    live = es_engine.live_index()
+    assert live and _found(es_engine) == {"d1-1", "d1-2", "d1-3", "d1-4"}
+    es_engine.replace_documents(["d1"], PARAGRAPHS[:2])
+    assert es_engine.live_index() == live and _found(es_engine) == {"d1-1", "d1-2"}
+
+
+def test_stats_name_the_indices(es_engine):
+    assert es_engine.stats()["paragraphs"] == 0
+    es_engine.rebuild(PARAGRAPHS)
+    stats = es_engine.stats()
+    assert (stats["paragraphs"], stats["documents"], stats["index"]) == (12, 4, es_engine.live_index())
+
+
+@pytest.mark.parametrize("name", ["", "UPPER", "-dash", "a b", "a/b", "..", "a*"])
+def test_unusable_index_names_are_refused(name):
+    with pytest.raises(ValueError, match="index name"):
+        ElasticsearchEngine("http://127.0.0.1:9", name)
+
+
+def test_the_light_stemmer_inflects_but_does_not_derive(es_engine):
+    es_engine.rebuild(PARAGRAPHS[:1])
+
+    def stems(text):
+        tokens = es_engine.es.indices.analyze(index=es_engine.alias, analyzer="english_gb", text=text)["tokens"]
+        out = {}
+        for t in tokens:
+            out.setdefault(t["position"], set()).add(t["token"])
+        return list(out.values())
+
+    leavers, leaving = stems("leavers leaving")
+    assert "leaver" in leavers and not leavers & leaving       # care leavers != leaving care
+    assert "adviser" in stems("advisers")[0]
+    assert "flat" in stems("flats")[0] and "passport" in stems("passports")[0]
+    assert "stay" in stems("staying")[0] and "visit" in stems("visited")[0]
+    assert stems("independence") == [{"independence"}]            # not "dependence"
+    assert stems("carefully") == [{"carefully"}]                  # not "care"
+    assert "leader" in stems("leader's")[0]
+
+
+def test_folding_keeps_one_character_for_one():
+    text = "Café “quoted” leader’s naïve – ﬁne \ue000x\ue001"
+    folded = fold(text)
+    assert len(folded) == len(text)
+    assert folded.startswith('Cafe "quoted" leader\'s naive - ')
+    assert "\ue000" not in folded and "\ue001" not in folded
+
+
+def test_a_stopped_node_is_unavailable_not_a_crash():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    engine = ElasticsearchEngine(f"http://127.0.0.1:{port}", "anything", request_timeout=2)
+    for call in (engine.check, engine.stats, engine.document_ids,
+                 lambda: engine.rebuild(PARAGRAPHS), lambda: list(engine.scan(SearchRequest(), parse(""))),
+                 lambda: engine.replace_documents(["d1"], PARAGRAPHS[:1])):
+        with pytest.raises(EngineUnavailable, match=f"127.0.0.1:{port}"):
+            call()
