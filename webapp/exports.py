@@ -22,50 +22,62 @@ COLUMNS = ("authority", "ons_code", "region", "document_type", "published", "vis
            "visit_end", "section", "paragraph_number", "themes", "stance", "text", "source",
            "permalink", "citation")
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_STARTS = frozenset("=+-@\t\r\n")
 XLSX_CHUNK = 64 * 1024
 
 
-def export_rows(hits: Iterable[dict], settings) -> Iterator[dict]:
+def export_rows(hits: Iterable[dict], settings) -> Iterator[tuple]:
+    """One tuple per hit, in COLUMNS order (tuples: exports run to 100k rows)."""
     for hit in hits:
         permalink = settings.permalink(hit["document_id"], hit.get("paragraph_number"))
-        yield {
-            "authority": hit.get("authority") or "", "ons_code": hit.get("ons_code") or "",
-            "region": hit.get("region") or "", "document_type": hit.get("document_type") or "",
-            "published": hit.get("published") or "", "visit_start": hit.get("visit_start") or "",
-            "visit_end": hit.get("visit_end") or "", "section": hit.get("section") or "",
-            "paragraph_number": hit.get("paragraph_number"),
-            "themes": "; ".join(hit.get("themes") or []), "stance": hit.get("stance") or "",
-            "text": hit.get("text") or "", "source": hit.get("source") or "",
-            "permalink": permalink, "citation": citation(hit, permalink),
-        }
+        yield (
+            hit.get("authority") or "", hit.get("ons_code") or "", hit.get("region") or "",
+            hit.get("document_type") or "", hit.get("published") or "",
+            hit.get("visit_start") or "", hit.get("visit_end") or "", hit.get("section") or "",
+            hit.get("paragraph_number"), "; ".join(hit.get("themes") or []),
+            hit.get("stance") or "", hit.get("text") or "", hit.get("source") or "",
+            permalink, citation(hit, permalink),
+        )
 
 
 def neutralise_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 
 
-def csv_chunks(rows: Iterable[dict]) -> Iterator[str]:
+def csv_chunks(rows: Iterable[tuple]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     # A byte-order mark so Excel reads the file as UTF-8.
     yield "\ufeff"
-    writer.writeheader()
-    for n, row in enumerate(rows, 1):
-        writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
-        if n % 500 == 0:
+    writer.writerow(COLUMNS)
+    batch = []
+    for row in rows:
+        batch.append([neutralise_formula(v) for v in row])
+        if len(batch) == 1000:
+            writer.writerows(batch)
+            batch.clear()
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+    writer.writerows(batch)
     yield buffer.getvalue()
 
 
-def ndjson_chunks(rows: Iterable[dict]) -> Iterator[str]:
+def ndjson_chunks(rows: Iterable[tuple]) -> Iterator[str]:
+    themes = COLUMNS.index("themes")
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines = []
     for row in rows:
-        yield json.dumps({**row, "themes": row["themes"].split("; ") if row["themes"] else []},
-                         ensure_ascii=False) + "\n"
+        record = dict(zip(COLUMNS, row))
+        record["themes"] = row[themes].split("; ") if row[themes] else []
+        lines.append(encode(record))
+        if len(lines) == 1000:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    if lines:
+        yield "\n".join(lines) + "\n"
 
 
 def xlsx_chunks(rows: Iterable[dict]) -> Iterator[bytes]:
@@ -82,8 +94,7 @@ def xlsx_chunks(rows: Iterable[dict]) -> Iterator[bytes]:
         bold = workbook.add_format({"bold": True})
         sheet.write_row(0, 0, COLUMNS, bold)
         for r, row in enumerate(rows, 1):
-            for c, name in enumerate(COLUMNS):
-                value = row[name]
+            for c, value in enumerate(row):
                 if isinstance(value, int):
                     sheet.write_number(r, c, value)
                 else:

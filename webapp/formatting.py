@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)  # exports format the same few thousand dates again and again
 def long_date(value: str | None) -> str:
     """ISO date → "5 March 2024", as GOV.UK writes dates; anything else as given."""
     if not value:

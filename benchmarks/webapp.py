@@ -1,0 +1,192 @@
+"""Web app speed (issue 7): at 300k paragraphs on the embedded engine, a fixed
+mix of queries with facets over HTTP, reported against the engine's own query
+time in the same run; and the export of 100k rows (rows/s, peak memory growth).
+
+    python -m benchmarks webapp            # 300k paragraphs
+    BENCH_WEBAPP_PARAGRAPHS=30000 python -m benchmarks webapp   # a quick look
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from indexer.engines.base import SearchRequest
+from indexer.engines.sqlite import SqliteEngine
+from indexer.model import Paragraph
+from indexer.search import Searcher
+from ofsted_findings.authorities import Register
+from ofsted_findings.config import Settings
+
+PARAGRAPHS = int(os.environ.get("BENCH_WEBAPP_PARAGRAPHS", 300_000))
+EXPORT_ROWS = min(100_000, PARAGRAPHS // 3)
+ROUNDS = 5
+TARGET_P95_MS = 50
+TARGET_EXPORT_ROWS_PER_S = 50_000
+TARGET_MEMORY_MB = 50
+
+WORDS = ("young people care leavers personal advisers support housing accommodation education "
+         "employment training health mental wellbeing pathway plans local offer corporate parenting "
+         "leaders managers council workers visits quality practice improve good effective timely "
+         "independence flat tenancy benefits entitlements apprenticeships university custody "
+         "asylum seeking unaccompanied parents relationships family contact").split()
+THEMES = ("staying-put", "taster-flats", "personal-advisers", "pathway-plans", "local-offer",
+          "health-passports", "corporate-parenting")
+SECTIONS = ("What needs to improve", "Findings", "Care leavers", "Leadership")
+# The fixed mix: what practitioners type, some with facets ticked.
+QUERIES = [
+    {"q": "staying put"}, {"q": "taster flats"}, {"q": "personal adviser"},
+    {"q": '"pathway plans"'}, {"q": "health passports"}, {"q": "housing -hotel"},
+    {"q": "advis*"}, {"q": "staying put", "theme": "staying-put"},
+    {"q": "support", "region": "North West", "stance": "improvement"},
+    {"q": "education employment", "year": "2023", "authority": ["Wigan", "Leeds"]},
+    {"q": "staying put", "sort": "date"}, {"q": "local offer", "page": "3"},
+]
+
+
+def synthetic_paragraphs(n: int, seed: int = 7):
+    rng = random.Random(seed)
+    authorities = list(Register.load())
+    for i in range(n):
+        authority = authorities[i % len(authorities)]
+        words = rng.choices(WORDS, k=rng.randint(25, 70))
+        if i % 3 == 0:  # a third mention staying put: the export query's result set
+            words.insert(rng.randrange(len(words)), "staying put")
+        year = 2019 + i % 7
+        yield Paragraph(
+            document_id=f"doc{i // 20:06d}", paragraph_number=i % 20 + 1,
+            text=" ".join(words).capitalize() + ".", section=rng.choice(SECTIONS),
+            document_title=f"Focused visit to {authority.name} children's services",
+            document_type="Children's services focused visit", authority=authority.name,
+            ons_code=authority.ons_code, region=authority.region,
+            published=f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            source=f"https://files.example.test/v1/file/{i // 20}",
+            themes=rng.sample(THEMES, k=rng.randint(0, 2)),
+            stance=rng.choice(("strength", "improvement", "neutral")))
+
+
+def _request_for(params: dict) -> SearchRequest:
+    filters = {k: v if isinstance(v, list) else [v] for k, v in params.items()
+               if k not in ("q", "sort", "page")}
+    page = int(params.get("page", 1))
+    return SearchRequest(q=params["q"], filters=filters, sort=params.get("sort", "relevance"),
+                         offset=(page - 1) * 20, limit=20)
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class RssSampler(threading.Thread):
+    """The process's resident memory, sampled every few milliseconds."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = self.start_rss = self._rss()
+        self._done = threading.Event()
+
+    @staticmethod
+    def _rss() -> int:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def run(self):
+        while not self._done.wait(0.005):
+            self.peak = max(self.peak, self._rss())
+
+    def stop(self) -> int:
+        self._done.set()
+        self.join()
+        return self.peak - self.start_rss
+
+
+def main() -> None:
+    import logging
+
+    from werkzeug.serving import make_server
+
+    from webapp import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+
+    with tempfile.TemporaryDirectory(prefix="bench-webapp-") as tmp:
+        settings = Settings.from_env(environ={}, data_dir=Path(tmp))
+        engine = SqliteEngine(settings.sqlite_index_path)
+        started = time.perf_counter()
+        loaded = engine.rebuild(synthetic_paragraphs(PARAGRAPHS))
+        print(f"indexed {loaded:,} synthetic paragraphs in {time.perf_counter() - started:.1f} s")
+        searcher = Searcher.open(settings)
+
+        server = make_server("127.0.0.1", 0, create_app(settings, searcher=searcher), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
+        try:
+            _query_mix(searcher, connection)
+            _export(connection)
+        finally:
+            connection.close()
+            server.shutdown()
+            searcher.close()
+
+
+def _query_mix(searcher, connection) -> None:
+    engine_ms, http_ms = [], []
+    for params in QUERIES:  # warm both paths once
+        searcher.search(_request_for(params))
+        _get(connection, "/search?" + urlencode(params, doseq=True))
+    for _ in range(ROUNDS):
+        for params in QUERIES:
+            t = time.perf_counter()
+            searcher.search(_request_for(params))
+            engine_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            _get(connection, "/search?" + urlencode(params, doseq=True))
+            http_ms.append((time.perf_counter() - t) * 1000)
+    engine_p95, http_p95 = _percentile(engine_ms, 95), _percentile(http_ms, 95)
+    print(f"query mix ({len(http_ms)} requests, {len(QUERIES)} queries with facets, HTML results page):")
+    print(f"  engine alone: p50 {statistics.median(engine_ms):.1f} ms, p95 {engine_p95:.1f} ms")
+    print(f"  over HTTP:    p50 {statistics.median(http_ms):.1f} ms, p95 {http_p95:.1f} ms "
+          f"(target ≤ {TARGET_P95_MS} ms: {'met' if http_p95 <= TARGET_P95_MS else 'NOT met'})")
+    print(f"  ratio HTTP / engine at p95: {http_p95 / max(engine_p95, 1e-6):.2f}")
+
+
+def _get(connection, path: str) -> bytes:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"GET {path} -> {response.status}")
+    return body
+
+
+def _export(connection) -> None:
+    sampler = RssSampler()
+    sampler.start()
+    started = time.perf_counter()
+    connection.request("GET", "/search.csv?" + urlencode({"q": '"staying put"'}))
+    response = connection.getresponse()
+    rows = -1  # the header line
+    while chunk := response.read(256 * 1024):
+        rows += chunk.count(b"\r\n")
+    elapsed = time.perf_counter() - started
+    growth_mb = sampler.stop() / 1024 / 1024
+    rate = rows / elapsed
+    print(f"CSV export: {rows:,} rows in {elapsed:.2f} s = {rate:,.0f} rows/s "
+          f"(target ≥ {TARGET_EXPORT_ROWS_PER_S:,}: {'met' if rate >= TARGET_EXPORT_ROWS_PER_S else 'NOT met'}); "
+          f"peak memory growth {growth_mb:.1f} MB "
+          f"(target ≤ {TARGET_MEMORY_MB}: {'met' if growth_mb <= TARGET_MEMORY_MB else 'NOT met'})")
+    if rows < EXPORT_ROWS * 0.9:
+        print(f"  note: expected about {EXPORT_ROWS:,} rows")
+
+
+if __name__ == "__main__":
+    main()
