@@ -146,6 +146,10 @@ def _from_text(record, text: str) -> ExtractedDocument:
         raise ExtractionError("the text file holds no words")
     body = strip_furniture(lines)
     if record.kind == "council" or front.get("kind") == "council-release":
+        dated = [ln for ln in body if meta.parse_date(ln.text)]
+        body = [ln for ln in body if not meta.parse_date(ln.text)]
+        if dated and not front.get("published"):
+            front["published"] = meta.parse_date(dated[0].text)
         blocks = build_blocks(body)
         quotes = attribute_quotes([b.text for b in blocks if b.kind != "heading"])
         first = body[0].text if body and len(body[0].text) < 120 else None
@@ -197,14 +201,19 @@ def _front_matter(text: str) -> tuple[str, dict]:
 def _text_lines(text: str) -> list[Line]:
     lines = []
     for page, page_text in enumerate(text.split("\f")):
+        blank = False
         for raw in page_text.split("\n"):
             stripped = raw.strip()
+            if not stripped:
+                blank = True
+                continue
             # Text saved from markdown: "## Main findings", "**Dear James**".
             heading = re.match(r"^#{1,6}\s+", stripped)
             stripped = re.sub(r"\*\*|__", "", stripped[heading.end():] if heading else stripped).strip()
             if stripped:
                 lines.append(Line(text=stripped.replace("\uf06e", "◼").replace("\u00ad", ""), page=page,
-                                  heading=bool(heading)))
+                                  heading=bool(heading), gap_before=blank))
+                blank = False
     return lines
 
 

@@ -52,6 +52,7 @@ class Line:
     bold: bool = False
     page_height: float | None = None
     heading: bool = False        # the source marks it a heading (markdown "##", HTML <h2>)
+    gap_before: bool = False     # plain text: a blank line comes before it
 
     @property
     def positioned(self) -> bool:
@@ -173,7 +174,8 @@ def _body_size(lines: list[Line]) -> float | None:
 def _last_body_line_per_page(lines: list[Line], body_size: float | None) -> dict[int, float]:
     lowest: dict[int, float] = {}
     for line in lines:
-        if body_size is not None and line.size is not None and line.size >= body_size - 1.2:
+        if body_size is not None and line.size is not None and line.size >= body_size - 1.2 and \
+                not PAGE_NUMBER.match(line.text.strip()):
             lowest[line.page] = min(lowest.get(line.page, 1e9), line.y)
     return lowest
 
@@ -247,7 +249,10 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         if current is not None and LONE_NUMBER.match(current.lines[-1].text.strip()):
             current.lines.append(line)          # the text of a paragraph numbered on the line above
             continue
-        starts_numbered = bool(numbered) and int(numbered.group(1)) in (last_number + 1, 1) and (
+        # A report's paragraph numbers run on through the document; one missed
+        # number (a page break, a table) must not lose the rest.
+        starts_numbered = bool(numbered) and (
+            int(numbered.group(1)) == 1 or last_number < int(numbered.group(1)) <= last_number + 30) and (
             current is None or current.kind == "heading" or _ends_sentence(current.lines[-1].text))
         if starts_numbered:
             last_number = int(numbered.group(1))
@@ -295,6 +300,11 @@ def _paragraph_break(previous: Line | None, line: Line, width: float) -> bool:
         if previous.y - line.y < 0:               # column or stream jump upwards
             return ended
     if ended and _line_extent(previous) < 0.8 * width:
+        return True
+    # A blank line ends a paragraph, unless a sentence plainly runs on over it
+    # (text saved from a PDF shows page breaks as blank lines).
+    if line.gap_before and not line.positioned and (
+            ended or (text[:1].isupper() and _line_extent(previous) < 0.6 * width)):
         return True
     # Text saved one paragraph per line (no wrapping): every line stands alone.
     if ended and not previous.positioned and len(previous.text) > 120:

@@ -1,0 +1,195 @@
+"""Score extraction, metadata, themes and stance against the gold set in ``gold/``.
+
+The gold set names documents of the shared corpus (``../shared``) and, for
+paragraphs, the opening words that locate each one; labels were set by hand
+before the rules were tuned (see gold/README.md).
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from indexer.extract import ExtractedDocument, ExtractionError, extract_document
+from ofsted_findings.store import DocumentRecord, document_id_for
+
+GOLD_DIR = Path(__file__).with_name("gold")
+ROOT = Path(__file__).resolve().parents[2]
+
+TARGETS = {"authority": 1.0, "letter_date": 0.97, "visit_dates": 0.97, "inspectors": 0.97,
+           "judgements": 1.0, "theme_precision": 0.9, "theme_recall": 0.9, "stance_accuracy": 0.85,
+           "leaked_lines": 0}
+
+# Furniture that must never reach a paragraph: letterhead, contact block,
+# page numbers, running footers.
+LEAK = re.compile(
+    r"Piccadilly Gate|Store Street|M1 2WD|0300 123 1231|Textphone|enquiries@ofsted|www\.gov\.uk/ofsted|"
+    r"^\d{1,3}$|Page \d+ of \d+|Sample document written for ofsted-findings|"
+    r"Inspection of [A-Z][\w ,’'-]+ local authority children’s services \d", re.I)
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
+
+
+@dataclass
+class Report:
+    documents: int = 0
+    paragraphs_labelled: int = 0
+    metadata: dict = field(default_factory=dict)          # field -> (right, total)
+    theme_tp: int = 0
+    theme_fp: int = 0
+    theme_fn: int = 0
+    per_theme: dict = field(default_factory=dict)          # theme -> Counter(tp, fp, fn)
+    stance_right: int = 0
+    stance_confusion: Counter = field(default_factory=Counter)
+    leaks: list = field(default_factory=list)
+    unmatched: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    mismatches: list = field(default_factory=list)
+
+    def rate(self, name: str) -> float:
+        right, total = self.metadata.get(name, (0, 0))
+        return right / total if total else 1.0
+
+    @property
+    def theme_precision(self) -> float:
+        return self.theme_tp / (self.theme_tp + self.theme_fp) if self.theme_tp + self.theme_fp else 1.0
+
+    @property
+    def theme_recall(self) -> float:
+        return self.theme_tp / (self.theme_tp + self.theme_fn) if self.theme_tp + self.theme_fn else 1.0
+
+    @property
+    def stance_accuracy(self) -> float:
+        return self.stance_right / self.paragraphs_labelled if self.paragraphs_labelled else 1.0
+
+    def figures(self) -> dict:
+        return {"authority": self.rate("authority"), "letter_date": self.rate("letter_date"),
+                "visit_dates": self.rate("visit_dates"), "inspectors": self.rate("inspectors"),
+                "judgements": self.rate("judgements"), "document_type": self.rate("document_type"),
+                "theme_precision": self.theme_precision, "theme_recall": self.theme_recall,
+                "stance_accuracy": self.stance_accuracy, "leaked_lines": len(self.leaks)}
+
+
+def _key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"')
+    return re.sub(r"\s+", " ", text.replace("”", '"')).strip().lower()
+
+
+def _extract(path: Path, cache: dict) -> ExtractedDocument:
+    if path not in cache:
+        record = DocumentRecord(document_id=document_id_for(str(path)), source=str(path), kind="file")
+        cache[path] = extract_document(record, path.read_bytes())
+    return cache[path]
+
+
+def evaluate(shared: Path | None = None, gold_dir: Path = GOLD_DIR) -> Report:
+    shared = shared or shared_dir()
+    report = Report()
+    cache: dict[Path, ExtractedDocument] = {}
+    documents = yaml.safe_load((gold_dir / "documents.yaml").read_text(encoding="utf-8"))["documents"]
+    for gold in documents:
+        path = shared / gold["doc"]
+        try:
+            doc = _extract(path, cache)
+        except (ExtractionError, OSError) as exc:
+            report.errors.append(f"{gold['doc']}: {exc}")
+            continue
+        report.documents += 1
+        _score_metadata(report, gold, doc.metadata)
+    for file in sorted(gold_dir.glob("paragraphs*.yaml")):
+        for gold_doc in yaml.safe_load(file.read_text(encoding="utf-8"))["documents"]:
+            path = shared / gold_doc["doc"]
+            try:
+                doc = _extract(path, cache)
+            except (ExtractionError, OSError) as exc:
+                report.errors.append(f"{gold_doc['doc']}: {exc}")
+                continue
+            _score_paragraphs(report, gold_doc, doc)
+    for path, doc in cache.items():
+        for p in doc.paragraphs:
+            if LEAK.search(p.text):
+                report.leaks.append(f"{path.name} [{p.paragraph_number}]: {p.text[:100]}")
+    return report
+
+
+def _score_metadata(report: Report, gold: dict, meta: dict) -> None:
+    def score(name: str, right: bool, detail: str = "") -> None:
+        r, t = report.metadata.get(name, (0, 0))
+        report.metadata[name] = (r + int(right), t + 1)
+        if not right:
+            report.mismatches.append(f"{gold['doc']}: {name} {detail}")
+
+    score("authority", meta.get("authority") == gold["authority"], f"{meta.get('authority')!r} != {gold['authority']!r}")
+    score("document_type", meta.get("document_type") == gold["document_type"], f"{meta.get('document_type')!r}")
+    score("letter_date", meta.get("letter_date") == gold.get("letter_date"),
+          f"{meta.get('letter_date')} != {gold.get('letter_date')}")
+    visits = (meta.get("visit_start"), meta.get("visit_end"))
+    score("visit_dates", visits == (gold["visit_start"], gold["visit_end"]),
+          f"{visits} != {(gold['visit_start'], gold['visit_end'])}")
+    score("inspectors", meta.get("inspectors") == gold["inspectors"], f"{meta.get('inspectors')} != {gold['inspectors']}")
+    if "judgements" in gold:
+        score("judgements", meta.get("judgements") == gold["judgements"], f"{meta.get('judgements')}")
+
+
+def _score_paragraphs(report: Report, gold_doc: dict, doc: ExtractedDocument) -> None:
+    keyed = [(_key(p.text), p) for p in doc.paragraphs]
+    for label in gold_doc["paragraphs"]:
+        prefix = _key(label["starts"])
+        found = next((p for k, p in keyed if k.startswith(prefix)), None)
+        gold_themes = set(label.get("themes") or [])
+        report.paragraphs_labelled += 1
+        if found is None:
+            report.unmatched.append(f"{gold_doc['doc']}: {label['starts']}")
+            report.theme_fn += len(gold_themes)
+            report.stance_confusion[(label["stance"], "missing")] += 1
+            continue
+        got = set(found.themes)
+        for theme in got | gold_themes:
+            counts = report.per_theme.setdefault(theme, Counter())
+            if theme in got and theme in gold_themes:
+                counts["tp"] += 1
+                report.theme_tp += 1
+            elif theme in got:
+                counts["fp"] += 1
+                report.theme_fp += 1
+            else:
+                counts["fn"] += 1
+                report.theme_fn += 1
+        report.stance_confusion[(label["stance"], found.stance)] += 1
+        if found.stance == label["stance"]:
+            report.stance_right += 1
+
+
+def format_report(report: Report, verbose: bool = False) -> str:
+    figures = report.figures()
+    out = [f"Gold set: {report.documents} documents' metadata, {report.paragraphs_labelled} labelled paragraphs",
+           "", f"{'measure':<18}{'value':>8}   target"]
+    for name, value in figures.items():
+        target = TARGETS.get(name)
+        if name == "leaked_lines":
+            shown, ok = f"{value:d}", value == 0
+            target_text = "0"
+        else:
+            shown = f"{value * 100:.1f}%" if name not in ("theme_precision", "theme_recall") else f"{value:.3f}"
+            ok = target is None or value >= target
+            target_text = "" if target is None else (f">= {target:.2f}" if name.startswith("theme") else f">= {target:.0%}")
+        out.append(f"{name:<18}{shown:>8}   {target_text:<9}{'' if target is None and name != 'leaked_lines' else ('ok' if ok else 'BELOW')}")
+    out += ["", "stance confusion (gold -> predicted):"]
+    for (gold, got), n in sorted(report.stance_confusion.items()):
+        out.append(f"  {gold:<12} -> {got:<12} {n}")
+    if verbose:
+        out += ["", "per theme (tp fp fn):"]
+        for theme, c in sorted(report.per_theme.items()):
+            out.append(f"  {theme:<32} {c['tp']:>3} {c['fp']:>3} {c['fn']:>3}")
+    for title, items in (("unmatched gold paragraphs", report.unmatched), ("extraction errors", report.errors),
+                         ("metadata mismatches", report.mismatches), ("leaks", report.leaks)):
+        if items:
+            out += ["", f"{title} ({len(items)}):"] + [f"  {i}" for i in items[: None if verbose else 15]]
+    return "\n".join(out)
