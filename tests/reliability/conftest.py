@@ -72,3 +72,17 @@ def ingested_battery(tmp_path_factory) -> IngestedBattery:
     return IngestedBattery(battery=battery, paths=paths, data_dir=data_dir, result=result, seconds=seconds,
                            summary=summary, status=json.loads(status.stdout),
                            documents={row["source"]: row for row in json_lines(documents.stdout)})
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory) -> Settings:
+    """A small real SQLite index: a few sample letters and a council page, ingested in-process."""
+    from indexer.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("small-index")
+    battery = add_good_files(Battery())
+    battery.write(root / "files")
+    settings = Settings.from_env(environ={}, data_dir=root / "data")
+    summary = ingest(settings, [root / "files"], progress=False, workers=1)
+    assert summary.index and summary.index.indexed == len(battery.good), summary.to_dict()
+    return settings

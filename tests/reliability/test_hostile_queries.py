@@ -1,0 +1,112 @@
+"""Hostile queries: property-based fuzzing of the search path and the JSON API.
+
+Whatever a user types or puts in a URL, the Searcher answers (results or notices) and
+the web app answers with a 2xx or a 4xx carrying a message, never a 500.
+"""
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+from indexer.engines import SearchRequest
+from indexer.engines.base import FACETS, SORTS
+from indexer.search import Searcher
+from webapp import create_app
+
+# Pieces that mean something to FTS5, Elasticsearch's query syntax or our query language.
+SYNTAX = ['"', "\u201c", "\u201d", "'", "\u2019", "(", ")", "*", "^", ":", "-", "+", "~", "|", "&", "!",
+          "NEAR", "NEAR/3", "AND", "OR", "NOT", "text:", "authority:", "theme:", "year:", "{", "}", "[", "]",
+          "\\", "/", "%", "_", "\x00", "\u200b", "\ufeff", "\U0001f600", "\u0301", "\u202e", "<script>",
+          "</mark>", "&lt;", "'; DROP TABLE paragraphs; --"]
+WORDS = ["staying", "put", "care", "leavers", "personal", "advisers", "Leeds", "housing", "ofsted",
+         "pathway", "plans", "the", "a", ""]
+
+token = st.one_of(st.sampled_from(SYNTAX), st.sampled_from(WORDS), st.text(max_size=12))
+queries = st.one_of(
+    st.text(max_size=300),
+    st.lists(token, max_size=25).map(" ".join),
+    st.lists(token, max_size=25).map("".join),
+    st.sampled_from(SYNTAX).map(lambda piece: piece * 2000),  # 2,000+ characters of one operator
+)
+filter_values = st.lists(st.one_of(st.sampled_from(["Leeds", "2024", "Yorkshire and the Humber",
+                                                    "focused_visit", "file", "housing"]),
+                                   st.text(max_size=40)), max_size=4)
+
+FUZZ = hypothesis_settings(max_examples=300, deadline=None, database=None,
+                           suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                  HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def searcher(small_index):
+    searcher = Searcher.open(small_index)
+    yield searcher
+    searcher.close()
+
+
+@pytest.fixture(scope="module")
+def client(small_index):
+    app = create_app(small_index)
+    app.testing = False  # errors must go through the app's own handlers, as in production
+    return app.test_client()
+
+
+def test_the_small_index_answers_a_real_query(searcher):
+    response = searcher.search(SearchRequest(q="care leavers", limit=5))
+    assert response.total > 0
+
+
+@FUZZ
+@given(q=queries, filters=st.dictionaries(st.sampled_from(FACETS), filter_values, max_size=3),
+       sort=st.sampled_from(SORTS), offset=st.integers(-5, 20_000), limit=st.integers(-5, 500))
+def test_the_searcher_never_raises(searcher, q, filters, sort, offset, limit):
+    response = searcher.search(SearchRequest(q=q, filters=filters, sort=sort, offset=offset, limit=limit))
+    assert response.total >= 0 and len(response.hits) <= max(limit, 0)
+    assert all(isinstance(notice, str) for notice in response.notices)
+
+
+# Raw query-string parts: names and values as a browser or a scanner might send them,
+# including percent-encoded bytes that are not UTF-8.
+param_names = st.one_of(st.sampled_from(["q", "sort", "limit", "per_page", "offset", "page", "view",
+                                         *FACETS]), st.text(max_size=10))
+param_values = st.one_of(queries, st.integers(-10**12, 10**12).map(str), st.binary(max_size=30).map(
+    lambda raw: urllib.parse.quote_from_bytes(raw)), filter_values.map(",".join))
+
+
+def _query_string(pairs) -> str:
+    return "&".join(f"{urllib.parse.quote(str(name), safe='')}={value if '%' in value else urllib.parse.quote(value, safe='')}"
+                    for name, value in pairs)
+
+
+@FUZZ
+@given(pairs=st.lists(st.tuples(param_names, param_values), max_size=8))
+def test_the_json_api_never_answers_500(client, pairs):
+    response = client.get("/api/v1/search?" + _query_string(pairs))
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    assert response.status_code in (200, 400), response.status_code
+    body = response.get_json()
+    assert body is not None, "the API answers JSON, errors included"
+    if response.status_code == 200:
+        assert isinstance(body["total"], int) and isinstance(body["results"], list)
+        for hit in body["results"]:
+            leftover = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
+            assert "<" not in leftover, hit["snippet"]
+
+
+@hypothesis_settings(FUZZ, max_examples=60)
+@given(path=st.sampled_from(["/search", "/search.csv", "/search.ndjson", "/search.atom", "/compare"]),
+       pairs=st.lists(st.tuples(param_names, param_values), max_size=6))
+def test_pages_exports_and_feeds_never_answer_500(client, path, pairs):
+    response = client.get(path + "?" + _query_string(pairs))
+    assert response.status_code < 500, (path, response.status_code, response.get_data(as_text=True)[:500])
+
+
+@hypothesis_settings(FUZZ, max_examples=100)
+@given(segment=st.text(min_size=1, max_size=80))
+def test_document_urls_never_answer_500(client, segment):
+    quoted = urllib.parse.quote(segment, safe="")
+    for path in (f"/documents/{quoted}", f"/api/v1/documents/{quoted}", f"/authorities/{quoted}"):
+        response = client.get(path)
+        assert response.status_code < 500, (path, response.status_code)
