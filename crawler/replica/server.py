@@ -95,6 +95,7 @@ class ReplicaServer:
         self._lock = threading.Lock()
         self._seen_once: set[str] = set()
         self.requests: Counter = Counter()        # (host role, path) -> requests received
+        self.user_agents: Counter = Counter()     # User-Agent header -> requests
         self.statuses: Counter = Counter()        # status code -> count
         self.bytes_sent = 0
 
@@ -176,9 +177,10 @@ class ReplicaServer:
             self._seen_once.add(key)
             return True
 
-    def _arrived(self, role: str, path: str) -> None:
+    def _arrived(self, role: str, path: str, user_agent: str | None) -> None:
         with self._lock:
             self.requests[(role, path)] += 1
+            self.user_agents[user_agent] += 1
 
     def _record(self, role: str, path: str, status: int, size: int) -> None:
         with self._lock:
@@ -209,7 +211,7 @@ class ReplicaServer:
             def _dispatch(self, head: bool):
                 self._head = head
                 url = urlsplit(self.path)
-                replica._arrived(role, url.path)
+                replica._arrived(role, url.path, self.headers.get("User-Agent"))
                 try:
                     if url.path == "/robots.txt":
                         return self._send(200, replica.robots_txt().encode(), "text/plain; charset=utf-8")

@@ -12,6 +12,7 @@ from pathlib import Path
 from crawler.publications import KEPT_TYPES
 from crawler.replica.server import Faults
 from crawler.replica.site import Site
+from ofsted_findings.config import Settings
 from ofsted_findings.store import DocumentStore
 
 from .conftest import crawl
@@ -24,6 +25,9 @@ def test_full_crawl_stores_every_publication_once_then_nothing_new(site_copy, ma
 
     first = crawl(replica, data)
     publications = site.publications()
+    # Every request names the project and its contact URL, robots.txt included.
+    assert list(replica.user_agents) == [Settings().user_agent]
+    assert replica.requests[("ofsted", "/robots.txt")] == replica.requests[("files", "/robots.txt")] == 1
     assert first["documents_new"] == len(publications) and first["failed"] == 0, first
     assert first["pages"] == 2 + 153
     with DocumentStore(data) as store:
