@@ -172,3 +172,13 @@ def test_the_app_starts_when_the_engine_cannot_even_be_opened(tmp_path):
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 503
     assert client.get("/api/v1/search?q=staying").status_code == 503
+
+
+def test_an_unreadable_store_gives_503_not_500(tmp_path):
+    from ofsted_findings.config import Settings
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("x")
+    client = create_app(Settings.from_env(environ={}, data_dir=not_a_directory)).test_client()
+    assert client.get("/healthz").status_code == 200
+    for url in ("/", "/status", "/readyz", "/api/v1/search?q=x", "/documents/abc"):
+        assert client.get(url).status_code == 503, url
