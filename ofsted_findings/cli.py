@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ofsted_findings.config import ENGINES, Settings
 
-EXIT_OK, EXIT_FAILURES, EXIT_ERROR, EXIT_UNAVAILABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILURES, EXIT_ERROR, EXIT_UNAVAILABLE, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def _settings(args) -> Settings:
@@ -31,9 +31,21 @@ def _out(obj) -> None:
 
 # -- subcommands -----------------------------------------------------------------
 def cmd_crawl(args) -> int:
+    from contextlib import ExitStack
+
     from crawler.run import run_crawl
+    from scheduler.locks import CrawlLocked, crawl_lock
     settings = _settings(args)
-    summary = run_crawl(settings, sources=args.source or ("ofsted",), progress=not args.quiet)
+    sources = args.source or ["ofsted"]
+    # The same locks the scheduler takes: no two crawls of one source ever overlap.
+    with ExitStack() as locks:
+        try:
+            for source in sources:
+                locks.enter_context(crawl_lock(settings, source))
+        except CrawlLocked as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BUSY
+        summary = run_crawl(settings, sources=sources, progress=not args.quiet)
     _print_summary("Crawl", summary, args)
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
 
@@ -245,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-serve", action="store_true", help="stop after indexing (for tests)")
     p.set_defaults(func=cmd_demo)
+
+    from scheduler.cli import add_schedule_parser
+    add_schedule_parser(sub, common)
     return parser
 
 
