@@ -304,6 +304,14 @@ def test_nginx_example_proxies_to_the_loopback_app_and_sets_security_headers():
 
 
 # -- the environment file --------------------------------------------------------------------
+# Where the code reads its environment, and the names in it that are not settings.
+PACKAGES = ("ofsted_findings", "crawler", "indexer", "webapp", "scheduler", "deploy")
+INTERNAL_VARIABLES = {
+    "OFSTED_FINDINGS_CRAWL_LOCK_FD",   # the scheduler hands its crawl lock to the child it starts
+    "OFSTED_FINDINGS_PROGRESS",        # a Scrapy setting, set by the CLI
+}
+
+
 def _documented_variables() -> dict[str, str]:
     documented = {}
     for line in ENV_EXAMPLE.read_text().splitlines():
@@ -319,7 +327,11 @@ def test_env_example_documents_every_setting_the_code_reads():
     gunicorn = {ENV_PREFIX + a + b for a, b in re.findall(r'_ENV \+ "([A-Z_]+)"|_int\("([A-Z_]+)"',
                                                           GUNICORN_CONF.read_text())}
     compose = set(re.findall(r"\$\{(OFSTED_FINDINGS_[A-Z0-9_]+)", COMPOSE.read_text()))
-    missing = (settings | gunicorn | compose) - set(documented)
+    read_anywhere = set()
+    for package in PACKAGES:
+        for source in (ROOT / package).rglob("*.py"):
+            read_anywhere |= set(re.findall(r"OFSTED_FINDINGS_[A-Z0-9_]+", source.read_text()))
+    missing = (settings | gunicorn | compose | read_anywhere - INTERNAL_VARIABLES) - set(documented)
     assert not missing, f"not documented in {ENV_EXAMPLE.name}: {sorted(missing)}"
 
 
