@@ -190,3 +190,12 @@ def test_xss_battery_nothing_executes(browser, live_server, ids, bypass_csp):
         assert executed == []
     finally:
         context.close()
+
+
+def test_screenshot_tool_writes_the_main_pages(browser, live_server, tmp_path):
+    from webapp import screenshots
+
+    written = screenshots.take_with(browser, live_server, tmp_path)
+    assert {p.name for p in written} == {"home.png", "search.png", "document.png",
+                                         "group-by-authority.png", "compare.png", "status.png"}
+    assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in written)
