@@ -91,6 +91,39 @@ def cmd_search(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from indexer.engines import SearchRequest
+    from indexer.search import Searcher
+    from webapp.exports import FORMATS, export_rows
+    settings = _settings(args)
+    fmt = args.format or (args.output.suffix.lstrip(".") if args.output else "csv")
+    if fmt not in FORMATS:
+        print(f"error: unknown export format {fmt!r}: choose csv, ndjson or xlsx", file=sys.stderr)
+        return EXIT_ERROR
+    searcher = Searcher.open(settings)
+    try:
+        searcher.engine.check()
+        rows = export_rows(searcher.scan(SearchRequest(q=args.query, filters=_filters(args),
+                                                       sort=args.sort, facets=False)), settings)
+        chunks = FORMATS[fmt][0](rows)
+        if args.output:
+            # Written beside the target and renamed, so a failed export never leaves half a file.
+            tmp = args.output.with_name(f".{args.output.name}.part")
+            with open(tmp, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+            tmp.replace(args.output)
+            print(f"wrote {args.output}", file=sys.stderr)
+        else:
+            out = sys.stdout.buffer
+            for chunk in chunks:
+                out.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+            out.flush()
+    finally:
+        searcher.close()
+    return EXIT_OK
+
+
 def cmd_documents(args) -> int:
     from ofsted_findings.store import DocumentStore
     settings = _settings(args)
@@ -235,6 +268,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", action="append", help=f"filter by {name} (repeatable: OR)")
     p.add_argument("--document-type", dest="document_type", action="append", help="filter by document type")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("export", parents=[common], help="export the whole result set of a search (CSV, NDJSON, XLSX)")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--format", choices=("csv", "ndjson", "xlsx"), help="default: from --output's suffix, else csv")
+    p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    p.add_argument("--base-url", help="web UI address used in permalinks")
+    for name in ("authority", "region", "year", "theme", "stance", "kind"):
+        p.add_argument(f"--{name}", action="append", help=f"filter by {name} (repeatable: OR)")
+    p.add_argument("--document-type", dest="document_type", action="append", help="filter by document type")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("documents", parents=[common], help="list stored documents and their metadata")
     p.add_argument("--format", choices=("table", "json"), default="table")

@@ -98,3 +98,16 @@ def test_ingest_reads_metadata_from_content_and_reports_bad_files(tmp_path, shar
                                        "--format", "json").stdout.splitlines()]
     good = [r for r in rows if r["paragraphs"]]
     assert len(good) == len(pdfs) and all(r["authority"] and r["visit_start"] for r in good)
+
+
+def test_export_writes_the_whole_result_set(crawled, tmp_path):
+    import csv
+    data, _ = crawled
+    total = len(cli("search", "care", "--data-dir", str(data), "--format", "json", "--limit", "100").stdout.splitlines())
+    out = tmp_path / "care.csv"
+    cli("export", "care", "--data-dir", str(data), "-o", str(out))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert len(rows) >= total > 0
+    assert {"authority", "ons_code", "permalink", "citation", "text"} <= set(rows[0])
+    ndjson = cli("export", "care", "--data-dir", str(data), "--format", "ndjson").stdout.splitlines()
+    assert len(ndjson) == len(rows) and json.loads(ndjson[0])["authority"]
