@@ -6,7 +6,8 @@ Markup: ../shared/research/ofsted-site.md §1.
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -24,6 +25,20 @@ LISTING_QUERY = {"q": "", "location": "", "lat": "", "lon": "", "radius": "",
                  "level_1_types": "3", "level_2_types[]": "12"}
 MAX_ROWS = 100  # Ofsted caps rows at 100 (since February 2025)
 DOCUMENT_PRIORITY = 10  # fetch documents before more pages, so progress is stored early
+
+
+def _query_int(url: str, name: str, default: int) -> int:
+    try:
+        return int(parse_qs(urlsplit(url).query).get(name, [default])[0])
+    except (TypeError, ValueError):
+        return default
+
+
+def _result_count(response) -> int | None:
+    """The listing's "153 results" count, if the page shows one."""
+    text = " ".join(response.css(".search-results__count ::text, .results-count ::text").getall())
+    match = re.search(r"(\d[\d,]*)\s+results?", text)
+    return int(match.group(1).replace(",", "")) if match else None
 
 
 def failure_reason(failure) -> str:
@@ -64,6 +79,7 @@ class OfstedSpider(scrapy.Spider):
     # -- listing ---------------------------------------------------------------
     def parse_listing(self, response, start: int = 0):
         summary.inc(self.crawler.stats, "pages")
+        start = _query_int(response.url, "start", start)
         links = response.css("ul.results-list > li.search-result > h3 > a")
         if not links:  # markup drift: fall back to any provider link, as the D2I scrapers do
             links = response.xpath('//a[contains(@href, "/provider/44/")]')
@@ -76,11 +92,15 @@ class OfstedSpider(scrapy.Spider):
         next_href = response.css("a.pagination__next::attr(href)").get()
         if next_href:
             yield response.follow(next_href, callback=self.parse_listing, errback=self.page_failed,
-                                  cb_kwargs={"start": start + self.rows})
-        elif len(links) >= self.rows:
-            # No next link but a full page: ask for the next one; an empty page ends it.
-            yield scrapy.Request(self.listing_url(start + self.rows), callback=self.parse_listing,
-                                 errback=self.page_failed, cb_kwargs={"start": start + self.rows})
+                                  cb_kwargs={"start": start + len(links)})
+            return
+        total = _result_count(response)
+        seen = start + len(links)
+        # No next link: go on while the page's own count says there is more (or, with no
+        # count, while pages come back full); the dupe filter stops any loop.
+        if links and ((total is not None and seen < total) or (total is None and len(links) >= self.rows)):
+            yield scrapy.Request(self.listing_url(seen), callback=self.parse_listing,
+                                 errback=self.page_failed, cb_kwargs={"start": seen})
 
     # -- provider page -----------------------------------------------------------
     def parse_provider(self, response, ofsted_name: str | None = None):

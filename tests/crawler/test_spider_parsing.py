@@ -119,3 +119,13 @@ def test_document_response_becomes_an_item(spider):
     not_modified = scrapy.http.Response(document["source"], status=304, request=request)
     [item] = list(spider.parse_document(not_modified))
     assert item.status == 304 and item.body == b""
+
+
+def test_listing_without_next_link_goes_on_by_its_result_count(spider):
+    body = (FIXTURES / "listing-page-1.html").read_text(encoding="utf-8")
+    body = body.replace('<li class="next">', '<li class="next-removed">').replace("pagination__next", "gone")
+    url = ROOT + "/search?start=0&rows=100"
+    response = HtmlResponse(url=url, body=body.encode(), encoding="utf-8", request=Request(url))
+    pages = [r for r in spider.parse_listing(response) if r.callback == spider.parse_listing]
+    # Only 3 of 153 results were on the page although 100 were asked for: ask from 3 on.
+    assert len(pages) == 1 and "start=3" in pages[0].url and "rows=100" in pages[0].url
