@@ -96,6 +96,7 @@ class ReplicaServer:
         self._seen_once: set[str] = set()
         self.requests: Counter = Counter()        # (host role, path) -> requests received
         self.user_agents: Counter = Counter()     # User-Agent header -> requests
+        self.arrivals: dict[tuple[str, str], list[float]] = {}  # (role, path) -> monotonic times
         self.statuses: Counter = Counter()        # status code -> count
         self.bytes_sent = 0
 
@@ -181,6 +182,7 @@ class ReplicaServer:
         with self._lock:
             self.requests[(role, path)] += 1
             self.user_agents[user_agent] += 1
+            self.arrivals.setdefault((role, path), []).append(time.monotonic())
 
     def _record(self, role: str, path: str, status: int, size: int) -> None:
         with self._lock:

@@ -96,6 +96,8 @@ def test_faults_are_retried_skipped_with_a_reason_or_stored(sample_site, make_re
     assert failed[files + "59100005"].startswith("not a PDF: content starts with '<!DOCTYPE html>")
     assert replica.requests[("files", "/v1/file/59100011")] == 0
     assert replica.requests[("files", "/v1/file/59100002")] == 2   # 429, then success after Retry-After
+    first_try, retry = replica.arrivals[("files", "/v1/file/59100002")]
+    assert retry - first_try >= 0.95, "Retry-After: 1 was not honoured"
     assert replica.requests[("files", "/v1/file/59100012")] == 1   # duplicate link fetched once
     assert replica.requests[("ofsted", "/provider/44/80566")] == 2  # 500, then retried
     assert result["failed"] == 6 and result["pages_failed"] == 0 and len(result["errors"]) == 6
