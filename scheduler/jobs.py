@@ -76,6 +76,9 @@ def execute(job_id: str, trigger: str = "schedule", attempt: int = 1) -> str:
         log.warning("job %s is no longer in the schedule; not running it", job_id)
         return "skipped"
     with runtime.running():
+        if trigger in (RETRY, RESUME) and _paused(runtime, job_id):
+            log.info("job %s is paused; its %s is dropped", job_id, trigger)
+            return "skipped"
         if runtime.stop.is_set():
             # Fired just as the scheduler began to stop: run it after the restart instead.
             schedule_one_off(runtime, spec, RESUME, delay=0, attempt=attempt)
@@ -94,6 +97,8 @@ def schedule_one_off(runtime: Runtime, spec: JobSpec, what: str, *, delay: float
                      attempt: int = 1) -> datetime | None:
     if runtime.scheduler is None:
         return None
+    if what != RUN_NOW and _paused(runtime, spec.id):
+        return None  # an operator paused the job: no retries or resumptions either
     from apscheduler.triggers.date import DateTrigger
     run_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
     runtime.scheduler.add_job(
@@ -102,6 +107,11 @@ def schedule_one_off(runtime: Runtime, spec: JobSpec, what: str, *, delay: float
         replace_existing=True, max_instances=1, coalesce=True,
         misfire_grace_time=int(runtime.config.misfire_grace_seconds))
     return run_at
+
+
+def _paused(runtime: Runtime, job_id: str) -> bool:
+    job = runtime.scheduler.get_job(job_id) if runtime.scheduler is not None else None
+    return job is not None and job.next_run_time is None
 
 
 def _cancel_retry(runtime: Runtime, spec: JobSpec) -> None:
