@@ -80,6 +80,11 @@ def test_document_view_with_permalink_and_citation(page, live_server):
     citation = paragraph.locator(".app-cite__text").inner_text()
     assert citation.startswith(("Wigan, ", "Leeds, "))
     assert citation.endswith(f"#{anchor}") and citation.split(". ")[-1].startswith(live_server)
+    # With JavaScript, the citation can be copied with one button.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    paragraph.locator("button:has-text('Copy citation')").click()
+    assert paragraph.locator(".app-cite__status").inner_text() == "Citation copied"
+    assert page.evaluate("navigator.clipboard.readText()") == citation
 
 
 @pytest.mark.parametrize("fmt", ["CSV", "Excel (XLSX)", "NDJSON"])

@@ -3,3 +3,25 @@ import { initAll } from "./govuk/govuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
+
+// A "Copy citation" button beside each citation, where the browser allows copying.
+if (navigator.clipboard) {
+  for (const citation of document.querySelectorAll(".app-cite__text")) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "govuk-button govuk-button--secondary app-cite__copy";
+    button.textContent = "Copy citation";
+    const status = document.createElement("span");
+    status.className = "govuk-body-s app-cite__status";
+    status.setAttribute("role", "status");
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(citation.textContent.trim());
+        status.textContent = "Citation copied";
+      } catch {
+        status.textContent = "Copying is blocked: select the text and copy it instead";
+      }
+    });
+    citation.after(button, status);
+  }
+}
