@@ -64,7 +64,11 @@ class OfstedSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.ofsted_url = ofsted_url.rstrip("/")
         self.files_url = files_url.rstrip("/")
-        self.allowed_domains = sorted({urlsplit(u).hostname for u in (self.ofsted_url, self.files_url)})
+        hosts = {urlsplit(u).hostname for u in (self.ofsted_url, self.files_url)}
+        if any(h and h.endswith(".ofsted.gov.uk") for h in hosts):
+            # Older pages link PDFs on files.api.ofsted.gov.uk; allow Ofsted's whole domain.
+            hosts.add("ofsted.gov.uk")
+        self.allowed_domains = sorted(hosts)
         self.rows = max(1, min(int(rows), MAX_ROWS))
         self.resume_since = resume_since
         self.register = Register.load()

@@ -31,7 +31,7 @@ def test_allowed_domains_come_from_the_site_roots():
     spider = OfstedSpider(ofsted_url="http://127.0.0.1:8001/", files_url="http://127.0.0.1:8002")
     assert spider.allowed_domains == ["127.0.0.1"]
     spider = OfstedSpider()
-    assert spider.allowed_domains == ["files.ofsted.gov.uk", "reports.ofsted.gov.uk"]
+    assert spider.allowed_domains == ["files.ofsted.gov.uk", "ofsted.gov.uk", "reports.ofsted.gov.uk"]
     assert OfstedSpider(rows=500).rows == 100
 
 
