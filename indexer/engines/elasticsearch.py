@@ -48,8 +48,7 @@ DERIVED_FIELDS = ("body", "heading")
 EXACT_BONUS = 0.5
 SORT_BY_DATE = [{"published": {"order": "desc", "missing": "_last"}},
                 {"document_id": {"order": "asc"}}, {"paragraph_number": {"order": "asc"}}]
-# Settings restored after a bulk load (they are switched off while it runs).
-SERVING_SETTINGS = {"refresh_interval": "1s", "auto_expand_replicas": "0-1"}
+# While a new index loads: no refreshes, no replicas; serving_settings() restores both.
 LOADING_SETTINGS = {"refresh_interval": "-1", "auto_expand_replicas": "false", "number_of_replicas": 0}
 
 # Curly quotes to straight, as the query parser does; private-use markers out of
@@ -91,6 +90,11 @@ def index_settings() -> dict:
 
 def index_mappings() -> dict:
     return _config("mappings")
+
+
+def serving_settings() -> dict:
+    """The settings.json values a bulk load switches off."""
+    return {k: index_settings()["index"][k] for k in ("refresh_interval", "auto_expand_replicas")}
 
 
 # -- query compilation --------------------------------------------------------------------
@@ -308,7 +312,7 @@ class ElasticsearchEngine(SearchEngine):
         try:
             count = self._bulk(new, ({"_op_type": "index", "_index": new, "_id": p.paragraph_id,
                                       "_source": to_document(p)} for p in paragraphs))
-            self._call(self.es.indices.put_settings, index=new, settings={"index": SERVING_SETTINGS})
+            self._call(self.es.indices.put_settings, index=new, settings={"index": serving_settings()})
             self._call(self.es.indices.refresh, index=new)
             self._call(self.es.cluster.health, index=new, wait_for_status="yellow", timeout="30s")
         except BaseException:
@@ -386,19 +390,21 @@ class ElasticsearchEngine(SearchEngine):
         self._call(self.es.indices.refresh, index=index)
 
     # -- searching ----------------------------------------------------------------------
-    def _search_body(self, request: SearchRequest, query: ParsedQuery) -> dict:
+    def search_body(self, request: SearchRequest, query: ParsedQuery) -> dict:
+        """The request body search() sends (public so benchmarks can send it raw)."""
         body = {"query": compile_query(query), "sort": sort_for(request, query),
                 "track_total_hits": True, "track_scores": bool(query.positive),
                 "highlight": highlight_settings()}
-        return body
-
-    def search(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
-        body = self._search_body(request, query)
         filters = filter_clauses(request.filters)
         if filters:
+            # Hits are filtered after the facets are counted (disjunctive facets).
             body["post_filter"] = {"bool": {"filter": filters}}
         if request.facets:
             body["aggs"] = facet_aggregations(request.filters)
+        return body
+
+    def search(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
+        body = self.search_body(request, query)
         try:
             result = self._call(self.es.search, index=self.alias, from_=request.offset,
                                 size=request.limit, **body)
@@ -413,7 +419,8 @@ class ElasticsearchEngine(SearchEngine):
         return SearchResponse(total=result["hits"]["total"]["value"], hits=hits, facets=facets)
 
     def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
-        body = self._search_body(request, query)
+        body = {"query": compile_query(query), "sort": sort_for(request, query), "track_total_hits": False,
+                "track_scores": bool(query.positive), "highlight": highlight_settings()}
         filters = filter_clauses(request.filters)
         if filters:
             body["query"] = {"bool": {"must": [body["query"]], "filter": filters}}

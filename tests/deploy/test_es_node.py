@@ -96,3 +96,44 @@ def test_the_es_url_fixture_fails_rather_than_skips(tmp_path):
     assert result.returncode == 1, result.stdout
     assert "1 error" in result.stdout and "skipped" not in result.stdout
     assert "is not a healthy Elasticsearch node" in result.stdout
+
+
+# -- the production cluster configuration (deploy/elasticsearch/) -------------------------
+
+CLUSTER = es_node.ROOT / "deploy" / "elasticsearch"
+
+
+def _index_settings() -> dict:
+    from indexer.engines.elasticsearch import index_settings
+    return index_settings()["index"]
+
+
+def test_the_cluster_configuration_is_secure_and_forms_a_quorum():
+    import yaml
+    config = yaml.safe_load((CLUSTER / "elasticsearch.yml").read_text(encoding="utf-8"))
+    assert config["xpack.security.enabled"] is True
+    assert config["xpack.security.transport.ssl.enabled"] is True
+    assert config["xpack.security.transport.ssl.verification_mode"] == "full"
+    assert config["xpack.security.http.ssl.enabled"] is True
+    assert config["action.destructive_requires_name"] is True
+    masters = config["cluster.initial_master_nodes"]
+    assert len(masters) == 3 and sorted(masters) == sorted(config["discovery.seed_hosts"])
+    assert "master" in config["node.roles"] and "data" in config["node.roles"]
+
+
+def test_the_cluster_heap_is_fixed_and_below_compressed_pointer_limit():
+    options = [line for line in (CLUSTER / "jvm.options.d" / "heap.options").read_text().splitlines()
+               if line and not line.startswith("#")]
+    sizes = {opt[:4]: opt[4:] for opt in options}
+    assert sizes["-Xms"] == sizes["-Xmx"]
+    value, unit = int(sizes["-Xmx"][:-1]), sizes["-Xmx"][-1].lower()
+    assert unit in "gm" and (value if unit == "g" else value / 1024) <= 31
+
+
+def test_the_index_settings_agree_with_the_nodes_and_the_reasoning():
+    settings = _index_settings()
+    readme = (CLUSTER / "README.md").read_text(encoding="utf-8")
+    assert settings["analysis"]["filter"]["english_gb_stem"]["locale"] == es_node.HUNSPELL_LOCALE
+    assert es_node.HUNSPELL_LOCALE in readme
+    assert f"auto_expand_replicas: {settings['auto_expand_replicas']}" in readme
+    assert settings["number_of_shards"] == 1 and "| Primary shards | 1 |" in readme

@@ -60,7 +60,7 @@ def test_loading_settings_are_restored_after_a_rebuild(es_engine):
     live = es_engine.live_index()
     settings = es_engine.es.indices.get_settings(index=live)[live]["settings"]["index"]
     assert settings["refresh_interval"] == "1s"
-    assert settings["auto_expand_replicas"] == "0-1"
+    assert settings["auto_expand_replicas"] == "0-all"
     assert settings["number_of_shards"] == "1"
     mapping = es_engine.es.indices.get_mapping(index=live)[live]["mappings"]
     assert mapping["_meta"]["schema_version"] == 1
