@@ -305,7 +305,7 @@ def _document(record, facts: dict, blocks: list[Block]) -> ExtractedDocument:
         text = block.text
         if not text or not re.search(r"\w", text):
             continue
-        tags = taxonomy.tag(text)
+        tags = taxonomy.tag(_findings_only(text))
         paragraphs.append(Paragraph(
             document_id=record.document_id, paragraph_number=len(paragraphs) + 1, text=text,
             section=section, document_title=facts.get("title") or "",
@@ -319,6 +319,21 @@ def _document(record, facts: dict, blocks: list[Block]) -> ExtractedDocument:
     if not paragraphs:
         raise ExtractionError("no paragraphs of text were found in the document")
     return ExtractedDocument(metadata=facts, paragraphs=paragraphs)
+
+
+# Sentences about the evidence inspectors used ("Inspectors also reviewed
+# performance information and case records") name subjects they read about,
+# not subjects they found anything about: they do not tag themes.
+EVIDENCE_SENTENCE = re.compile(
+    r"\b(?:range of evidence|evidence (?:was|were) considered|evidence,? (?:which )?includ|"
+    r"inspectors (?:also )?(?:spoke|reviewed|met|talked|looked at (?:a range|case|records))|"
+    r"case discussions with|inspectors considered a)", re.I)
+
+
+def _findings_only(text: str) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    kept = [s for s in sentences if not EVIDENCE_SENTENCE.search(s)]
+    return " ".join(kept)
 
 
 def _heading_text(text: str) -> str:

@@ -3,7 +3,7 @@
 The section decides first: everything under "What needs to improve" or "Areas
 for priority action" is an area for improvement. Elsewhere the wording
 decides, with the sentences from "however" / "although" on counting for more,
-because that is where Ofsted puts its verdict ("Plans are written with young
+counting double, because that is where Ofsted puts its verdict ("Plans are written with young
 people. However, too many are out of date.").
 
 Cues are words and word pairs looked up in sets: a regex alternation of
@@ -12,6 +12,11 @@ a hundred phrases costs more than the whole PDF reading.
 from __future__ import annotations
 
 import re
+
+# Scope and method paragraphs describe the visit, not the service.
+SCOPE_OPENING = re.compile(
+    r"^(?:this letter summarises|this visit was carried out|inspectors (?:also )?(?:looked at|considered|"
+    r"reviewed|spoke|met)|the inspectors were|(?:her|his) majesty[’']s inspectors|throughout this letter)", re.I)
 
 IMPROVEMENT_SECTION = re.compile(
     r"what needs to improve|areas? for (?:priority action|improvement)|priority action|"
@@ -22,7 +27,9 @@ cannot lack lacks lacking insufficient insufficiently inconsistent inconsistentl
 inconsistencies variable variability weak weaker weakness weaknesses poor poorly delay delays delayed
 drift limited unsuitable gap gaps shortfall shortfalls fail fails failed failing failure failures concern
 concerns should unclear minority ineffective inadequate barrier barriers decline declined declining missed
-pressure pressures unable difficulty difficulties overcrowded isn’t aren’t don’t doesn’t didn’t hasn’t
+pressure pressures unable difficulty difficulties overcrowded underdeveloped hinder hinders hindered struggle
+struggles struggled instability turnover slow slower low frustration overwhelmed unmanageable weaker
+vulnerable absence absent lapsed isn’t aren’t don’t doesn’t didn’t hasn’t
 haven’t wasn’t weren’t can’t isn't aren't don't doesn't didn't hasn't haven't wasn't weren't can't
 """.split())
 NEGATIVE_PAIRS = frozenset(tuple(p.split()) for p in """
@@ -30,7 +37,8 @@ too many|too few|too long|too much|too little|too slow|too variable|not yet|not 
 not routinely|not sufficiently|not fully|not well|not effective|not timely|not clear|not robust|
 not strong|not good|not enough|not all|is not|are not|was not|were not|does not|do not|did not|has not|
 have not|had not|can not|needs to|need to|requires improvement|require improvement|less effective|
-less well|less consistent|no longer|only some|only a|not being|not been|more to|still to
+less well|less consistent|no longer|only some|only a|not being|not been|more to|still to|too early|too soon|
+is required|are required|now required|more work|is needed|are needed|is not
 """.replace("\n", "").split("|"))
 POSITIVE_WORDS = frozenset("""
 strong strongly strength strengths effective effectively well good outstanding excellent positive
@@ -41,10 +49,11 @@ enjoys enjoyed enjoying helpful supportive trusting warm warmth celebrate celebr
 celebrating celebration responsive sensitive sensitively knowledgeable persistent dedicated exceptional
 exceptionally generous praise praised pride progress progressed improving ensure ensures safe
 well-established well-developed well-embedded well-supported well-planned well-led well-resourced
-well-attended high-quality
+well-attended high-quality well-considered suitable constructive meaningful proud stability secure security
+appropriate appropriately expertise skilled caring congratulate
 """.split())
 POSITIVE_PAIRS = frozenset(tuple(p.split()) for p in """
-benefit from|benefits from|benefited from|benefiting from|high quality|very good
+benefit from|benefits from|benefited from|benefiting from|high quality|very good|are met|well met|is met
 """.replace("\n", "").split("|"))
 CONTRAST = frozenset("however although but despite nevertheless nonetheless while whilst".split())
 
@@ -58,7 +67,7 @@ def stance_scores(text: str) -> tuple[float, float]:
     for sentence in re.split(r"(?<=[.;])\s+", text.lower()):
         words = _WORD.findall(sentence)
         if not CONTRAST.isdisjoint(words):
-            weight = 1.5
+            weight = 2.0
         negatives = negations = positives = 0
         demand_ends = -1      # "need to ensure", "should be strengthened": a demand, not praise
         for i, word in enumerate(words):
@@ -84,6 +93,8 @@ def stance_scores(text: str) -> tuple[float, float]:
 def stance_of(text: str, section: str = "") -> str:
     if section and IMPROVEMENT_SECTION.search(section):
         return "improvement"
+    if SCOPE_OPENING.match(text):
+        return "neutral"
     positive, negative = stance_scores(text)
     if positive == 0 and negative == 0:
         return "neutral"

@@ -17,6 +17,10 @@ class Theme:
     label: str
     description: str = ""
     terms: list[str] = field(default_factory=list)          # words that tag a paragraph
+    # Words too common to tag alone ("leaders", "education"): they tag only
+    # when the paragraph uses them twice, or beside one of the theme's terms.
+    context_terms: list[str] = field(default_factory=list)
+    context_pattern: re.Pattern | None = None
     synonyms: list[list[str]] = field(default_factory=list)  # interchangeable in search
     pattern: re.Pattern | None = None    # matched against the lower-cased text
     acronyms: re.Pattern | None = None   # "PA", "SEND", "B&B": case matters ("send" is a verb)
@@ -26,21 +30,38 @@ class Theme:
     by_first_word: dict = field(default_factory=dict)
 
     def matches(self, text: str, lowered: str | None = None, words: set | None = None) -> list[str]:
+        """The distinct terms found, or [] when only context terms were found
+        and fewer than twice."""
+        spans = self._spans(text, lowered, words)
         found = []
+        for _, _, term in spans:
+            if term not in found:
+                found.append(term)
+        if self.context_pattern is not None and found and all(self.context_pattern.fullmatch(t) for t in found):
+            # Twice, or as the paragraph's subject ("Senior leaders have ...").
+            if len(spans) < 2 and spans[0][0] > 0:
+                return []
+        return found
+
+    def _spans(self, text: str, lowered: str | None, words: set | None) -> list[tuple[int, int, str]]:
         lowered = text.lower() if lowered is None else lowered
         if words is None:
             checks = [(self.pattern, lowered)]
         else:
             checks = [(self.by_first_word[w], lowered) for w in self.first_words.intersection(words)
                       if w in self.by_first_word]
+        spans = []
         for pattern, subject in (*checks, (self.acronyms, text)):
-            if pattern is None:
+            if pattern is not None:
+                spans += [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(subject)]
+        # "senior leaders" holds "leaders": one mention, not two.
+        spans.sort(key=lambda s: (s[0], -s[1]))
+        kept: list[tuple[int, int, str]] = []
+        for span in spans:
+            if kept and span[1] <= kept[-1][1]:
                 continue
-            for m in pattern.finditer(subject):
-                term = m.group(0).lower()
-                if term not in found:
-                    found.append(term)
-        return found
+            kept.append(span)
+        return kept
 
 
 def _term_regex(term: str) -> str:
@@ -93,6 +114,17 @@ def _first_word(term: str) -> str:
     return re.findall(r"[\w&]+", term.lower())[0]
 
 
+def _spelled(terms: set[str], spelling: list[list[str]]) -> set[str]:
+    """The terms with every spelling variant ("personal adviser" -> "personal advisor")."""
+    variants = set(terms)
+    for group in spelling:
+        for term in list(variants):
+            for a in group:
+                if re.search(rf"\b{re.escape(a)}\b", term, re.I):
+                    variants.update(re.sub(rf"\b{re.escape(a)}\b", b, term, flags=re.I) for b in group)
+    return variants
+
+
 @lru_cache(maxsize=8)
 def _load(path: str) -> Taxonomy:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -101,13 +133,12 @@ def _load(path: str) -> Taxonomy:
     for raw in data.get("themes", []):
         theme = Theme(id=raw["id"], label=raw["label"], description=raw.get("description", ""),
                       terms=[str(t) for t in raw.get("terms", [])],
+                      context_terms=[str(t) for t in raw.get("context_terms", [])],
                       synonyms=[list(map(str, g)) for g in raw.get("synonyms", [])])
-        variants = set(theme.terms)
-        for group in spelling:  # "personal adviser" also matches "personal advisor"
-            for term in list(variants):
-                for a in group:
-                    if re.search(rf"\b{re.escape(a)}\b", term, re.I):
-                        variants.update(re.sub(rf"\b{re.escape(a)}\b", b, term, flags=re.I) for b in group)
+        variants = _spelled(set(theme.terms) | set(theme.context_terms), spelling)
+        context = _spelled(set(theme.context_terms), spelling)
+        if context:
+            theme.context_pattern = re.compile("|".join(_term_regex(v.lower()) for v in context), re.I)
         acronyms = {v for v in variants if _is_acronym(v)}
         words = variants - acronyms
         theme.first_words = frozenset(_first_word(v) for v in variants if re.search(r"\w", v))
