@@ -41,7 +41,7 @@ def search_feed():
     response = services().searcher.search(params.request(facets=False))
     settings = services().settings
     base = settings.base_url.rstrip("/")
-    query = urlencode(params.query_args(sort=None, page=None), doseq=True)
+    query = urlencode(params.query_args(sort=None, page=None, per_page=None), doseq=True)
     page_url = f"{base}/search" + (f"?{query}" if query else "")
     feed_url = f"{base}/search.atom" + (f"?{query}" if query else "")
 

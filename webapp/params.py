@@ -46,7 +46,8 @@ class SearchParams:
         args = MultiDict()
         state = {"q": self.q, "sort": self.sort if self.sort != "relevance" else None,
                  "view": self.view if self.view != "paragraphs" else None,
-                 "page": self.page if self.page > 1 else None}
+                 "page": self.page if self.page > 1 else None,
+                 "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None}
         state.update(changes)
         for facet in FACETS:
             for value in state.pop(facet, self.filters.get(facet, [])) or []:

@@ -206,3 +206,14 @@ def test_unknown_page_is_a_404_page_and_api_404_is_json(client):
 def test_post_is_refused_politely(client):
     response = client.post("/search", data={"q": "x"})
     assert response.status_code == 405
+
+
+def test_pagination_keeps_the_search_and_page_size(client):
+    html = page(client, "/search?q=staying&per_page=2&authority=Kent&authority=Wigan")
+    next_link = re.search(r'<a class="govuk-link govuk-pagination__link" href="([^"]+)" rel="next"', html)
+    assert next_link
+    href = next_link.group(1).replace("&amp;", "&")
+    assert "page=2" in href and "per_page=2" in href and "q=staying" in href
+    assert "authority=Kent" in href and "authority=Wigan" in href
+    second = page(client, href)
+    assert 'aria-current="page">2<' in second
