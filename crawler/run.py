@@ -43,12 +43,21 @@ def scrapy_settings(settings: Settings, progress: bool = False) -> ScrapySetting
 
 
 def _resume_points(store: DocumentStore, sources: Sequence[str]) -> dict[str, str | None]:
-    """For each source, the start of its last run if that run never finished (killed)."""
+    """For each source, when its interrupted crawls began: the start of the oldest run in
+    the unbroken series of runs, newest first, that did not finish (killed, or stopped
+    with Ctrl-C). None when the last run finished."""
     points: dict[str, str | None] = {}
-    for run in store.runs(limit=50):
+    settled: set[str] = set()
+    for run in store.runs(limit=200):
+        interrupted = not run["finished_at"] or run["outcome"] != "finished"
         for source in run["source"].split("+"):
-            if source in sources and source not in points:
-                points[source] = run["started_at"] if not run["finished_at"] else None
+            if source not in sources or source in settled:
+                continue
+            if interrupted:
+                points[source] = run["started_at"]
+            else:
+                settled.add(source)
+                points.setdefault(source, None)
     return points
 
 

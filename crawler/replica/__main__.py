@@ -8,7 +8,15 @@ import time
 from pathlib import Path
 
 from .build import build_corpus_site, build_sample_site
-from .server import ReplicaServer
+from .server import FILE_FAULTS, Faults, ReplicaServer
+
+
+def _faults(args) -> Faults:
+    files = {}
+    for spec in args.fault:
+        file_id, _, kind = spec.partition("=")
+        files[file_id] = kind
+    return Faults(files=files, robots_disallow=args.robots_disallow)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,8 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port of the reports host (0: any free port)")
     parser.add_argument("--files-port", type=int, default=0, help="port of the files host (0: any free port)")
     parser.add_argument("--council-port", type=int, default=0, help="port of the council news sites (0: any free port)")
+    parser.add_argument("--fault", action="append", default=[], metavar="FILE_ID=KIND",
+                        help=f"misbehave for one file; KIND is one of {', '.join(FILE_FAULTS)}")
+    parser.add_argument("--robots-disallow", action="append", default=[], metavar="PATH",
+                        help="add a Disallow line to robots.txt")
     parser.add_argument("--site-dir", type=Path, help="where to build the site (default: a temporary folder)")
     args = parser.parse_args(argv)
+    try:
+        faults = _faults(args)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     with tempfile.TemporaryDirectory(prefix="ofsted-replica-") as tmp:
         site_dir = args.site_dir or Path(tmp)
@@ -35,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         with ReplicaServer(site_dir, port=args.port, files_port=args.files_port,
-                           council_port=args.council_port) as replica:
+                           council_port=args.council_port, faults=faults) as replica:
             print(f"OFSTED_FINDINGS_OFSTED_URL={replica.ofsted_url}")
             print(f"OFSTED_FINDINGS_FILES_URL={replica.files_url}")
             councils = replica.write_councils_config(site_dir / "councils.yaml")

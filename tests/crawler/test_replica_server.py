@@ -144,3 +144,26 @@ def test_large_backlog_survives_a_burst_of_connections(replica):
     for t in threads:
         t.join(10)
     assert len(results) == 64 and all(results)
+
+
+def test_command_line_builds_serves_and_prints_the_urls(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    process = subprocess.Popen([sys.executable, "-m", "crawler.replica", "--sample", "--site-dir", str(tmp_path),
+                                "--fault", "59100001=404"], stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        lines = dict(process.stdout.readline().strip().split("=", 1) for _ in range(3))
+        ofsted, files = lines["OFSTED_FINDINGS_OFSTED_URL"], lines["OFSTED_FINDINGS_FILES_URL"]
+        assert ofsted.startswith("http://127.0.0.1:") and Path(lines["OFSTED_FINDINGS_COUNCILS_FILE"]).is_file()
+        assert get(ofsted + LISTING + "&start=0&rows=5")[0] == 200
+        assert get(files + "/v1/file/59100001")[0] == 404
+        assert get(files + "/v1/file/59100002")[0] == 200
+    finally:
+        process.terminate()
+        process.wait(10)
+    bad = subprocess.run([sys.executable, "-m", "crawler.replica", "--fault", "1=gremlin"], capture_output=True,
+                         text=True, cwd=root)
+    assert bad.returncode == 2 and "unknown file faults" in bad.stderr

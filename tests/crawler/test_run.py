@@ -50,3 +50,19 @@ def test_module_entry_point_explains_bad_arguments(tmp_path):
     assert done.returncode == 2 and "must be an http(s) URL" in done.stderr
     with DocumentStore(tmp_path) as store:
         assert store.runs() == []
+
+
+def test_resume_point_is_the_start_of_the_interrupted_series(settings):
+    from crawler.run import _resume_points
+
+    with DocumentStore(settings.data_dir) as store:
+        assert _resume_points(store, ("ofsted",)) == {}
+        done = store.start_run("ofsted")
+        store.finish_run(done, "finished", {})
+        assert _resume_points(store, ("ofsted",)) == {"ofsted": None}
+        killed = store.start_run("ofsted+councils")            # never finished: SIGKILL
+        stopped = store.start_run("ofsted")
+        store.finish_run(stopped, "shutdown", {})               # Ctrl-C
+        started = {r["run_id"]: r["started_at"] for r in store.runs()}
+        points = _resume_points(store, ("ofsted", "councils"))
+        assert points == {"ofsted": started[killed], "councils": started[killed]}
