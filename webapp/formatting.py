@@ -1,7 +1,7 @@
 """Plain-text formatting shared by pages, exports and feeds."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import lru_cache
 
 
@@ -15,6 +15,19 @@ def long_date(value: str | None) -> str:
     except ValueError:
         return str(value)
     return f"{day.day} {day:%B %Y}"
+
+
+def date_time(value: str | None) -> str:
+    """ISO timestamp → "23 November 2026, 06:57 UTC"; anything else as given."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
 
 
 def citation(paragraph: dict, url: str) -> str:

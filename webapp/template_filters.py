@@ -7,7 +7,7 @@ from flask import url_for
 from markupsafe import Markup
 
 from indexer.engines.base import FACETS
-from webapp.formatting import citation, long_date
+from webapp.formatting import citation, date_time, long_date
 from webapp.services import services
 
 
@@ -50,6 +50,7 @@ def search_url(endpoint: str, args) -> str:
 def init_app(app) -> None:
     app.add_template_filter(safe_snippet, "snippet")
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(date_time, "date_time")
     app.add_template_filter(theme_label, "theme_label")
     app.add_template_filter(stance_label, "stance_label")
     app.add_template_global(facet_value_label)

@@ -217,3 +217,14 @@ def test_pagination_keeps_the_search_and_page_size(client):
     assert "authority=Kent" in href and "authority=Wigan" in href
     second = page(client, href)
     assert 'aria-current="page">2<' in second
+
+
+def test_formatting_of_dates_and_citations():
+    from webapp.formatting import citation, date_time, long_date
+    assert long_date("2024-03-05") == "5 March 2024"
+    assert long_date("not a date") == "not a date"
+    assert date_time("2026-11-23T06:57:04+00:00") == "23 November 2026, 06:57 UTC"
+    assert date_time("2026-11-23T07:57:04+01:00") == "23 November 2026, 06:57 UTC"
+    assert citation({"authority": "Wigan", "document_title": "Focused visit", "published": "2024-03-05",
+                     "paragraph_number": 4}, "http://x/documents/d#p4") == \
+        "Wigan, \u201cFocused visit\u201d, published 5 March 2024, paragraph 4. http://x/documents/d#p4"
