@@ -207,10 +207,12 @@ def _last_success(db, source: str) -> str | None:
             "SELECT max(finished_at) FROM scheduled_runs WHERE kind='crawl' AND source=? "
             f"AND outcome IN ({','.join('?' * len(SUCCESS))})", (source, *SUCCESS)).fetchone()[0])
     if _has_table(db, "crawl_runs"):
-        found.append(db.execute(
-            "SELECT max(finished_at) FROM crawl_runs WHERE source=? "
-            f"AND outcome IN ({','.join('?' * len(_MANUAL_SUCCESS))})",
-            (source, *_MANUAL_SUCCESS)).fetchone()[0])
+        # The crawler names a run by its sources joined with "+", e.g. "ofsted+councils".
+        rows = db.execute(
+            "SELECT source, max(finished_at) FROM crawl_runs "
+            f"WHERE outcome IN ({','.join('?' * len(_MANUAL_SUCCESS))}) GROUP BY source",
+            _MANUAL_SUCCESS).fetchall()
+        found += [finished for sources, finished in rows if source in sources.split("+")]
     found = [f for f in found if f]
     return max(found) if found else None
 
