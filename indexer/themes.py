@@ -25,6 +25,7 @@ class Theme:
     pattern: re.Pattern | None = None    # matched against the lower-cased text
     acronyms: re.Pattern | None = None   # "PA", "SEND", "B&B": case matters ("send" is a verb)
     first_words: frozenset = frozenset()  # a cheap test before any regex runs
+    acronym_words: frozenset = frozenset()
     # Terms grouped by their first word: a pattern that starts with a literal
     # word is many times faster than one alternation of every term.
     by_first_word: dict = field(default_factory=dict)
@@ -51,9 +52,14 @@ class Theme:
             checks = [(self.by_first_word[w], lowered) for w in self.first_words.intersection(words)
                       if w in self.by_first_word]
         spans = []
-        for pattern, subject in (*checks, (self.acronyms, text)):
+        if self.acronyms is not None and (words is None or not self.acronym_words.isdisjoint(words)):
+            checks.append((self.acronyms, text))
+        for pattern, subject in checks:
             if pattern is not None:
-                spans += [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(subject)]
+                # The grouped patterns start with a bare word (fast to find);
+                # the word boundary before it is checked here.
+                spans += [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(subject)
+                          if m.start() == 0 or not (subject[m.start() - 1].isalnum() or subject[m.start() - 1] == "_")]
         # "senior leaders" holds "leaders": one mention, not two.
         spans.sort(key=lambda s: (s[0], -s[1]))
         kept: list[tuple[int, int, str]] = []
@@ -64,11 +70,11 @@ class Theme:
         return kept
 
 
-def _term_regex(term: str) -> str:
+def _term_regex(term: str, leading_boundary: bool = True) -> str:
     # Whole words; a space matches any run of spaces or hyphens; a trailing
     # plural or possessive is allowed ("flats", "leavers’").
     words = [re.escape(w) for w in re.split(r"[\s-]+", term.strip()) if w]
-    return r"\b" + r"[\s\-]+".join(words) + r"(?:s|es|’s|'s|s’|s')?\b"
+    return (r"\b" if leading_boundary else "") + r"[\s\-]+".join(words) + r"(?:s|es|’s|'s|s’|s')?\b"
 
 
 def _is_acronym(term: str) -> bool:
@@ -127,7 +133,9 @@ def _spelled(terms: set[str], spelling: list[list[str]]) -> set[str]:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> Taxonomy:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    # libyaml's loader when present: loading is part of every worker's start-up.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}
     spelling = [list(map(str, g)) for g in data.get("spelling", [])]
     themes = []
     for raw in data.get("themes", []):
@@ -147,9 +155,10 @@ def _load(path: str) -> Taxonomy:
             theme.pattern = re.compile(alternation)
             grouped: dict[str, list[str]] = {}
             for v in sorted(words, key=len, reverse=True):
-                grouped.setdefault(_first_word(v), []).append(_term_regex(v.lower()))
+                grouped.setdefault(_first_word(v), []).append(_term_regex(v.lower(), leading_boundary=False))
             theme.by_first_word = {w: re.compile("|".join(rx)) for w, rx in grouped.items()}
         if acronyms:
+            theme.acronym_words = frozenset(_first_word(v) for v in acronyms)
             alternation = "|".join(_term_regex(v) for v in sorted(acronyms, key=len, reverse=True))
             theme.acronyms = re.compile(alternation)
         themes.append(theme)
