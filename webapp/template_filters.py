@@ -42,6 +42,12 @@ def facet_value_label(facet: str, value: str) -> str:
     return value
 
 
+def authority_slug(name: str | None) -> str | None:
+    """The slug of a register authority's page, or None for names the register lacks."""
+    found = services().register.find(name) if name else None
+    return found.slug if found else None
+
+
 def search_url(endpoint: str, args) -> str:
     """url_for with a MultiDict of repeated arguments (facet values)."""
     return url_for(endpoint, **args.to_dict(flat=False))
@@ -55,6 +61,7 @@ def init_app(app) -> None:
     app.add_template_filter(stance_label, "stance_label")
     app.add_template_global(facet_value_label)
     app.add_template_global(search_url)
+    app.add_template_global(authority_slug)
     app.add_template_global(FACET_LABELS, "FACET_LABELS")
     app.add_template_global(citation)
     app.add_template_global(FACETS, "facet_names")

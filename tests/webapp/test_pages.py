@@ -54,7 +54,7 @@ def test_results_are_highlighted_and_labelled_by_authority(client, ids):
     html = page(client, "/search?q=staying+put")
     assert "paragraphs found" in html
     for authority in ("Wigan", "Leeds", "Kent"):
-        assert re.search(rf'app-result__authority">{authority}', html)
+        assert re.search(rf'app-result__authority">(<a [^>]*href="/authorities/{authority.lower()}">)?{authority}<', html)
     assert "<mark>" in html
     wigan = ids["https://files.example.test/v1/file/1001"]
     assert f'href="/documents/{wigan}#p1"' in html
@@ -74,7 +74,7 @@ def test_facets_are_checkboxes_that_keep_the_query(client):
 
 def test_group_by_authority_shows_one_group_per_authority(client):
     html = page(client, "/search?q=staying+put&view=authorities")
-    groups = re.findall(r'<li class="app-group">\s*<h2 class="govuk-heading-m">([^<]+) <span', html)
+    groups = re.findall(r'<li class="app-group">\s*<h2 class="govuk-heading-m"><a class="govuk-link" href="/authorities/[a-z-]+">([^<]+)</a> <span', html)
     assert sorted(groups) == ["Kent", "Leeds", "Wigan"]
     assert "from 3 authorities" in html
 
