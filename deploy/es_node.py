@@ -174,8 +174,8 @@ def port_is_free(port: int) -> bool:
 class Node:
     url: str
     pid: int
-    workdir: Path              # config, data and logs of this node
-    keep_data: bool = False
+    workdir: Path              # config, logs and temporary data of this node
+    keep_data: bool = False    # data lives in a folder of the caller's, which stop() keeps
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -193,7 +193,8 @@ class Node:
         return True
 
     def stop(self, timeout: float = 30) -> None:
-        """Stop the node (its whole process group) and remove its temporary files."""
+        """Stop the node (its whole process group) and remove its temporary files;
+        a data folder given to start_node() stays."""
         if self.running():
             _signal_group(self.pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout
@@ -209,8 +210,8 @@ class Node:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        if not self.keep_data:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        # Config, logs and (unless a data folder was given) the data live here.
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def to_json(self) -> dict:
         return {"url": self.url, "pid": self.pid, "workdir": str(self.workdir),
@@ -398,7 +399,6 @@ def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path
             tail = node.log_tail()
             reason = (f"exited with status {process.returncode}" if process.poll() is not None
                       else f"was not healthy after {timeout:.0f} s")
-            node.keep_data = False
             node.stop()
             error = NodeError(f"Elasticsearch {version} at {url} {reason}:\n{tail}")
             error.workdir = workdir

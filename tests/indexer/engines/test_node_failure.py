@@ -59,6 +59,11 @@ def test_killing_the_node_during_a_rebuild_leaves_the_old_index_serving():
 
         assert engine.rebuild(PARAGRAPHS[:3]) == 3
         assert engine.live_index() != old and engine.indices() == [old, engine.live_index()]
+
+        for node in nodes:
+            node.stop()
+        assert not nodes[0].workdir.exists() and not nodes[-1].workdir.exists()
+        assert any(data.iterdir())  # the data folder given to start_node() stays
     finally:
         for node in nodes:
             node.stop()
