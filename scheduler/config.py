@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import timezone as dt_timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -87,7 +88,7 @@ class ScheduleConfig:
 
     @property
     def tz(self):
-        return ZoneInfo(self.timezone)
+        return _zone(self.timezone)
 
     def enabled_jobs(self) -> list[JobSpec]:
         return [j for j in self.jobs.values() if j.enabled]
@@ -102,6 +103,11 @@ class ScheduleConfig:
     def crawled_sources(self) -> list[str]:
         """Sources some enabled job crawls: the ones whose freshness matters."""
         return sorted({j.source for j in self.enabled_jobs() if j.kind == "crawl"})
+
+
+def _zone(name: str):
+    # UTC needs no time zone database (slim container images may lack one).
+    return dt_timezone.utc if name.upper() == "UTC" else ZoneInfo(name)
 
 
 def _read(path: Path) -> dict:
@@ -170,7 +176,7 @@ def _number(where: str, value, *, minimum: float = 0, integer: bool = False):
 def _build(data: dict, files: tuple[str, ...]) -> ScheduleConfig:
     timezone = str(data.get("timezone") or "UTC")
     try:
-        tz = ZoneInfo(timezone)
+        tz = _zone(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ScheduleConfigError(f"unknown timezone {timezone!r}") from None
     defaults = data.get("defaults") or {}

@@ -149,7 +149,8 @@ def index_lock(settings, *, timeout: float = 3600.0) -> Iterator[int]:
 def scheduler_lock(settings) -> Iterator[int]:
     """One scheduler per data directory: its job store cannot be shared."""
     path = lock_path(settings, "scheduler")
-    fd = try_lock(path)
+    # A few seconds' patience: `schedule status` tests the lock by taking it for an instant.
+    fd = try_lock(path, timeout=2.0)
     if fd is None:
         pid = path.read_text().strip() if path.exists() else "?"
         raise SchedulerRunning("scheduler", path,

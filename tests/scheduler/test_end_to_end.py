@@ -46,7 +46,7 @@ def test_a_letter_published_on_the_replica_is_searchable_after_the_next_schedule
     site_after = build_sample_site(tmp_path / "site-after")
     data_dir = tmp_path / "data"
     settings = Settings.from_env(environ={}, data_dir=data_dir)
-    write_schedule(data_dir, {"ofsted-crawl": {"interval_seconds": 4, "time_limit_seconds": 120}})
+    write_schedule(data_dir, {"ofsted-crawl": {"interval_seconds": 2, "time_limit_seconds": 120}})
 
     replica = ReplicaServer(site_before).start()
     ports = [int(url.rsplit(":", 1)[1].split("/")[0])

@@ -84,13 +84,13 @@ def test_pause_resume_and_run_now_with_and_without_a_running_scheduler(data_dir,
     assert {r["job"]: r["state"] for r in listing}["ofsted-crawl"] == "paused"
 
     proc = scheduler_process()  # a paused job stays paused across a (re)start
-    time.sleep(1.5)
+    time.sleep(1.0)
     assert _runs(sched_settings) == []
 
     now = cli(data_dir, "run-now", "ofsted-crawl")
     assert now.returncode == 0 and "started" in now.stdout
     wait_until(lambda: _runs(sched_settings), message="the run-now")
-    time.sleep(1.2)
+    time.sleep(1.0)
     assert len(_runs(sched_settings)) == 1  # once, and still paused
 
     assert cli(data_dir, "resume", "ofsted-crawl").returncode == 0
@@ -99,7 +99,7 @@ def test_pause_resume_and_run_now_with_and_without_a_running_scheduler(data_dir,
     assert proc.stop() == 0
     count = len(_runs(sched_settings))
     proc = scheduler_process()
-    time.sleep(1.5)
+    time.sleep(1.0)
     assert proc.stop() == 0
     assert len(_runs(sched_settings)) == count
     assert {r["outcome"] for r in _runs(sched_settings)} <= {"ok", "interrupted", "skipped"}
