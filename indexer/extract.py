@@ -264,7 +264,9 @@ def _council_metadata(record, blocks: list[Block], title: str | None, published:
     authority = (register.find(record.authority) if record.authority else None) or \
         (register.find_in_text(title) if title else None) or register.find_in_text(text)
     facts = {"authority": None, "ons_code": None, "region": None,
-             "document_type": meta.COUNCIL_RESPONSE, "title": record.title or title,
+             "document_type": meta.COUNCIL_RESPONSE,
+             # An ingested file's catalogue title is its file name: the page's own title is better.
+             "title": (title or record.title) if record.kind == "file" else (record.title or title),
              "letter_date": None, "visit_start": None, "visit_end": None, "inspectors": [],
              "scope": None, "judgements": {}, "quotes": quotes,
              "published": _published(record, _iso(published))}

@@ -89,12 +89,14 @@ def _extract(path: Path, cache: dict) -> ExtractedDocument:
     return cache[path]
 
 
-def evaluate(shared: Path | None = None, gold_dir: Path = GOLD_DIR) -> Report:
+def evaluate(shared: Path | None = None, gold_dir: Path = GOLD_DIR, paragraphs: str = "paragraphs*.yaml",
+             documents: bool = True) -> Report:
+    """Score the gold set; ``paragraphs`` picks the label files (e.g. only the held-out one)."""
     shared = shared or shared_dir()
     report = Report()
     cache: dict[Path, ExtractedDocument] = {}
-    documents = yaml.safe_load((gold_dir / "documents.yaml").read_text(encoding="utf-8"))["documents"]
-    for gold in documents:
+    gold_docs = yaml.safe_load((gold_dir / "documents.yaml").read_text(encoding="utf-8"))["documents"]
+    for gold in gold_docs if documents else []:
         path = shared / gold["doc"]
         try:
             doc = _extract(path, cache)
@@ -103,7 +105,7 @@ def evaluate(shared: Path | None = None, gold_dir: Path = GOLD_DIR) -> Report:
             continue
         report.documents += 1
         _score_metadata(report, gold, doc.metadata)
-    for file in sorted(gold_dir.glob("paragraphs*.yaml")):
+    for file in sorted(gold_dir.glob(paragraphs)):
         for gold_doc in yaml.safe_load(file.read_text(encoding="utf-8"))["documents"]:
             path = shared / gold_doc["doc"]
             try:
