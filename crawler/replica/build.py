@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ofsted_findings.authorities import Register
 
-from .documents import SAMPLE_DIR, TITLES, load_samples, placeholder_letter
+from .documents import SAMPLE_DIR, load_samples, placeholder_letter
 from .render import render_pdf
 from .council_markup import FILLER, article_page
 from .site import CouncilPage, CouncilSite, Provider, Publication, Site, ofsted_name_for
@@ -213,4 +213,4 @@ def build_corpus_site(corpus_dir: Path, out_dir: Path) -> Path:
     return out_dir
 
 
-__all__ = ["build_sample_site", "build_corpus_site", "TITLES"]
+__all__ = ["build_sample_site", "build_corpus_site"]

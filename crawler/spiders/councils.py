@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 import scrapy
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots  # noqa: F401 (robots sitemaps later)
+from scrapy.utils.sitemap import Sitemap
 
 from .. import summary
 from ..items import CouncilRelease
