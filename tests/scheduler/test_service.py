@@ -118,3 +118,25 @@ def test_sigterm_stops_the_running_crawl_cleanly_and_it_resumes_after_restart(
                message="the resumed run")
     assert proc.stop(signal.SIGINT) == 0
     assert stored_job_ids(data_dir) == ["ofsted-crawl"]
+
+
+def test_a_manual_crawl_is_refused_while_a_scheduled_crawl_runs(data_dir, tmp_path, sched_settings,
+                                                                scheduler_process):
+    import subprocess
+    import sys
+
+    from tests.scheduler.conftest import ROOT
+    log = tmp_path / "crawl.log"
+    write_schedule(data_dir, {"ofsted-crawl": {
+        "interval_seconds": 3600, "command": fake_command(log, sleep=30, source="ofsted")}})
+    proc = scheduler_process()
+    assert cli(data_dir, "run-now", "ofsted-crawl").returncode == 0
+    wait_until(lambda: events(log), message="the scheduled crawl to start")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OFSTED_FINDINGS_")}
+    manual = subprocess.run([sys.executable, "-m", "ofsted_findings", "crawl", "--source", "ofsted",
+                             "--data-dir", str(data_dir), "-q"], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT, env=env)
+    from ofsted_findings.cli import EXIT_BUSY
+    assert manual.returncode == EXIT_BUSY and "already running" in manual.stderr
+    assert proc.stop() == 0
+    assert [e for e, _, _ in events(log)] == ["start", "term"]
