@@ -65,25 +65,43 @@ def _extracted(store: DocumentStore, records: list[DocumentRecord], workers: int
                 advance()
 
 
-def _paragraphs(store: DocumentStore, records: list[DocumentRecord], summary: IndexSummary,
+@dataclass
+class _Outcome:
+    record: DocumentRecord
+    status: str
+    paragraphs: int = 0
+    error: str | None = None
+    metadata: dict | None = None
+
+
+def _paragraphs(store: DocumentStore, records: list[DocumentRecord], outcomes: list[_Outcome],
                 workers: int, progress: bool) -> Iterator[Paragraph]:
     for record, result in _extracted(store, records, workers, progress):
         if isinstance(result, ExtractionError):
-            summary.failed.append((record.source, result.status, result.reason))
-            store.set_index_result(record.document_id, status=result.status, sha256=record.sha256,
-                                   error=result.reason)
+            outcomes.append(_Outcome(record, result.status, error=result.reason))
             continue
-        meta = result.metadata
-        if record.kind == "file":
-            # Ingested files have no crawl metadata: the catalogue takes what the content says.
-            store.update_fields(record.document_id, **{
-                k: meta.get(k) for k in ("title", "document_type", "authority", "ons_code", "region",
-                                         "published") if meta.get(k)})
-        store.set_index_result(record.document_id, status="indexed", sha256=record.sha256,
-                               paragraphs=len(result.paragraphs), metadata=meta)
-        summary.indexed += 1
-        summary.paragraphs += len(result.paragraphs)
+        outcomes.append(_Outcome(record, "indexed", len(result.paragraphs), metadata=result.metadata))
         yield from result.paragraphs
+
+
+def _record(store: DocumentStore, outcomes: list[_Outcome], summary: IndexSummary) -> None:
+    """Write what indexing made of each document into the catalogue. Called only
+    once the engine has committed, so the catalogue never claims paragraphs the
+    index lacks."""
+    for o in outcomes:
+        record = o.record
+        if o.status != "indexed":
+            summary.failed.append((record.source, o.status, o.error))
+        else:
+            summary.indexed += 1
+            summary.paragraphs += o.paragraphs
+            if record.kind == "file":
+                # Ingested files have no crawl metadata: the catalogue takes what the content says.
+                store.update_fields(record.document_id, **{
+                    k: o.metadata.get(k) for k in ("title", "document_type", "authority", "ons_code",
+                                                   "region", "published") if o.metadata.get(k)})
+        store.set_index_result(record.document_id, status=o.status, sha256=record.sha256,
+                               paragraphs=o.paragraphs, error=o.error, metadata=o.metadata)
 
 
 def build_index(settings, *, full: bool = True, progress: bool = True, workers: int | None = None,
@@ -95,18 +113,19 @@ def build_index(settings, *, full: bool = True, progress: bool = True, workers: 
     try:
         records = list(store.documents(status="ok"))
         summary = IndexSummary(documents=len(records))
+        outcomes: list[_Outcome] = []
         if full:
-            engine.rebuild(_paragraphs(store, records, summary, workers, progress))
+            engine.rebuild(_paragraphs(store, records, outcomes, workers, progress))
         else:
             todo = [r for r in records if r.needs_indexing]
             summary.unchanged = len(records) - len(todo)
-            # Paragraphs are collected per batch so a document's old paragraphs go only
-            # once its new ones are ready.
-            paragraphs = list(_paragraphs(store, todo, summary, workers, progress))
+            # A document's old paragraphs go only once its new ones are ready.
+            paragraphs = list(_paragraphs(store, todo, outcomes, workers, progress))
             engine.replace_documents([r.document_id for r in todo], paragraphs)
             stale = engine.document_ids() - {r.document_id for r in records}
             if stale:
                 engine.delete_documents(stale)
+        _record(store, outcomes, summary)
         return summary
     finally:
         if own_engine:

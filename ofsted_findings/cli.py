@@ -312,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from indexer.engines import EngineUnavailable
+    from indexer.engines import EngineError, EngineUnavailable
     from ofsted_findings.store import StoreError
     try:
         return args.func(args)
@@ -322,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     except EngineUnavailable as exc:
         print(f"error: search is unavailable: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    except EngineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -1,9 +1,11 @@
 """Search engines behind one interface (see base.py); ``open_engine`` picks one from settings."""
 from __future__ import annotations
 
-from indexer.engines.base import EngineUnavailable, SearchEngine, SearchRequest, SearchResponse
+from indexer.engines.base import (
+    EngineError, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest, SearchResponse,
+)
 
-__all__ = ["EngineUnavailable", "SearchEngine", "SearchRequest", "SearchResponse", "open_engine"]
+__all__ = ["EngineError", "EngineUnavailable", "IndexWriteError", "SearchEngine", "SearchRequest", "SearchResponse", "open_engine"]
 
 
 def open_engine(settings) -> SearchEngine:

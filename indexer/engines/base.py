@@ -32,8 +32,16 @@ MARK_START, MARK_END = "\ue000", "\ue001"
 _ADJACENT_MARKS = re.compile(re.escape(MARK_END) + r"(\s+)" + re.escape(MARK_START))
 
 
-class EngineUnavailable(RuntimeError):
+class EngineError(RuntimeError):
+    """The search engine failed; the message says what and why."""
+
+
+class EngineUnavailable(EngineError):
     """The engine cannot be reached or used right now (e.g. Elasticsearch is down)."""
+
+
+class IndexWriteError(EngineError):
+    """The index could not be written (e.g. a full disk); it still holds what it held before."""
 
 
 @dataclass

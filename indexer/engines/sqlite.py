@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from indexer.engines.base import (
-    FACET_FIELDS, FACETS, MARK_END, MARK_START, EngineUnavailable, SearchEngine, SearchRequest,
-    SearchResponse, render_marked,
+    FACET_FIELDS, FACETS, MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine,
+    SearchRequest, SearchResponse, render_marked,
 )
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
@@ -116,6 +116,9 @@ class SqliteEngine(SearchEngine):
             for suffix in ("-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(building, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            building.unlink(missing_ok=True)
+            raise IndexWriteError(f"the search index could not be rebuilt: {exc}") from exc
         except BaseException:
             building.unlink(missing_ok=True)
             raise
@@ -124,14 +127,20 @@ class SqliteEngine(SearchEngine):
 
     def replace_documents(self, document_ids: Iterable[str], paragraphs: Iterable[Paragraph]) -> int:
         db = self._db()
-        with db:
-            self._delete(db, list(document_ids))
-            return self._insert(db, paragraphs)
+        try:
+            with db:  # one transaction: on failure the old paragraphs stay
+                self._delete(db, list(document_ids))
+                return self._insert(db, paragraphs)
+        except sqlite3.Error as exc:
+            raise IndexWriteError(f"the search index could not be updated: {exc}") from exc
 
     def delete_documents(self, document_ids: Iterable[str]) -> None:
         db = self._db()
-        with db:
-            self._delete(db, list(document_ids))
+        try:
+            with db:
+                self._delete(db, list(document_ids))
+        except sqlite3.Error as exc:
+            raise IndexWriteError(f"the search index could not be updated: {exc}") from exc
 
     @staticmethod
     def _insert(db: sqlite3.Connection, paragraphs: Iterable[Paragraph]) -> int:

@@ -166,10 +166,6 @@ def test_a_full_disk_while_storing_a_file_reports_it_and_loses_nothing(store, tm
     assert searchable(store, "zqbigletter")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known defect, reported to the lead: indexer/pipeline.py records documents as indexed before "
-    "the engine's write commits, and engines/sqlite.py lets sqlite3.OperationalError ('disk I/O "
-    "error') escape as a traceback; the catalogue then claims paragraphs the index lacks"))
 def test_a_full_disk_while_writing_the_index_gives_a_clear_error_and_a_consistent_store(store, tmp_path):
     big = tmp_path / "zqbigindex.txt"
     big.write_text(letter("zqbigindex", paragraphs=9000))  # ~1.5 MB: its blob fits, its index rows do not
