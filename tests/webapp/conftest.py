@@ -4,9 +4,6 @@ from __future__ import annotations
 import pytest
 
 from indexer.engines.sqlite import SqliteEngine
-from indexer.search import Searcher
-from indexer.themes import Taxonomy
-from indexer.query import SynonymTable
 from ofsted_findings.store import DocumentStore
 from tests.webapp import sample
 from webapp import create_app
@@ -39,11 +36,6 @@ def client(app):
 @pytest.fixture
 def ids(sample_data):
     return sample_data[1]
-
-
-def searcher_for(settings) -> Searcher:
-    return Searcher(SqliteEngine(settings.sqlite_index_path),
-                    SynonymTable(Taxonomy.load().synonym_groups()))
 
 
 # -- browser tests: the app on an ephemeral 127.0.0.1 port, Debian's Chromium --------------
