@@ -1,0 +1,90 @@
+"""Metadata readers on the wordings the letters and reports use (written for these tests)."""
+from __future__ import annotations
+
+import pytest
+
+from indexer import metadata as meta
+
+INTRO = "This letter summarises the findings of the focused visit to Wigan children’s services on {}."
+
+
+@pytest.mark.parametrize("phrase,start,end", [
+    ("13 and 14 November 2019", "2019-11-13", "2019-11-14"),
+    ("31 January and 1 February 2024", "2024-01-31", "2024-02-01"),
+    ("1 to 2 August 2023", "2023-08-01", "2023-08-02"),
+    ("20 March 2018", "2018-03-20", "2018-03-20"),
+    ("15, 16 and 21 July 2025", "2025-07-15", "2025-07-21"),
+    ("the 15 and 16 of May 2018", "2018-05-15", "2018-05-16"),
+    ("12 – 13 December 2023", "2023-12-12", "2023-12-13"),
+])
+def test_visit_dates_in_letters(phrase, start, end):
+    assert meta.visit_dates([INTRO.format(phrase)]) == (start, end)
+
+
+def test_visit_dates_without_a_year_take_the_letters():
+    texts = ["22 February 2018", "Dear Ms Quinton", "Focused visit to Coventry children’s services",
+             "This letter summarises the findings of a focused visit to Coventry City Council",
+             "children’s services on 30 and 31 January. The inspectors were Alison Smale, HMI, and",
+             "Peter McEntee, HMI."]
+    assert meta.visit_dates(texts, default_year=2018) == ("2018-01-30", "2018-01-31")
+    assert meta.inspectors(texts) == ["Alison Smale", "Peter McEntee"]
+    assert meta.letter_date(texts) == "2018-02-22"
+
+
+@pytest.mark.parametrize("line,start,end", [
+    ("Inspection dates: 26 February 2024 to 8 March 2024", "2024-02-26", "2024-03-08"),
+    ("Inspection date: 11 – 22 July 2022", "2022-07-11", "2022-07-22"),
+    ("Inspection dates: 18 November 2019 to 29 November 2019", "2019-11-18", "2019-11-29"),
+    ("Inspection dates: 8 July 2019 to 12 July 2019 and 7 August 2019 to 8 August 2019", "2019-07-08", "2019-08-08"),
+])
+def test_report_inspection_dates(line, start, end):
+    assert meta.visit_dates(["Inspection of Derbyshire local authority children’s services", line]) == (start, end)
+
+
+@pytest.mark.parametrize("sentence,names", [
+    ("The inspectors were Tara Geere, Her Majesty’s Inspector, and Máire Atherton, Her Majesty’s Inspector.",
+     ["Tara Geere", "Máire Atherton"]),
+    ("The visit was carried out by Caroline Walsh and Marcie Taylor, Her Majesty's Inspectors.",
+     ["Caroline Walsh", "Marcie Taylor"]),
+    ("The visit was carried out by Her Majesty’s Inspectors, Rachel Holden and Brenda McInerney.",
+     ["Rachel Holden", "Brenda McInerney"]),
+    ("The inspectors were John Roughton HMI and Caroline Walsh HMI.", ["John Roughton", "Caroline Walsh"]),
+    ("Her Majesty’s Inspectors for this visit were Kathryn Grindrod and Mandy Nightingale.",
+     ["Kathryn Grindrod", "Mandy Nightingale"]),
+    ("His Majesty’s inspectors for this visit were Sophie Wales and Teresa Godfrey.", ["Sophie Wales", "Teresa Godfrey"]),
+    ("Her Majesty’s Inspectors were Matt Reed, Amanda Maxwell and Jan Edwards.",
+     ["Matt Reed", "Amanda Maxwell", "Jan Edwards"]),
+])
+def test_inspector_wordings(sentence, names):
+    assert meta.inspectors(["This letter summarises the findings of the focused visit.", sentence]) == names
+
+
+def test_lead_inspector_on_the_next_line():
+    texts = ["Barnsley", "Inspection of children’s social care services",
+             "Inspection dates: 8 October 2018 to 19 October 2018", "Lead inspector: Jan Edwards",
+             "Her Majesty’s Inspector", "Judgement"]
+    assert meta.inspectors(texts) == ["Jan Edwards"]
+
+
+def test_judgement_table_with_wrapped_rows_and_grades():
+    texts = ["Judgement", "Grade", "The impact of leaders on social work practice with", "children and families.",
+             "Requires improvement", "to be good", "The experiences and progress of",
+             "children care leavers", "Outstanding", "Overall effectiveness", "Good",
+             "Services for children in the county are good, and leaders know them well."]
+    assert meta.judgements(texts) == {meta.AREA_LEADERS: "Requires improvement to be good",
+                                      meta.AREA_LEAVERS: "Outstanding", meta.AREA_OVERALL: "Good"}
+
+
+@pytest.mark.parametrize("subject,authority", [
+    ("Focused visit to Durham’s children’s services", "Durham"),
+    ("Focused visit to the London Borough of Lewisham’s children’s services", "Lewisham"),
+    ("Focused visit to Kingston-upon-Hull children’s services", "Kingston upon Hull"),
+    ("Focused visit to the Royal Borough of Kingston-upon-Thames local authority children’s services",
+     "Kingston upon Thames"),
+    ("Focused visit to Doncaster Metropolitan Borough Council children’s services", "Doncaster"),
+])
+def test_authority_from_the_subject_line(subject, authority):
+    from ofsted_findings.authorities import Register
+    found = meta.find_authority(["1 March 2024", "Dear Ms Smith", subject, "This letter summarises"],
+                                Register.load())
+    assert found is not None and found.name == authority
