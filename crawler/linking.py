@@ -121,6 +121,6 @@ def link_releases(store: DocumentStore) -> int:
             logger.warning("cannot link %s: %s", release.source, exc)
             continue
         if match:
-            store.add_link(release.document_id, match.letter_id, RELATION, match.confidence)
+            store.add_link(release.document_id, match.letter_id, RELATION, match.confidence, exclusive=True)
             links += 1
     return links

@@ -6,6 +6,7 @@ Everything it writes goes to ``<data dir>/demo``, which it starts afresh.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -26,11 +27,14 @@ def run_demo(settings: Settings, *, host: str = "127.0.0.1", port: int = 5000, s
                                   ofsted_url=replica.ofsted_url, files_url=replica.files_url,
                                   crawl_env="local", base_url=f"http://{host}:{port}")
         print(f"Sample Ofsted site (replica) at {replica.ofsted_url}", flush=True)
+        print(f"Sample council news sites at {replica.council_url}", flush=True)
+        councils_file = replica.write_councils_config(demo_dir / "councils.yaml")
         # Scrapy's reactor cannot be restarted in one process, so the crawl gets its own.
         crawl = subprocess.run(
             [sys.executable, "-m", "ofsted_findings", "crawl", "--data-dir", str(settings.data_dir),
-             "--ofsted-url", replica.ofsted_url, "--files-url", replica.files_url, "--env", "local"],
-            check=False)
+             "--ofsted-url", replica.ofsted_url, "--files-url", replica.files_url, "--env", "local",
+             "--source", "ofsted", "--source", "councils"],
+            env={**os.environ, "OFSTED_FINDINGS_COUNCILS_FILE": str(councils_file)}, check=False)
         if crawl.returncode not in (0, 1):
             print("error: the demo crawl failed", file=sys.stderr)
             return crawl.returncode

@@ -302,8 +302,14 @@ class DocumentStore:
                 db.execute(f"UPDATE documents SET {sets} WHERE document_id=?",
                            [*fields.values(), document_id])
 
-    def add_link(self, from_document: str, to_document: str, relation: str, confidence: float) -> None:
+    def add_link(self, from_document: str, to_document: str, relation: str, confidence: float,
+                 *, exclusive: bool = False) -> None:
+        """Link two documents. ``exclusive`` replaces any earlier link of that relation
+        from the same document (a release answers one letter: the best match wins)."""
         with self._transaction() as db:
+            if exclusive:
+                db.execute("DELETE FROM links WHERE from_document=? AND relation=?",
+                           (from_document, relation))
             db.execute("INSERT OR REPLACE INTO links VALUES (?,?,?,?)",
                        (from_document, to_document, relation, confidence))
 

@@ -60,8 +60,10 @@ def test_index_results_and_needs_indexing(store):
 
 
 def test_links_and_runs(store):
-    store.add_link("release", "letter", "responds_to", 0.9)
+    store.add_link("release", "letter", "responds_to", 0.6)
     assert store.links("letter")[0]["from_document"] == "release"
+    store.add_link("release", "better-letter", "responds_to", 0.9, exclusive=True)
+    assert [l["to_document"] for l in store.links("release")] == ["better-letter"]
     run = store.start_run("ofsted")
     store.finish_run(run, "ok", {"documents_new": 3})
     assert store.runs()[0]["stats"] == {"documents_new": 3}
