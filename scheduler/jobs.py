@@ -164,13 +164,14 @@ def _index_step(runtime: Runtime, spec: JobSpec, *, full: bool = False) -> tuple
     if not full and pending == 0:
         return "ok", {"pending": 0, "ran": False}, []
     try:
-        with index_lock(settings, timeout=spec.time_limit_seconds) as fd:
+        with index_lock(settings, timeout=spec.time_limit_seconds, cancel=runtime.stop) as fd:
             result = run_command(spec.index_argv(full=full), settings=settings,
                                  name=f"{spec.id}-index", time_limit=spec.time_limit_seconds,
                                  stop=runtime.stop, grace=runtime.config.shutdown_grace_seconds,
                                  pass_fds=(fd,))
     except LockHeld as exc:
-        return "failed", {"pending": pending, "ran": False}, [str(exc)]
+        outcome = "interrupted" if runtime.stop.is_set() else "failed"
+        return outcome, {"pending": pending, "ran": False}, [str(exc)]
     outcome = _outcome(result)
     details = {"pending": pending, "ran": True, "full": full, **_step_details(result)}
     return outcome, details, ([] if outcome in history.SUCCESS else [result.describe()])
@@ -250,7 +251,7 @@ def _integrity(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> s
                            attempt=attempt)
     outcome, errors, details = "failed", [], {}
     try:
-        with index_lock(settings, timeout=spec.time_limit_seconds):
+        with index_lock(settings, timeout=spec.time_limit_seconds, cancel=runtime.stop):
             report = details["check"] = check_integrity(settings)
         repair_outcome = "ok"
         if not report["consistent"] and spec.repair and not runtime.stop.is_set():

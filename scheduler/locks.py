@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,9 +57,10 @@ def _open(path: Path) -> int:
     return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
 
-def try_lock(path: Path, *, timeout: float = 0.0, poll: float = 0.2) -> int | None:
+def try_lock(path: Path, *, timeout: float = 0.0, poll: float = 0.2,
+             cancel: threading.Event | None = None) -> int | None:
     """Open and lock ``path``; return the locked descriptor, or None if it stays
-    held by someone else for ``timeout`` seconds (0: do not wait)."""
+    held by someone else for ``timeout`` seconds (0: do not wait) or ``cancel`` is set."""
     fd = _open(path)
     deadline = time.monotonic() + timeout
     while True:
@@ -66,7 +68,7 @@ def try_lock(path: Path, *, timeout: float = 0.0, poll: float = 0.2) -> int | No
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return fd
         except BlockingIOError:
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline or (cancel is not None and cancel.is_set()):
                 os.close(fd)
                 return None
             time.sleep(poll)
@@ -132,11 +134,12 @@ def crawl_lock(settings, source: str) -> Iterator[Path]:
 
 
 @contextmanager
-def index_lock(settings, *, timeout: float = 3600.0) -> Iterator[int]:
+def index_lock(settings, *, timeout: float = 3600.0,
+               cancel: threading.Event | None = None) -> Iterator[int]:
     """Serialise index updates (scheduled incremental indexing, integrity repair).
-    Waits up to ``timeout`` seconds, then raises ``LockHeld``."""
+    Waits up to ``timeout`` seconds (or until ``cancel`` is set), then raises ``LockHeld``."""
     path = lock_path(settings, "index")
-    fd = try_lock(path, timeout=timeout)
+    fd = try_lock(path, timeout=timeout, cancel=cancel)
     if fd is None:
         raise LockHeld("index", path, f"the index is being updated by another process ({path})")
     try:

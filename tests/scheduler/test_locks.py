@@ -85,3 +85,16 @@ def test_one_scheduler_per_data_directory(settings):
 def test_lock_names_cannot_escape_the_lock_folder(settings):
     with pytest.raises(ValueError):
         lock_path(settings, "../../etc/passwd")
+
+
+def test_waiting_for_the_index_lock_stops_when_cancelled(settings):
+    import threading
+    import time
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    started = time.monotonic()
+    with index_lock(settings):
+        with pytest.raises(LockHeld):
+            with index_lock(settings, timeout=30, cancel=cancel):
+                pass
+    assert time.monotonic() - started < 5

@@ -114,3 +114,12 @@ def test_operator_mistakes_get_clear_errors(data_dir, tmp_path):
     (data_dir / "schedule.yaml").write_text("jobs: {ofsted-crawl: {cron: '0 6 * * 1'}}\n")
     bad = cli(data_dir, "list")
     assert bad.returncode == 2 and "weekday" in bad.stderr
+
+
+def test_a_command_that_cannot_start_is_a_recorded_failure(data_dir, sched_settings):
+    write_schedule(data_dir, {"ofsted-crawl": {
+        "interval_seconds": 3600, "retries": 0, "command": ["/nonexistent/crawler"]}})
+    result = cli(data_dir, "run-now", "ofsted-crawl")
+    assert result.returncode == 1 and "FileNotFoundError" in result.stderr
+    [run] = _runs(sched_settings)
+    assert run["outcome"] == "failed" and run["finished_at"]
