@@ -14,6 +14,7 @@ OFSTED_LINK = re.compile(r"^https?://(?:files(?:\.api)?\.ofsted\.gov\.uk|reports
 _SPEAKER = (r"(?:(?:Cllr\.?|Councillor|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Miss|Professor|Sir|Dame)\s+)?"
             r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){0,3}")
 SAID = r"(?:said|says|added|commented|explained|stated)"
+PRONOUNS = {"he", "she", "they"}
 # Councillor Kamaljit Nagpal, the council's cabinet member for a fairer start, said: "We ...
 SPEAKER_FIRST = re.compile(
     rf"^(?:[^“\"]*?\b)?(?P<speaker>{_SPEAKER})(?:,\s*(?P<role>[^“\",][^“\"]{{2,200}}?))?,?\s+{SAID}\s*:?\s*"
@@ -80,16 +81,19 @@ def attribute_quotes(paragraphs: list[str]) -> list[dict]:
         text = text.strip()
         match = SPEAKER_FIRST.match(text) or QUOTE_FIRST.match(text) or QUOTE_SPEAKER_SAID.match(text)
         if match:
-            entry = {"speaker": _tidy_speaker(match.group("speaker")),
-                     "role": _tidy_role(match.group("role")),
+            speaker, role = _tidy_speaker(match.group("speaker")), _tidy_role(match.group("role"))
+            if speaker.lower() in PRONOUNS:
+                if not quotes:
+                    continue          # "She said: ..." with nobody named before
+                speaker, role = quotes[-1]["speaker"], quotes[-1]["role"]
+            entry = {"speaker": speaker, "role": role,
                      "quote": match.group("quote").strip().rstrip("”\"").strip()}
             quotes.append(entry)
-            open_quote = entry if not text.rstrip().endswith(("”", '"')) or match.re is SPEAKER_FIRST else None
+            # "X said: “…" may go on over the next paragraphs, each opening with “.
+            open_quote = entry if match.re is SPEAKER_FIRST else None
             continue
         if open_quote is not None and text[:1] in "“\"":
             open_quote["quote"] += " " + text.strip("“”\" ")
-            if text.rstrip().endswith(("”", '"')) and len(text) > 1:
-                open_quote = open_quote  # a following paragraph may go on quoting
             continue
         open_quote = None
     return quotes

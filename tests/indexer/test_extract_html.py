@@ -58,8 +58,10 @@ def test_quote_shapes():
         "“Care leavers are at the heart of everything we do,” Cllr Ann Lee said.",
         "Cllr Bob Hart said: “This is a fantastic result.”",
         "The report was published on Tuesday.",
+        "He said: “We will keep going.”",
     ])
-    assert [(q["speaker"], q["role"]) for q in quotes] == [("Cllr Ann Lee", None), ("Cllr Bob Hart", None)]
+    assert [(q["speaker"], q["role"]) for q in quotes] == [("Cllr Ann Lee", None), ("Cllr Bob Hart", None),
+                                                           ("Cllr Bob Hart", None)]
     assert quotes[1]["quote"] == "This is a fantastic result."
 
 
