@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from indexer import metadata as meta
-from indexer.html import attribute_quotes, read_html
+from indexer.html import HtmlReaderMissing, attribute_quotes, read_html
 from indexer.model import Paragraph
 from indexer.paragraphs import Block, Line, body_window, build_blocks, strip_furniture
 from indexer.pdf import MAX_PAGES, PdfError, read_lines
@@ -167,7 +167,10 @@ def _from_text(record, text: str) -> ExtractedDocument:
 
 
 def _from_html(record, text: str) -> ExtractedDocument:
-    page = read_html(text)
+    try:
+        page = read_html(text)
+    except HtmlReaderMissing as exc:
+        raise ExtractionError(str(exc)) from None
     if sum(len(b.text) for b in page.blocks if b.kind != "heading") < 40:
         raise ExtractionError("the HTML page has no main text (nothing but navigation or scripts)")
     facts = _council_metadata(record, page.blocks, page.title, page.published, page.quotes)

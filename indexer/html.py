@@ -5,7 +5,6 @@ import re
 from dataclasses import dataclass, field
 
 import lxml.html
-import trafilatura
 
 from indexer.paragraphs import Block, Line
 
@@ -36,7 +35,17 @@ class HtmlDocument:
     ofsted_links: list[str] = field(default_factory=list)
 
 
+class HtmlReaderMissing(RuntimeError):
+    """trafilatura (or the lxml_html_clean it needs) is not installed."""
+
+
 def read_html(text: str) -> HtmlDocument:
+    # Imported here so that PDFs and text still extract on a machine where
+    # trafilatura's dependencies are incomplete.
+    try:
+        import trafilatura
+    except ImportError as exc:
+        raise HtmlReaderMissing(f"HTML pages need trafilatura and lxml_html_clean ({exc})") from exc
     markdown = trafilatura.extract(text, output_format="markdown", include_formatting=True,
                                    include_links=False, include_tables=False, favor_recall=True) or ""
     meta = trafilatura.extract_metadata(text)
