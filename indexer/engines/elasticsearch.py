@@ -65,17 +65,24 @@ class BulkLoadError(RuntimeError):
 def fold(text: str) -> str:
     """Quote and accent folding, exactly one character for one, so offsets into the
     folded text are offsets into the original (the snippet is cut from the original)."""
-    return "".join(_fold_char(ch) for ch in text)
+    return text if text.isascii() else text.translate(_FOLD_TABLE)
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    if ch in _FOLD:
-        return _FOLD[ch]
-    if ch.isascii():
-        return ch
-    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-    return base if len(base) == 1 else ch
+class _FoldTable(dict):
+    """str.translate table filled in as characters are first seen."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch in _FOLD:
+            folded = _FOLD[ch]
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            folded = base if len(base) == 1 else ch
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 @lru_cache(maxsize=None)
@@ -431,8 +438,8 @@ class ElasticsearchEngine(SearchEngine):
         try:
             after = None
             while True:
-                page = self._call(self.es.search, size=self.scan_page_size, pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE},
-                                  search_after=after, **body)
+                page = self._call(self.es.search, size=self.scan_page_size, search_after=after,
+                                  pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **body)
                 pit = page.get("pit_id", pit)
                 hits = page["hits"]["hits"]
                 for raw in hits:

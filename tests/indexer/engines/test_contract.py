@@ -15,7 +15,6 @@ import pytest
 
 from indexer.engines.base import FACETS, EngineUnavailable, SearchRequest
 from indexer.query import parse
-from indexer.search import Searcher
 
 from .conftest import ALL_IDS, PARAGRAPHS
 
