@@ -10,6 +10,7 @@ from pathlib import Path
 from ofsted_findings.config import ENGINES, Settings
 
 EXIT_OK, EXIT_FAILURES, EXIT_ERROR, EXIT_UNAVAILABLE, EXIT_BUSY = 0, 1, 2, 3, 4
+INDEX_LOCK_WAIT = 600.0  # seconds a manual index waits for a running one to finish
 
 
 def _settings(args) -> Settings:
@@ -50,10 +51,18 @@ def cmd_crawl(args) -> int:
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
 
 
+def _index_lock(settings):
+    # The lock the scheduler's index runs take: two writers must never race on one index.
+    from scheduler.locks import index_lock
+    return index_lock(settings, timeout=INDEX_LOCK_WAIT)
+
+
 def cmd_index(args) -> int:
     from indexer.pipeline import build_index
-    summary = build_index(_settings(args), full=not args.incremental, progress=not args.quiet,
-                          workers=args.workers)
+    settings = _settings(args)
+    with _index_lock(settings):
+        summary = build_index(settings, full=not args.incremental, progress=not args.quiet,
+                              workers=args.workers)
     _print_summary("Index", summary.to_dict(), args)
     return EXIT_FAILURES if summary.failed else EXIT_OK
 
@@ -64,7 +73,9 @@ def cmd_ingest(args) -> int:
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return EXIT_ERROR
-    summary = ingest(_settings(args), args.paths, progress=not args.quiet, workers=args.workers)
+    settings = _settings(args)
+    with _index_lock(settings):
+        summary = ingest(settings, args.paths, progress=not args.quiet, workers=args.workers)
     _print_summary("Ingest", summary.to_dict(), args)
     failed = summary.unreadable or (summary.index and summary.index.failed)
     return EXIT_FAILURES if failed else EXIT_OK
@@ -314,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s")
     from indexer.engines import EngineError, EngineUnavailable
     from ofsted_findings.store import StoreError
+    from scheduler.locks import LockHeld
     try:
         return args.func(args)
     except ValueError as exc:  # bad settings
@@ -327,6 +339,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except LockHeld as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except OSError as exc:  # e.g. a read-only or full data directory: say which file and why
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -168,7 +168,7 @@ def _index_step(runtime: Runtime, spec: JobSpec, *, full: bool = False) -> tuple
             result = run_command(spec.index_argv(full=full), settings=settings,
                                  name=f"{spec.id}-index", time_limit=spec.time_limit_seconds,
                                  stop=runtime.stop, grace=runtime.config.shutdown_grace_seconds,
-                                 pass_fds=(fd,))
+                                 pass_fds=(fd,), env_extra={INHERITED_LOCK_ENV: str(fd)})
     except LockHeld as exc:
         outcome = "interrupted" if runtime.stop.is_set() else "failed"
         return outcome, {"pending": pending, "ran": False}, [str(exc)]

@@ -139,6 +139,13 @@ def index_lock(settings, *, timeout: float = 3600.0,
     """Serialise index updates (scheduled incremental indexing, integrity repair).
     Waits up to ``timeout`` seconds (or until ``cancel`` is set), then raises ``LockHeld``."""
     path = lock_path(settings, "index")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(exist_ok=True)
+    inherited = _inherited_fd(path)
+    if inherited is not None:
+        # A scheduled index run: the scheduler took the lock and handed it down.
+        yield inherited
+        return
     fd = try_lock(path, timeout=timeout, cancel=cancel)
     if fd is None:
         raise LockHeld("index", path, f"the index is being updated by another process ({path})")
