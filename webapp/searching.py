@@ -68,21 +68,25 @@ class Comparison:
 
 def compare(params: SearchParams) -> tuple[SearchResponse, Comparison]:
     """Per authority and theme, how many matching paragraphs are strengths and
-    how many areas for improvement. Facet counts do the counting."""
+    how many areas for improvement. One faceted search picks the authorities;
+    one pass over their matching paragraphs counts (a search per authority and
+    stance would cost a full set of facets each)."""
     searcher = services().searcher
     overview = searcher.search(params.request(limit=0, offset=0))
     overview.notices = list(dict.fromkeys(params.notices + overview.notices))
-    authorities = [a for a, _ in overview.facets.get("authority", [])][:COMPARE_AUTHORITIES]
+    top = overview.facets.get("authority", [])[:COMPARE_AUTHORITIES]
+    authorities = [name for name, _ in top]
     chosen_themes = params.filters.get("theme")
-    theme_order = [t for t, _ in overview.facets.get("theme", [])]
-    themes = [t for t in theme_order if not chosen_themes or t in chosen_themes]
-    comparison = Comparison(authorities=authorities, themes=themes)
-    for name, count in overview.facets.get("authority", [])[:COMPARE_AUTHORITIES]:
-        comparison.totals[name] = count
-        for stance in STANCES_COMPARED:
-            response = searcher.search(params.request(limit=0, offset=0, authority=[name],
-                                                      stance=[stance]))
-            for theme, n in response.facets.get("theme", []):
-                if theme in themes:
-                    comparison.counts[(name, theme, stance)] = n
+    themes = [t for t, _ in overview.facets.get("theme", []) if not chosen_themes or t in chosen_themes]
+    comparison = Comparison(authorities=authorities, themes=themes, totals=dict(top))
+    if not authorities or not themes:
+        return overview, comparison
+    wanted = set(themes)
+    counts = comparison.counts
+    for hit in searcher.scan(params.request(facets=False, offset=0, authority=authorities)):
+        stance = hit.get("stance")
+        if stance in STANCES_COMPARED:
+            for theme in wanted.intersection(hit.get("themes") or ()):
+                key = (hit.get("authority"), theme, stance)
+                counts[key] = counts.get(key, 0) + 1
     return overview, comparison
