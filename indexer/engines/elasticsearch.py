@@ -197,7 +197,9 @@ def to_hit(raw: dict, positive: bool) -> dict:
     source["score"] = round(float(score), 4) if positive and score is not None else 0.0
     fragments = (raw.get("highlight") or {}).get("body")
     marked = _unfold_fragment(fragments[0], body, source.get("text") or "") if fragments else None
-    source["snippet"] = render_marked(marked if marked is not None else _shorten(source.get("text") or ""))
+    if marked is None:  # matched only in a heading or theme, or no words to match
+        marked = _shorten(_strip_markers(source.get("text") or ""))
+    source["snippet"] = render_marked(marked)
     return source
 
 
@@ -213,10 +215,14 @@ def _unfold_fragment(fragment: str, folded: str, original: str) -> str | None:
         if ch in (MARK_START, MARK_END):
             out.append(ch)
         else:
-            out.append(original[i])
+            out.append(_strip_markers(original[i]))  # a document's own markers are no match
             i += 1
     text = "".join(out)
     return ("…" if start > 0 else "") + text + ("…" if i < len(original) else "")
+
+
+def _strip_markers(text: str) -> str:
+    return text.replace(MARK_START, " ").replace(MARK_END, " ")
 
 
 def _shorten(text: str, limit: int = SNIPPET_CHARS) -> str:

@@ -317,3 +317,14 @@ def test_unavailable_engines_say_so(make_engine, tmp_path):
         broken.check()
     with pytest.raises(EngineUnavailable):
         broken.search(SearchRequest(q="flat"), parse("flat"))
+
+
+def test_a_documents_own_marker_characters_never_become_marks(make_engine):
+    from indexer.engines.base import MARK_END, MARK_START
+    from indexer.model import Paragraph
+    engine = make_engine()
+    engine.rebuild([Paragraph(document_id="m", paragraph_number=1, section="Odd",
+                              text=f"A {MARK_START}forged{MARK_END} mark beside a real match.")])
+    for q in ("real", "odd"):  # matched in the text; matched only in the heading
+        snippet = engine.search(SearchRequest(q=q), parse(q)).hits[0]["snippet"]
+        assert "<mark>forged</mark>" not in snippet and "forged" in snippet
