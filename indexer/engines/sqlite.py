@@ -155,7 +155,8 @@ class SqliteEngine(SearchEngine):
                  p.published, p.document_type, p.kind, p.stance, json.dumps(data)))
             rowid = cur.lastrowid
             db.execute("INSERT INTO fts (rowid, section, text, themes) VALUES (?,?,?,?)",
-                       (rowid, p.section, p.text, " ".join(t.replace("-", " ") for t in p.themes)))
+                       (rowid, p.section, _strip_markers(p.text),
+                        " ".join(t.replace("-", " ") for t in p.themes)))
             db.executemany("INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)",
                            [(rowid, t) for t in p.themes])
             count += 1
@@ -282,8 +283,13 @@ class _Plan:
         data, score, snip = row
         hit = json.loads(data)
         hit["score"] = round(float(score), 4)
-        hit["snippet"] = render_marked(snip if snip is not None else _shorten(hit["text"]))
+        hit["snippet"] = render_marked(snip if snip is not None else _shorten(_strip_markers(hit["text"])))
         return hit
+
+
+def _strip_markers(text: str) -> str:
+    # A document's own marker characters must not come out of snippet() as <mark>.
+    return text.replace(MARK_START, " ").replace(MARK_END, " ")
 
 
 def _shorten(text: str, limit: int = 300) -> str:
