@@ -15,6 +15,12 @@ only core modules), which is what Maven Central publishes; see
 ../shared/research/this-machine.md for what it can and cannot do. It refuses
 to run as root, so as root it runs as an unprivileged system user of its own.
 
+Environment: OFSTED_FINDINGS_ES_VERSION (default 8.19.21, the newest on Maven Central),
+OFSTED_FINDINGS_ES_MAVEN_REPO (default ~/.m2/repository), OFSTED_FINDINGS_ES_CACHE (where
+it is unpacked, default .cache/elasticsearch), OFSTED_FINDINGS_ES_USER (the unprivileged
+user when run as root, default ofsted-es), OFSTED_FINDINGS_ES_JAVA_OPTS (extra JVM
+options), ES_JAVA_HOME (default: the Java on PATH).
+
 Standard library only: ``make test`` runs this before anything is installed.
 """
 from __future__ import annotations
