@@ -196,7 +196,7 @@ def _front_matter(text: str) -> tuple[str, dict]:
             key, _, value = line.partition(":")
             front[key.strip().lower()] = value.strip()
         text = text[header.end():]
-    if isinstance(front.get("published"), object) and front.get("published") is not None:
+    if front.get("published") is not None:      # YAML reads 2021-11-30 as a date
         front["published"] = str(front["published"])
     return text, front
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from statistics import median
 
 BULLET = re.compile(r"^(?:[◼▪■•●◦\u25aa\u25fe\uf0b7\uf0a7–-]|\*)\s+")
 NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=[A-Z‘“'\"(])")
@@ -227,7 +226,6 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     """Group body lines into headings, paragraphs and bullet items."""
     if not lines:
         return []
-    positioned = lines[0].positioned
     width = _typical_width(lines)
     blocks: list[Block] = []
     current: Block | None = None
