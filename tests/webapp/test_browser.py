@@ -204,3 +204,18 @@ def test_screenshot_tool_writes_the_main_pages(browser, live_server, tmp_path):
     assert {p.name for p in written} == {"home.png", "search.png", "document.png",
                                          "group-by-authority.png", "compare.png", "status.png"}
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in written)
+
+
+def test_pages_run_without_script_errors_or_csp_violations(page, ids):
+    """Our own JavaScript and GOV.UK Frontend's must live within the CSP."""
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    for url in _pages_to_check(ids):
+        if url == "/no-such-page":
+            continue  # its 404 is reported on the console by design
+        page.goto(url)
+        page.wait_for_load_state("load")
+    page.goto(f"/documents/{ids['https://files.example.test/v1/file/1001']}")
+    page.locator("summary").first.click()
+    assert problems == []
