@@ -50,7 +50,8 @@ celebrating celebration responsive sensitive sensitively knowledgeable persisten
 exceptionally generous praise praised pride progress progressed improving ensure ensures safe
 well-established well-developed well-embedded well-supported well-planned well-led well-resourced
 well-attended high-quality well-considered suitable constructive meaningful proud stability secure security
-appropriate appropriately expertise skilled caring congratulate
+appropriate appropriately expertise skilled caring congratulate supported encouraged opportunities reflective
+strengthened enhanced invaluable tailored bespoke
 """.split())
 POSITIVE_PAIRS = frozenset(tuple(p.split()) for p in """
 benefit from|benefits from|benefited from|benefiting from|high quality|very good|are met|well met|is met
