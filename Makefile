@@ -29,14 +29,16 @@ setup: $(STAMP) assets
 # The GOV.UK Frontend assets come from npm (pinned in package-lock.json) and are copied
 # into webapp/static by the web app's own script; no CDN.
 assets: $(STAMP)
+	@command -v npm >/dev/null || { echo "npm is needed for the GOV.UK Frontend assets: install Node.js and npm"; exit 1; }
 	@if [ -f package.json ]; then \
 	  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund --loglevel=error; fi; \
 	  $(BIN)/python -m webapp.assets; \
 	fi
 
-# Packages the tests need from Debian: Chromium (browser tests), the en_GB hunspell
-# dictionary (Elasticsearch stemming), docker-compose (parses deploy/compose.yaml).
-SYSTEM_PACKAGES := chromium hunspell-en-gb docker-compose
+# Packages the tests need from Debian: Chromium (browser tests), Java and Maven (the test
+# Elasticsearch node and its download), the en_GB hunspell dictionary (its stemmer),
+# docker-compose (parses deploy/compose.yaml), DejaVu fonts (the ◼ bullet in sample PDFs).
+SYSTEM_PACKAGES := chromium openjdk-17-jre-headless maven hunspell-en-gb docker-compose fonts-dejavu-core
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
