@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 BULLET = re.compile(r"^(?:[◼▪■•●◦\u25aa\u25fe\uf0b7\uf0a7–-]|\*)\s+")
 NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=[A-Z‘“'\"(])")
@@ -63,7 +64,7 @@ class Block:
     kind: str                    # heading | paragraph | bullet
     lines: list[Line] = field(default_factory=list)
 
-    @property
+    @cached_property          # read only once the block is complete
     def text(self) -> str:
         return join_lines([ln.text for ln in self.lines], bullet=self.kind == "bullet",
                           numbered=self.kind == "paragraph")
