@@ -79,7 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv if argv is not None else [])
     files = _corpus(args.limit)
     pages = sum(_pages(p) for p in files)
-    print(f"{len(files)} PDFs, {pages} pages; {os.cpu_count()} CPUs", flush=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    # Other work on the machine shows up directly in pages/s: say how busy it was.
+    print(f"{len(files)} PDFs, {pages} pages; {os.cpu_count()} CPUs; load average {load:.1f} at start",
+          flush=True)
     _extract_one(str(files[0]))   # warm imports and the taxonomy before timing
 
     started = time.perf_counter()
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         done = sum(pool.map(_extract_one, [str(p) for p in files], chunksize=4))
     pooled = _rate(f"full extraction, pool of {args.workers} processes", done, time.perf_counter() - started)
     print(f"  pool speed-up: {pooled / single:.2f}x; target >= 200 pages/s on 2 cores: "
-          f"{'met' if pooled >= 200 else 'NOT met'}", flush=True)
+          f"{'met' if pooled >= 200 else 'NOT met'}; load average now {os.getloadavg()[0]:.1f}", flush=True)
 
     if args.compare:
         try:
