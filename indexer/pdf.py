@@ -87,10 +87,12 @@ def _page_lines(pdf: pdfium.PdfDocument, number: int) -> tuple[list[Line], int]:
             pdfium_c.FPDFText_GetCharOrigin(textpage, last, origin_x, origin_y)
             y_last = origin_y.value
             pdfium_c.FPDFText_GetCharBox(textpage, last, left, right, bottom, top)
+            # Font of the first word, not of a bullet glyph set in a symbol font.
+            word = start + next((i for i, ch in enumerate(raw) if ch.isalnum()), len(raw) - len(raw.lstrip()))
             lines.append(Line(
                 text=_clean(stripped), page=number, x0=x0, x1=right.value, y=y0, y_last=y_last,
-                top=top.value, size=round(pdfium_c.FPDFText_GetFontSize(textpage, first), 1),
-                bold=pdfium_c.FPDFText_GetFontWeight(textpage, first) >= 600,
+                top=top.value, size=round(pdfium_c.FPDFText_GetFontSize(textpage, word), 1),
+                bold=pdfium_c.FPDFText_GetFontWeight(textpage, word) >= 600,
                 page_height=height))
         return lines, len(text)
     finally:

@@ -21,13 +21,13 @@ def extract_file(path: Path, kind: str = "file", **fields) -> ExtractedDocument:
 def letter_pdf(pages: list[list[str]], footer: str | None = SAMPLE_FOOTER, encrypt: str | None = None,
                font_size: int = 11) -> bytes:
     """A letter-shaped PDF: each page a list of paragraphs ("## " marks a bold
-    heading, "◼ " a bullet), with a running footer and page numbers."""
+    heading, "◼ " a bullet), with a running footer and page numbers. Fonts are
+    the Vera family bundled with reportlab and ZapfDingbats for the square
+    bullet, so the PDF is the same on every machine."""
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    regular, bold = _fonts(pdfmetrics, TTFont)
+    regular, bold = _fonts()
     buffer = io.BytesIO()
     kwargs = {}
     if encrypt:
@@ -38,11 +38,16 @@ def letter_pdf(pages: list[list[str]], footer: str | None = SAMPLE_FOOTER, encry
     for number, paragraphs in enumerate(pages, start=1):
         y = height - 90
         for paragraph in paragraphs:
-            font = bold if paragraph.startswith("## ") else regular
-            text = paragraph[3:] if paragraph.startswith("## ") else paragraph
-            for line in _wrap(text, pdfmetrics, font, font_size, width - 144):
+            font, left = regular, 72
+            if paragraph.startswith("## "):
+                font, paragraph = bold, paragraph[3:]
+            elif paragraph.startswith("◼ "):
+                pdf.setFont("ZapfDingbats", font_size - 3)
+                pdf.drawString(72, y, "n")          # ZapfDingbats "n" is the filled square
+                paragraph, left = paragraph[2:], 86
+            for line in _wrap(paragraph, font, font_size, width - 72 - left):
                 pdf.setFont(font, font_size)
-                pdf.drawString(72, y, line)
+                pdf.drawString(left, y, line)
                 y -= font_size * 1.3
             y -= font_size * 1.1
         if footer:
@@ -55,19 +60,21 @@ def letter_pdf(pages: list[list[str]], footer: str | None = SAMPLE_FOOTER, encry
     return buffer.getvalue()
 
 
-def _fonts(pdfmetrics, TTFont) -> tuple[str, str]:
-    # DejaVu has the ◼ bullet and curly quotes; Helvetica does not.
-    candidates = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-                  Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")]
-    if all(p.exists() for p in candidates):
-        if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("DejaVu", str(candidates[0])))
-            pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(candidates[1])))
-        return "DejaVu", "DejaVu-Bold"
-    return "Helvetica", "Helvetica-Bold"
+def _fonts() -> tuple[str, str]:
+    import reportlab
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "TestVera" not in pdfmetrics.getRegisteredFontNames():
+        fonts = Path(reportlab.__file__).parent / "fonts"
+        pdfmetrics.registerFont(TTFont("TestVera", str(fonts / "Vera.ttf")))
+        pdfmetrics.registerFont(TTFont("TestVera-Bold", str(fonts / "VeraBd.ttf")))
+    return "TestVera", "TestVera-Bold"
 
 
-def _wrap(text: str, pdfmetrics, font: str, size: int, width: float) -> list[str]:
+def _wrap(text: str, font: str, size: int, width: float) -> list[str]:
+    from reportlab.pdfbase import pdfmetrics
+
     lines, current = [], ""
     for word in text.split():
         trial = f"{current} {word}".strip()
