@@ -42,6 +42,11 @@ def facet_value_label(facet: str, value: str) -> str:
     return value
 
 
+def file_name(path: str | None) -> str:
+    """Only the name of an ingested file: its folders on the server are nobody's business."""
+    return (path or "").replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def authority_slug(name: str | None) -> str | None:
     """The slug of a register authority's page, or None for names the register lacks."""
     found = services().register.find(name) if name else None
@@ -56,6 +61,7 @@ def search_url(endpoint: str, args) -> str:
 def init_app(app) -> None:
     app.add_template_filter(safe_snippet, "snippet")
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(file_name, "file_name")
     app.add_template_filter(date_time, "date_time")
     app.add_template_filter(theme_label, "theme_label")
     app.add_template_filter(stance_label, "stance_label")

@@ -228,3 +228,23 @@ def test_formatting_of_dates_and_citations():
     assert citation({"authority": "Wigan", "document_title": "Focused visit", "published": "2024-03-05",
                      "paragraph_number": 4}, "http://x/documents/d#p4") == \
         "Wigan, \u201cFocused visit\u201d, published 5 March 2024, paragraph 4. http://x/documents/d#p4"
+
+
+def test_ingested_files_show_their_name_not_the_server_path(tmp_path):
+    from indexer.engines.sqlite import SqliteEngine
+    from indexer.model import Paragraph
+    from ofsted_findings.config import Settings
+    from ofsted_findings.store import DocumentStore
+    from webapp import create_app
+
+    settings = Settings.from_env(environ={}, data_dir=tmp_path / "data")
+    store = DocumentStore.open(settings)
+    record, _ = store.put("/home/researcher/private/letters/wigan-2024.pdf", b"%PDF", kind="file",
+                          title="Wigan letter", authority="Wigan")
+    SqliteEngine(settings.sqlite_index_path).rebuild([Paragraph(
+        document_id=record.document_id, paragraph_number=1, text="Staying put is working.",
+        kind="file", authority="Wigan", source=record.source, document_title="Wigan letter")])
+    client = create_app(settings, store=store).test_client()
+    for url in ("/search?q=staying", f"/documents/{record.document_id}"):
+        html = page(client, url)
+        assert "wigan-2024.pdf" in html and "/home/researcher" not in html
