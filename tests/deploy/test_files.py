@@ -274,12 +274,29 @@ def test_gunicorn_serves_the_app_on_loopback(tmp_path):
     assert re.search(r'"GET /healthz HTTP/1\.[01]" 200 \d+ \d+us', (tmp_path / "access.log").read_text())
 
 
-# -- nginx ---------------------------------------------------------------------------------
+# -- nginx ---
+def _self_signed_certificate(cert_path: Path, key_path: Path) -> None:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "findings.example.org")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+
+
 def test_nginx_example_passes_nginx_t(tmp_path):
     nginx = _tool("nginx")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=findings.example.org", "-keyout", str(tmp_path / "privkey.pem"),
-                    "-out", str(tmp_path / "fullchain.pem")], check=True, capture_output=True, timeout=60)
+    _self_signed_certificate(tmp_path / "fullchain.pem", tmp_path / "privkey.pem")
     site = NGINX_SITE.read_text()
     assert "/etc/ssl/ofsted-findings/fullchain.pem" in site and "/etc/ssl/ofsted-findings/privkey.pem" in site
     (tmp_path / "site.conf").write_text(site.replace("/etc/ssl/ofsted-findings/", f"{tmp_path}/"))

@@ -8,35 +8,13 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from indexer.engines import SearchRequest
 from indexer.engines.base import FACETS, SORTS
 from indexer.search import Searcher
+from tests.reliability.strategies import FUZZ, filter_values, param_names, param_values, queries, query_string
 from webapp import create_app
-
-# Pieces that mean something to FTS5, Elasticsearch's query syntax or our query language.
-SYNTAX = ['"', "\u201c", "\u201d", "'", "\u2019", "(", ")", "*", "^", ":", "-", "+", "~", "|", "&", "!",
-          "NEAR", "NEAR/3", "AND", "OR", "NOT", "text:", "authority:", "theme:", "year:", "{", "}", "[", "]",
-          "\\", "/", "%", "_", "\x00", "\u200b", "\ufeff", "\U0001f600", "\u0301", "\u202e", "<script>",
-          "</mark>", "&lt;", "'; DROP TABLE paragraphs; --"]
-WORDS = ["staying", "put", "care", "leavers", "personal", "advisers", "Leeds", "housing", "ofsted",
-         "pathway", "plans", "the", "a", ""]
-
-token = st.one_of(st.sampled_from(SYNTAX), st.sampled_from(WORDS), st.text(max_size=12))
-queries = st.one_of(
-    st.text(max_size=300),
-    st.lists(token, max_size=25).map(" ".join),
-    st.lists(token, max_size=25).map("".join),
-    st.sampled_from(SYNTAX).map(lambda piece: piece * 2000),  # 2,000+ characters of one operator
-)
-filter_values = st.lists(st.one_of(st.sampled_from(["Leeds", "2024", "Yorkshire and the Humber",
-                                                    "focused_visit", "file", "housing"]),
-                                   st.text(max_size=40)), max_size=4)
-
-FUZZ = hypothesis_settings(max_examples=300, deadline=None, database=None,
-                           suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                  HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -67,23 +45,10 @@ def test_the_searcher_never_raises(searcher, q, filters, sort, offset, limit):
     assert all(isinstance(notice, str) for notice in response.notices)
 
 
-# Raw query-string parts: names and values as a browser or a scanner might send them,
-# including percent-encoded bytes that are not UTF-8.
-param_names = st.one_of(st.sampled_from(["q", "sort", "limit", "per_page", "offset", "page", "view",
-                                         *FACETS]), st.text(max_size=10))
-param_values = st.one_of(queries, st.integers(-10**12, 10**12).map(str), st.binary(max_size=30).map(
-    lambda raw: urllib.parse.quote_from_bytes(raw)), filter_values.map(",".join))
-
-
-def _query_string(pairs) -> str:
-    return "&".join(f"{urllib.parse.quote(str(name), safe='')}={value if '%' in value else urllib.parse.quote(value, safe='')}"
-                    for name, value in pairs)
-
-
 @FUZZ
 @given(pairs=st.lists(st.tuples(param_names, param_values), max_size=8))
 def test_the_json_api_never_answers_500(client, pairs):
-    response = client.get("/api/v1/search?" + _query_string(pairs))
+    response = client.get("/api/v1/search?" + query_string(pairs))
     assert response.status_code < 500, response.get_data(as_text=True)[:500]
     assert response.status_code in (200, 400), response.status_code
     body = response.get_json()
@@ -99,7 +64,7 @@ def test_the_json_api_never_answers_500(client, pairs):
 @given(path=st.sampled_from(["/search", "/search.csv", "/search.ndjson", "/search.atom", "/compare"]),
        pairs=st.lists(st.tuples(param_names, param_values), max_size=6))
 def test_pages_exports_and_feeds_never_answer_500(client, path, pairs):
-    response = client.get(path + "?" + _query_string(pairs))
+    response = client.get(path + "?" + query_string(pairs))
     assert response.status_code < 500, (path, response.status_code, response.get_data(as_text=True)[:500])
 
 
