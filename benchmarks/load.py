@@ -1,0 +1,305 @@
+"""A bounded load generator on 127.0.0.1: a mix of real queries, facets and exports sent
+to the web app under gunicorn at a fixed rate, with latency percentiles and errors.
+
+    python -m benchmarks load                    # 100 requests/s for 60 s on the SQLite engine
+
+The generator is open-loop: request i is due at start + i / rate whatever happened to
+the ones before, and its latency is measured from that moment, so a slow server shows
+up as latency instead of quietly lowering the rate (no "coordinated omission"). It is
+bounded: at most ``concurrency`` requests are in flight, and nothing is sent after the
+duration ends; a request that could not even be sent within ``timeout`` seconds of its
+due time counts as an error instead, so a run lasts at most ``seconds + timeout``.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+SHARED = Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
+TARGET_P95_MS = 200
+
+# What practitioners do: searches (phrases, stems, negation, prefixes), facets ticked,
+# the HTML page, a date sort, a second page, small exports and the feed.
+SEARCHES = [
+    {"q": "staying put"}, {"q": "personal advisers"}, {"q": '"pathway plans"'}, {"q": "care leavers"},
+    {"q": "housing -hotel"}, {"q": "advis*"}, {"q": "health passports"}, {"q": "local offer"},
+    {"q": "education employment training"}, {"q": "suitable accommodation"},
+    {"q": "staying put", "sort": "date"}, {"q": "care leavers", "page": "2"},
+    {"q": "care leavers", "stance": "improvement"}, {"q": "personal advisers", "year": "2023"},
+    {"q": "accommodation", "region": "London"}, {"q": "staying put", "theme": "staying-put"},
+    {"q": "pathway plans", "region": ["North West", "Yorkshire and the Humber"]},
+]
+
+
+def query_mix() -> list[str]:
+    """The paths one round of the mix requests, in order."""
+    paths = []
+    for params in SEARCHES:
+        paths.append("/api/v1/search?" + urllib.parse.urlencode(params, doseq=True))
+    for params in SEARCHES[:6]:
+        paths.append("/search?" + urllib.parse.urlencode(params, doseq=True))
+    paths += ["/search.csv?q=staying+put&limit=50", "/search.ndjson?q=personal+advisers&limit=50",
+              "/search.atom?q=care+leavers", "/api/v1/authorities", "/healthz"]
+    return paths
+
+
+@dataclass
+class Sample:
+    due: float           # seconds after the start when it was due
+    path: str
+    status: int          # 0 when no HTTP answer came back
+    latency_ms: float    # from when it was due to the last byte of the answer
+    error: str = ""
+
+
+@dataclass
+class LoadResult:
+    rate: float
+    seconds: float
+    concurrency: int
+    samples: list[Sample] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Sample]:
+        return [s for s in self.samples if s.error or s.status >= 500 or s.status == 0]
+
+    def percentile(self, p: float) -> float:
+        values = sorted(s.latency_ms for s in self.samples)
+        if not values:
+            return float("nan")
+        rank = max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))
+        return values[rank]  # nearest-rank: a value that was actually observed
+
+    def summary(self) -> dict:
+        statuses: dict[str, int] = {}
+        for s in self.samples:
+            statuses[str(s.status)] = statuses.get(str(s.status), 0) + 1
+        return {
+            "target_rate": self.rate, "seconds": self.seconds, "concurrency": self.concurrency,
+            "requests": len(self.samples), "achieved_rate": round(len(self.samples) / self.wall_seconds, 1)
+            if self.wall_seconds else 0.0,
+            "errors": len(self.errors), "statuses": statuses,
+            "p50_ms": round(self.percentile(50), 1), "p95_ms": round(self.percentile(95), 1),
+            "p99_ms": round(self.percentile(99), 1), "max_ms": round(self.percentile(100), 1),
+            "error_examples": [f"{s.path}: {s.status} {s.error}"[:200] for s in self.errors[:5]],
+        }
+
+
+def run_load(base_url: str, *, rate: float = 100, seconds: float = 60, concurrency: int = 32,
+             paths: Sequence[str] | None = None, timeout: float = 10) -> LoadResult:
+    """Send `rate` requests per second for `seconds`, cycling through `paths`."""
+    paths = list(paths or query_mix())
+    url = urllib.parse.urlsplit(base_url)
+    host, port = url.hostname, url.port or 80
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(f"the load generator only targets this machine, not {host}")
+    total = int(rate * seconds)
+    due_queue: queue.Queue = queue.Queue()
+    result = LoadResult(rate=rate, seconds=seconds, concurrency=concurrency)
+    lock = threading.Lock()
+    start = time.perf_counter() + 0.2
+
+    def worker() -> None:
+        connection = None
+        while True:
+            item = due_queue.get()
+            if item is None:
+                break
+            index, due = item
+            path = paths[index % len(paths)]
+            delay = start + due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            elif -delay > timeout:
+                # Every worker was busy for longer than a client waits: the server is
+                # saturated. Count the request as failed rather than send it late, so the
+                # run ends on time however slow the server is.
+                with lock:
+                    result.samples.append(Sample(due=due, path=path, status=0, latency_ms=-delay * 1000,
+                                                 error="not sent: every connection busy (saturated)"))
+                continue
+            status, error = 0, ""
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+                connection.request("GET", path, headers={"User-Agent": "ofsted-findings-load"})
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+                    connection = None
+            except (OSError, http.client.HTTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if connection is not None:
+                    connection.close()
+                connection = None
+            latency = (time.perf_counter() - (start + due)) * 1000
+            with lock:
+                result.samples.append(Sample(due=due, path=path, status=status, latency_ms=latency, error=error))
+        if connection is not None:
+            connection.close()
+
+    for i in range(total):
+        due_queue.put((i, i / rate))
+    for _ in range(concurrency):
+        due_queue.put(None)
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.wall_seconds = time.perf_counter() - start
+    result.samples.sort(key=lambda s: s.due)
+    return result
+
+
+# -- a server to load --------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(settings, *, workers: int | None = None, port: int | None = None,
+             log_dir: Path | None = None) -> Iterator[str]:
+    """The web app under gunicorn with the deployment's config, on a loopback port."""
+    port = port or free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OFSTED_FINDINGS_")}
+    env.update(OFSTED_FINDINGS_DATA_DIR=str(settings.data_dir), OFSTED_FINDINGS_ENGINE=settings.engine,
+               OFSTED_FINDINGS_ES_URL=settings.es_url, OFSTED_FINDINGS_ES_INDEX=settings.es_index,
+               OFSTED_FINDINGS_BASE_URL=f"http://127.0.0.1:{port}", OFSTED_FINDINGS_BIND=f"127.0.0.1:{port}",
+               OFSTED_FINDINGS_ACCESS_LOG=str(log_dir / "access.log") if log_dir else "")
+    if workers:
+        env["OFSTED_FINDINGS_WORKERS"] = str(workers)
+    log = open(log_dir / "gunicorn.log", "wb") if log_dir else subprocess.DEVNULL
+    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", str(GUNICORN_CONF)],
+                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode} before it was ready")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlsplit(url).port, timeout=5)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"{url}/readyz did not answer 200 within {timeout} s")
+
+
+def corpus_files(limit: int | None = None) -> list[Path]:
+    """The real focused-visit PDFs from the shared corpus when present."""
+    folder = SHARED / "corpus" / "ofsted-pdf"
+    files = sorted(folder.glob("*.pdf")) if folder.is_dir() else []
+    return files[:limit] if limit else files
+
+
+def build_index(settings, files: Sequence[Path] | None = None) -> dict:
+    """Ingest the corpus (or, without it, the project's rendered sample letters)."""
+    from indexer.pipeline import ingest
+
+    files = list(files) if files is not None else corpus_files()
+    if not files:
+        from crawler.replica.documents import load_samples
+        from crawler.replica.render import render_pdf
+
+        folder = Path(tempfile.mkdtemp(prefix="ofsted-findings-load-"))
+        for doc in load_samples():
+            (folder / f"{doc.path.stem}.pdf").write_bytes(render_pdf(doc))
+        files = sorted(folder.glob("*.pdf"))
+    return ingest(settings, files, progress=False).to_dict()
+
+
+# -- the report ----------------------------------------------------------------------------------
+def plot(results: dict[str, LoadResult], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(len(results), 1, figsize=(10, 3.2 * len(results)), squeeze=False)
+    for axis, (name, result) in zip(axes[:, 0], results.items()):
+        ok = [s for s in result.samples if s not in result.errors]
+        axis.scatter([s.due for s in ok], [s.latency_ms for s in ok], s=3, alpha=0.4, label="request")
+        bad = result.errors
+        if bad:
+            axis.scatter([s.due for s in bad], [s.latency_ms for s in bad], s=12, color="red", label="error")
+        for p, style in ((50, ":"), (95, "--")):
+            axis.axhline(result.percentile(p), linestyle=style, color="black", linewidth=1,
+                         label=f"p{p} {result.percentile(p):.0f} ms")
+        axis.axhline(TARGET_P95_MS, color="grey", linewidth=1, label=f"p95 target {TARGET_P95_MS} ms")
+        axis.set_yscale("log")
+        axis.set_title(f"{name}: {result.rate:g} requests/s for {result.seconds:g} s")
+        axis.set_xlabel("seconds into the run")
+        axis.set_ylabel("latency (ms, log)")
+        axis.legend(loc="upper right", fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def markdown_table(results: dict[str, LoadResult]) -> str:
+    rows = ["| engine | requests | achieved req/s | errors | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, result in results.items():
+        s = result.summary()
+        rows.append(f"| {name} | {s['requests']} | {s['achieved_rate']} | {s['errors']} | {s['p50_ms']} | "
+                    f"{s['p95_ms']} | {s['p99_ms']} | {s['max_ms']} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    from ofsted_findings.config import Settings
+
+    with tempfile.TemporaryDirectory(prefix="ofsted-findings-load-") as tmp:
+        settings = Settings.from_env(environ={}, data_dir=Path(tmp) / "data")
+        started = time.perf_counter()
+        indexed = build_index(settings)
+        print(f"indexed {indexed['index']['paragraphs']} paragraphs from {indexed['files']} files "
+              f"in {time.perf_counter() - started:.0f} s", flush=True)
+        with gunicorn(settings) as url:
+            result = run_load(url, rate=100, seconds=60)
+    summary = result.summary()
+    print(json.dumps(summary, indent=2))
+    print(markdown_table({"sqlite": result}))
+    verdict = "meets" if summary["errors"] == 0 and summary["p95_ms"] <= TARGET_P95_MS else "MISSES"
+    print(f"{verdict} the target: p95 <= {TARGET_P95_MS} ms and 0 errors")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The long battery (`make soak`): fuzzing at volume, load against gunicorn, long documents.
+
+Its figures go to reports/soak.md (and a latency plot beside it), written when the
+session ends from the sections the tests add.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from pathlib import Path
+
+import pytest
+
+from ofsted_findings.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORTS = Path(os.environ.get("OFSTED_FINDINGS_SOAK_REPORTS", ROOT / "reports"))
+
+
+class SoakReport:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.sections: dict[str, str] = {}
+
+    def add(self, title: str, body: str) -> None:
+        self.sections[title] = body.strip()
+
+    def write(self) -> Path | None:
+        if not self.sections:
+            return None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        head = [
+            "# ofsted-findings soak report", "",
+            f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'}: "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
+            f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end. Written by `make soak` "
+            "(tests/soak/); the figures depend on the machine and on what else it was doing.", ""]
+        body = [f"## {title}\n\n{text}\n" for title, text in self.sections.items()]
+        path = self.folder / "soak.md"
+        path.write_text("\n".join(head + body))
+        return path
+
+
+@pytest.fixture(scope="session")
+def soak_report():
+    report = SoakReport(REPORTS)
+    yield report
+    report.write()
+
+
+@pytest.fixture(scope="session")
+def soak_index(tmp_path_factory) -> Settings:
+    """The real focused-visit letters (or, without the shared corpus, the sample letters)
+    ingested into a SQLite index."""
+    from benchmarks.load import build_index
+
+    settings = Settings.from_env(environ={}, data_dir=tmp_path_factory.mktemp("soak") / "data")
+    summary = build_index(settings)
+    assert summary["index"]["paragraphs"] > 0, summary
+    return settings
