@@ -116,8 +116,8 @@ def strip_furniture(lines: list[Line]) -> list[Line]:
             continue       # printed above the salutation but stored after it: the letterhead
         if PAGE_NUMBER.match(text) or SAMPLE_FOOTER.match(text) or LETTERHEAD.match(text):
             continue
-        if _normalised(text) in repeated:
-            continue
+        if _normalised(text) in repeated and (not positioned or _in_margin(line)):
+            continue       # running furniture; the same words in the body (a subject line) stay
         if positioned:
             height = line.page_height or 842.0
             small = line.size is not None and body_size is not None and line.size < body_size - 1.2
@@ -127,6 +127,11 @@ def strip_furniture(lines: list[Line]) -> list[Line]:
                 continue                                  # footnotes below the last body line
         kept.append(line)
     return kept
+
+
+def _in_margin(line: Line) -> bool:
+    height = line.page_height or 842.0
+    return not height * 0.1 < line.y < height * 0.9
 
 
 def _normalised(text: str) -> str:
@@ -151,8 +156,7 @@ def _repeated_margin_lines(lines: list[Line]) -> set[str]:
         if len(key) > 120 or KNOWN_HEADING.match(line.text.strip()) or GRADE_LINE.match(line.text.strip()):
             continue
         if positioned:
-            height = line.page_height or 842.0
-            if height * 0.1 < line.y < height * 0.9:
+            if not _in_margin(line):
                 continue
         elif i not in near_page_number:
             continue

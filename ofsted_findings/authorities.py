@@ -99,7 +99,8 @@ class Register:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> Register:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
     return Register([
         Authority(name=e["name"], ons_code=e["ons_code"], region=e["region"], urn=str(e["urn"]),
                   dfe_code=str(e.get("dfe_code", "")), la_type=e.get("la_type", ""),
