@@ -45,8 +45,8 @@ def take_with(browser, base_url: str, out: Path, query: str = "staying put") -> 
             page.goto(url)
             written.append(_shot(page, out / f"{name}.png"))
             if name == "search" and page.locator(".app-result__title a").count():
-                page.locator(".app-result__title a").first.click()
-                page.wait_for_load_state()
+                with page.expect_navigation():
+                    page.locator(".app-result__title a").first.click()
                 written.append(_shot(page, out / "document.png"))
     finally:
         context.close()

@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from tests.webapp import sample
 
@@ -22,8 +23,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 def search_for(page, words: str):
     page.goto("/")
     page.fill("#q", words)
-    page.click("button:has-text('Search')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('Search')")
 
 
 def test_search_from_the_home_page_shows_highlighted_paragraphs_by_authority(page):
@@ -41,20 +42,20 @@ def test_ticking_facets_filters_with_or(page):
     page.goto("/search?q=staying+put")
     page.check("input[name=authority][value=Wigan]")
     page.check("input[name=authority][value=Leeds]")
-    page.click("button:has-text('Apply filters')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('Apply filters')")
     assert "authority=Wigan" in page.url and "authority=Leeds" in page.url
     shown = {t.split(" ·")[0] for t in page.locator(".app-result__authority").all_inner_texts()}
     assert shown == {"Wigan", "Leeds"}
-    page.click("a.app-chosen__remove:has-text('Leeds')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("a.app-chosen__remove:has-text('Leeds')")
     assert {t.split(" ·")[0] for t in page.locator(".app-result__authority").all_inner_texts()} == {"Wigan"}
 
 
 def test_group_by_authority(page):
     page.goto("/search?q=staying+put")
-    page.click("text=group by authority")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("text=group by authority")
     assert "view=authorities" in page.url
     headings = page.locator(".app-group > h2").all_inner_texts()
     assert sorted(h.split("\n")[0].split(" ")[0] for h in headings) == ["Kent", "Leeds", "Wigan"]
@@ -62,8 +63,8 @@ def test_group_by_authority(page):
 
 def test_compare_shows_a_chart_and_a_table(page):
     page.goto("/search?q=staying+put")
-    page.click("text=compare themes across authorities")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("text=compare themes across authorities")
     assert page.locator("svg[role=img] rect").count() >= 6
     rows = page.locator(".app-compare-table tbody th").all_inner_texts()
     assert sorted(rows) == ["Kent", "Leeds", "Wigan"]
@@ -71,8 +72,8 @@ def test_compare_shows_a_chart_and_a_table(page):
 
 def test_document_view_with_permalink_and_citation(page, live_server):
     search_for(page, "taster flat")
-    page.locator(".app-result__title a").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator(".app-result__title a").first.click()
     anchor = page.url.split("#")[1]
     assert page.locator(f"#{anchor}").is_visible()
     paragraph = page.locator(f"#{anchor}")
@@ -83,7 +84,7 @@ def test_document_view_with_permalink_and_citation(page, live_server):
     # With JavaScript, the citation can be copied with one button.
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     paragraph.locator("button:has-text('Copy citation')").click()
-    assert paragraph.locator(".app-cite__status").inner_text() == "Citation copied"
+    expect(paragraph.locator(".app-cite__status")).to_have_text("Citation copied")
     assert page.evaluate("navigator.clipboard.readText()") == citation
 
 
