@@ -23,6 +23,10 @@ FACET_FIELDS = {"authority": "authority", "region": "region", "year": "year",
                 "document_type": "document_type", "theme": "themes", "stance": "stance",
                 "kind": "kind"}
 SORTS = ("relevance", "date")
+# How many values a facet returns, most frequent first: every authority (for the
+# group-by-authority view), at most FACET_LIMIT of anything else.
+FACET_LIMIT = 50
+FACET_SIZES = {"authority": 200}
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000  # deeper paging is what export is for
 

@@ -27,7 +27,8 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 
 from indexer.engines.base import (
-    FACET_FIELDS, FACETS, MARK_END, MARK_START, EngineUnavailable, SearchEngine, SearchRequest,
+    FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, MARK_END, MARK_START, EngineUnavailable,
+    SearchEngine, SearchRequest,
     SearchResponse, render_marked,
 )
 from indexer.model import Paragraph
@@ -35,7 +36,6 @@ from indexer.query import Clause, ParsedQuery, Term
 
 SCHEMA_VERSION = 1
 CONFIG_DIR = Path(__file__).with_name("es")
-FACET_LIMIT = 50
 BULK_CHUNK = 1000
 SCAN_PAGE = 1000
 SNIPPET_CHARS = 300
@@ -159,7 +159,7 @@ def facet_aggregations(filters: dict[str, list[str]]) -> dict:
     """Disjunctive facets: each facet's counts apply every filter but its own."""
     aggs = {}
     for facet in FACETS:
-        terms = {"terms": {"field": FACET_FIELDS[facet], "size": FACET_LIMIT,
+        terms = {"terms": {"field": FACET_FIELDS[facet], "size": FACET_SIZES.get(facet, FACET_LIMIT),
                            "order": [{"_count": "desc"}, {"_key": "asc"}], "exclude": [""]}}
         others = filter_clauses(filters, skip=facet)
         aggs[facet] = {"filter": {"bool": {"filter": others}} if others else {"match_all": {}},

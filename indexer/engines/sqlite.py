@@ -7,16 +7,18 @@ until the new one is complete; open engines notice the new file and reconnect.
 """
 from __future__ import annotations
 
+import html
 import json
 import os
 import sqlite3
 import threading
+from collections import Counter
 from contextlib import closing
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from indexer.engines.base import (
-    FACET_FIELDS, FACETS, MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine,
+    FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine,
     SearchRequest, SearchResponse, render_marked,
 )
 from indexer.model import Paragraph
@@ -29,7 +31,11 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     document_id TEXT NOT NULL,
     paragraph_number INTEGER NOT NULL,
     authority TEXT, region TEXT, year TEXT, published TEXT,
-    document_type TEXT, kind TEXT, stance TEXT,
+    document_type TEXT, kind TEXT, stance TEXT
+);
+-- The full paragraph as JSON, apart so that the table above stays small for joins.
+CREATE TABLE IF NOT EXISTS paragraph_data (
+    rowid INTEGER PRIMARY KEY,
     data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS paragraph_themes (
@@ -42,13 +48,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE INDEX IF NOT EXISTS paragraphs_document ON paragraphs(document_id, paragraph_number);
-CREATE INDEX IF NOT EXISTS paragraphs_published ON paragraphs(published);
+CREATE INDEX IF NOT EXISTS paragraphs_order ON paragraphs(published DESC, document_id, paragraph_number);
 CREATE INDEX IF NOT EXISTS paragraph_themes_rowid ON paragraph_themes(rowid);
 """
 # bm25 column weights: a match in a heading or a theme counts more than one in the body.
 BM25 = "bm25(fts, 2.0, 1.0, 3.0)"
 SNIPPET_TOKENS = 48
-FACET_LIMIT = 50
+SCAN_BATCH = 500
 
 
 def compile_match(clauses: list[Clause]) -> str:
@@ -149,11 +155,12 @@ class SqliteEngine(SearchEngine):
             data = p.to_dict()
             cur = db.execute(
                 "INSERT OR REPLACE INTO paragraphs (paragraph_id, document_id, paragraph_number,"
-                " authority, region, year, published, document_type, kind, stance, data)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " authority, region, year, published, document_type, kind, stance)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (p.paragraph_id, p.document_id, p.paragraph_number, p.authority, p.region, p.year,
-                 p.published, p.document_type, p.kind, p.stance, json.dumps(data)))
+                 p.published, p.document_type, p.kind, p.stance))
             rowid = cur.lastrowid
+            db.execute("INSERT OR REPLACE INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
             db.execute("INSERT INTO fts (rowid, section, text, themes) VALUES (?,?,?,?)",
                        (rowid, p.section, _strip_markers(p.text),
                         " ".join(t.replace("-", " ") for t in p.themes)))
@@ -168,48 +175,99 @@ class SqliteEngine(SearchEngine):
             rowids = [r[0] for r in db.execute("SELECT rowid FROM paragraphs WHERE document_id=?", (doc,))]
             db.executemany("DELETE FROM fts WHERE rowid=?", [(r,) for r in rowids])
             db.executemany("DELETE FROM paragraph_themes WHERE rowid=?", [(r,) for r in rowids])
+            db.executemany("DELETE FROM paragraph_data WHERE rowid=?", [(r,) for r in rowids])
             db.execute("DELETE FROM paragraphs WHERE document_id=?", (doc,))
 
     # -- searching -----------------------------------------------------------
+    # Every search first puts the rowids that match its words into a temporary table
+    # (one full-text pass); counts, facets and the page are then plain joins on the
+    # compact ``paragraphs`` table, and only the page's rows are read in full and
+    # given snippets.
     def search(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
         db = self._db()
-        plan = _Plan(query, request)
         try:
-            total = db.execute(f"SELECT count(*) {plan.from_where()}", plan.args()).fetchone()[0]
-            rows = db.execute(
-                f"SELECT {plan.columns()} {plan.from_where()} {plan.order()} LIMIT ? OFFSET ?",
-                [*plan.args(), request.limit, request.offset]).fetchall()
-            facets = self._facets(db, query, request) if request.facets else {}
+            plan = _Plan(db, query, request)
+            facets, total = self._facets(db, plan) if request.facets else ({}, plan.count())
+            rowids = plan.page(request.limit, request.offset)
+            hits = self._hits(db, plan, rowids)
         except sqlite3.OperationalError as exc:
             raise EngineUnavailable(f"the search index could not be read: {exc}") from exc
-        return SearchResponse(total=total, hits=[plan.hit(row) for row in rows], facets=facets)
+        return SearchResponse(total=total, hits=hits, facets=facets)
 
-    def _facets(self, db, query: ParsedQuery, request: SearchRequest) -> dict:
-        # Counts for one facet ignore that facet's own filter, so its values combine with OR.
-        facets = {}
+    def _facets(self, db, plan: "_Plan") -> tuple[dict, int]:
+        # A facet's counts ignore that facet's own filter, so its values combine with OR.
+        # Facets without a filter of their own share one grouped pass over the matches.
+        shared = [f for f in FACETS if f != "theme" and f not in plan.filters]
+        counters: dict[str, Counter] = {f: Counter() for f in FACETS}
+        columns = ", ".join(f"p.{FACET_FIELDS[f]}" for f in shared)
+        total = 0
+        for row in db.execute(f"SELECT {columns}, count(*) {plan.source()} GROUP BY {columns}",
+                              plan.args()):
+            n = row[-1]
+            total += n
+            for facet, value in zip(shared, row):
+                if value:
+                    counters[facet][value] += n
         for facet in FACETS:
-            plan = _Plan(query, request, skip_filter=facet)
+            if facet in shared:
+                continue
             if facet == "theme":
-                sql = (f"SELECT t.theme, count(*) {plan.from_where(join_themes=True)} "
-                       f"GROUP BY t.theme ORDER BY count(*) DESC, t.theme LIMIT {FACET_LIMIT}")
+                sql = (f"SELECT t.theme, count(*) {plan.source(skip='theme', join_themes=True)} "
+                       "GROUP BY t.theme")
             else:
                 col = f"p.{FACET_FIELDS[facet]}"
-                sql = (f"SELECT {col}, count(*) {plan.from_where()} AND coalesce({col}, '') != '' "
-                       f"GROUP BY {col} ORDER BY count(*) DESC, {col} LIMIT {FACET_LIMIT}")
-            facets[facet] = [(value, n) for value, n in db.execute(sql, plan.args())]
-        return facets
+                sql = f"SELECT {col}, count(*) {plan.source(skip=facet)} GROUP BY {col}"
+            for value, n in db.execute(sql, plan.args(skip=facet)):
+                if value:
+                    counters[facet][value] += n
+        if not shared:
+            total = plan.count()
+        facets = {f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZES.get(f, FACET_LIMIT)]
+                  for f, c in counters.items()}
+        return facets, total
+
+    def _hits(self, db, plan: "_Plan", rowids: list[tuple[int, float]]) -> list[dict]:
+        if not rowids:
+            return []
+        ids = [r for r, _ in rowids]
+        marks = ",".join("?" * len(ids))
+        data = dict(db.execute(f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({marks})", ids))
+        snippets = {}
+        if plan.positive:
+            snippets = dict(db.execute(
+                f"SELECT rowid, snippet(fts, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
+                f"FROM fts WHERE fts MATCH ? AND rowid IN ({marks})", [plan.positive, *ids]))
+        hits = []
+        for rowid, score in rowids:
+            hit = json.loads(data[rowid])
+            hit["score"] = round(float(score), 4)
+            snip = snippets.get(rowid)
+            hit["snippet"] = render_marked(snip if snip is not None else _shorten(_strip_markers(hit["text"])))
+            hits.append(hit)
+        return hits
 
     def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
-        plan = _Plan(query, request)
-        # A connection of its own: the cursor streams rows while the caller writes them out.
+        """Every hit in order, for exports: rows are read in batches, and each
+        ``snippet`` is the escaped opening of the text (exports do not highlight)."""
+        # A connection of its own: the caller may search while it writes the rows out.
         with closing(self._connect(self.path)) as db:
-            cursor = db.execute(f"SELECT {plan.columns()} {plan.from_where()} {plan.order()}", plan.args())
-            for row in cursor:
-                yield plan.hit(row)
+            plan = _Plan(db, query, request)
+            rowids = plan.page(None, 0)
+            for start in range(0, len(rowids), SCAN_BATCH):
+                batch = rowids[start:start + SCAN_BATCH]
+                ids = [r for r, _ in batch]
+                data = dict(db.execute(
+                    f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({','.join('?' * len(ids))})", ids))
+                for rowid, score in batch:
+                    hit = json.loads(data[rowid])
+                    hit["score"] = round(float(score), 4)
+                    hit["snippet"] = html.escape(_shorten(_strip_markers(hit["text"])), quote=False)
+                    yield hit
 
     def document_paragraphs(self, document_id: str) -> list[dict]:
         rows = self._db().execute(
-            "SELECT data FROM paragraphs WHERE document_id=? ORDER BY paragraph_number", (document_id,))
+            "SELECT d.data FROM paragraphs p JOIN paragraph_data d ON d.rowid = p.rowid "
+            "WHERE p.document_id=? ORDER BY p.paragraph_number", (document_id,))
         return [json.loads(r[0]) for r in rows]
 
     def document_ids(self) -> set[str]:
@@ -228,63 +286,69 @@ class SqliteEngine(SearchEngine):
 
 
 class _Plan:
-    """The SQL for one search: what matches, how it is filtered and ordered."""
+    """One search's SQL. Its matches (words, less exclusions) are first put in the
+    connection's temporary table ``matched``; with no words, all paragraphs match."""
 
-    def __init__(self, query: ParsedQuery, request: SearchRequest, skip_filter: str | None = None):
-        self.request = request
+    def __init__(self, db: sqlite3.Connection, query: ParsedQuery, request: SearchRequest):
+        self.db, self.request = db, request
         self.positive = compile_match(query.positive) if query.positive else None
         # A paragraph is excluded when it matches any negated word or phrase.
-        self.negative = " OR ".join(
-            _term(t) for c in query.negative for t in c.alternatives) or None
-        self.filters = {k: v for k, v in request.filters.items() if k != skip_filter}
+        negative = " OR ".join(_term(t) for c in query.negative for t in c.alternatives) or None
+        self.filters = request.filters
+        self.uses_matches = bool(self.positive or negative)
+        if self.uses_matches:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS matched (rowid INTEGER PRIMARY KEY)")
+            db.execute("DELETE FROM matched")
+            if self.positive:
+                db.execute("INSERT INTO matched SELECT rowid FROM fts WHERE fts MATCH ?", (self.positive,))
+            else:
+                db.execute("INSERT INTO matched SELECT rowid FROM paragraphs")
+            if negative:
+                db.execute("DELETE FROM matched WHERE rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)",
+                           (negative,))
 
-    def from_where(self, join_themes: bool = False) -> str:
-        if self.positive:
-            sql = "FROM fts JOIN paragraphs p ON p.rowid = fts.rowid"
-        else:
-            sql = "FROM paragraphs p"
-        if join_themes:
-            sql += " JOIN paragraph_themes t ON t.rowid = p.rowid"
+    def _where(self, skip: str | None) -> str:
         where = []
-        if self.positive:
-            where.append("fts MATCH ?")
-        if self.negative:
-            where.append("p.rowid NOT IN (SELECT rowid FROM fts WHERE fts MATCH ?)")
         for facet, values in self.filters.items():
+            if facet == skip:
+                continue
             marks = ",".join("?" * len(values))
             if facet == "theme":
                 where.append(f"p.rowid IN (SELECT rowid FROM paragraph_themes WHERE theme IN ({marks}))")
             else:
                 where.append(f"p.{FACET_FIELDS[facet]} IN ({marks})")
-        return sql + " WHERE " + (" AND ".join(where) or "1=1")
+        return " WHERE " + " AND ".join(where) if where else ""
 
-    def args(self) -> list:
-        args = [self.positive] if self.positive else []
-        if self.negative:
-            args.append(self.negative)
-        for values in self.filters.values():
-            args.extend(values)
-        return args
+    def source(self, skip: str | None = None, join_themes: bool = False) -> str:
+        # CROSS JOIN keeps SQLite's planner from probing the small side row by row.
+        sql = ("FROM matched h CROSS JOIN paragraphs p ON p.rowid = h.rowid" if self.uses_matches
+               else "FROM paragraphs p")
+        if join_themes:
+            sql += " CROSS JOIN paragraph_themes t ON t.rowid = p.rowid"
+        return sql + self._where(skip)
 
-    def columns(self) -> str:
-        if self.positive:
-            return (f"p.data, -{BM25} AS score, "
-                    f"snippet(fts, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) AS snip")
-        return "p.data, 0.0 AS score, NULL AS snip"
+    def args(self, skip: str | None = None) -> list:
+        return [v for facet, values in self.filters.items() if facet != skip for v in values]
 
-    def order(self) -> str:
+    def count(self) -> int:
+        return self.db.execute(f"SELECT count(*) {self.source()}", self.args()).fetchone()[0]
+
+    def page(self, limit: int | None, offset: int) -> list[tuple[int, float]]:
+        """(rowid, score) of the requested slice, in order; ``limit=None`` for all."""
+        window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         by_date = "p.published DESC, p.document_id, p.paragraph_number"
-        if self.request.sort == "date" or not self.positive:
-            return f"ORDER BY {by_date}"
-        return f"ORDER BY {BM25}, {by_date}"
-
-    @staticmethod
-    def hit(row) -> dict:
-        data, score, snip = row
-        hit = json.loads(data)
-        hit["score"] = round(float(score), 4)
-        hit["snippet"] = render_marked(snip if snip is not None else _shorten(_strip_markers(hit["text"])))
-        return hit
+        if self.positive and self.request.sort == "relevance":
+            # The full-text match drives the loop (CROSS JOIN); the rowid test against
+            # ``matched`` (exclusions) is on the paragraphs side: put on fts, SQLite
+            # would rerun the whole match once per rowid.
+            where = self._where(None)
+            where = (where + " AND " if where else " WHERE ") + \
+                "fts MATCH ? AND p.rowid IN (SELECT rowid FROM matched)"
+            sql = (f"SELECT fts.rowid, -{BM25} AS score FROM fts CROSS JOIN paragraphs p "
+                   f"ON p.rowid = fts.rowid{where} ORDER BY {BM25}, {by_date}{window}")
+            return self.db.execute(sql, [*self.args(), self.positive]).fetchall()
+        sql = f"SELECT p.rowid, 0.0 {self.source()} ORDER BY {by_date}{window}"
+        return self.db.execute(sql, self.args()).fetchall()
 
 
 def _strip_markers(text: str) -> str:
