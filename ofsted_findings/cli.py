@@ -234,6 +234,15 @@ def _print_hits_table(total: int, hits: list[dict]) -> None:
 
 
 # -- parser ------------------------------------------------------------------------
+def _add_search_options(p: argparse.ArgumentParser) -> None:
+    """Sort, permalinks and facet filters, shared by `search` and `export`."""
+    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    p.add_argument("--base-url", help="web UI address used in permalinks (env OFSTED_FINDINGS_BASE_URL)")
+    for name in ("authority", "region", "year", "theme", "stance", "kind"):
+        p.add_argument(f"--{name}", action="append", help=f"filter by {name} (repeatable: OR)")
+    p.add_argument("--document-type", dest="document_type", action="append", help="filter by document type")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="document store and index (env OFSTED_FINDINGS_DATA_DIR)")
@@ -272,23 +281,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--base-url", help="web UI address used in permalinks (env OFSTED_FINDINGS_BASE_URL)")
-    for name in ("authority", "region", "year", "theme", "stance", "kind"):
-        p.add_argument(f"--{name}", action="append", help=f"filter by {name} (repeatable: OR)")
-    p.add_argument("--document-type", dest="document_type", action="append", help="filter by document type")
+    _add_search_options(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("export", parents=[common], help="export the whole result set of a search (CSV, NDJSON, XLSX)")
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--format", choices=("csv", "ndjson", "xlsx"), help="default: from --output's suffix, else csv")
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
-    p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
-    p.add_argument("--base-url", help="web UI address used in permalinks")
-    for name in ("authority", "region", "year", "theme", "stance", "kind"):
-        p.add_argument(f"--{name}", action="append", help=f"filter by {name} (repeatable: OR)")
-    p.add_argument("--document-type", dest="document_type", action="append", help="filter by document type")
+    _add_search_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("documents", parents=[common], help="list stored documents and their metadata")
