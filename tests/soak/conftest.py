@@ -6,6 +6,7 @@ session ends from the sections the tests add.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 from pathlib import Path
@@ -27,16 +28,25 @@ class SoakReport:
         self.sections[title] = body.strip()
 
     def write(self) -> Path | None:
+        """Merge this run's sections over the last run's, so running one soak test
+        updates its own figures and keeps the others."""
         if not self.sections:
             return None
         self.folder.mkdir(parents=True, exist_ok=True)
+        store = self.folder / "soak-sections.json"
+        sections = json.loads(store.read_text()) if store.exists() else {}
+        stamp = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        for title, text in self.sections.items():
+            sections[title] = {"text": text, "when": stamp, "load": load}
+        store.write_text(json.dumps(sections, indent=2, ensure_ascii=False))
         head = [
             "# ofsted-findings soak report", "",
-            f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node() or 'this machine'}: "
-            f"{os.cpu_count()} cores, Python {platform.python_version()}, load average "
-            f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} at the end. Written by `make soak` "
-            "(tests/soak/); the figures depend on the machine and on what else it was doing.", ""]
-        body = [f"## {title}\n\n{text}\n" for title, text in self.sections.items()]
+            f"Written by `make soak` (tests/soak/) on {platform.node() or 'this machine'}: {os.cpu_count()} "
+            f"cores, Python {platform.python_version()}. The figures depend on the machine and on what else "
+            "it was doing, so each section says when it ran and the load average then.", ""]
+        body = [f"## {title}\n\n_{s['when']}, load average {s['load']}._\n\n{s['text']}\n"
+                for title, s in sections.items()]
         path = self.folder / "soak.md"
         path.write_text("\n".join(head + body))
         return path
