@@ -36,8 +36,19 @@ class Paragraph:
     def year(self) -> str:
         return (self.published or "")[:4]
 
+    @property
+    def judgement(self) -> str:
+        """The grade Ofsted gave care leavers in the inspection this paragraph
+        comes from ("" for visits and letters, which are not graded). Before 2023
+        care leavers were judged with children in care, in one row."""
+        for area, grade in self.judgements.items():
+            if "care leavers" in area.lower() and grade:
+                return grade
+        return ""
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["paragraph_id"] = self.paragraph_id
         data["year"] = self.year
+        data["judgement"] = self.judgement
         return data

@@ -28,7 +28,7 @@ def stance_label(stance: str | None) -> str:
 
 FACET_LABELS = {"authority": "Local authority", "region": "Region", "year": "Year published",
                 "document_type": "Document type", "theme": "Theme", "stance": "Finding",
-                "kind": "Source"}
+                "judgement": "Care leavers judged", "kind": "Source"}
 KIND_LABELS = {"ofsted": "Ofsted", "council": "Council", "file": "Added file"}
 
 

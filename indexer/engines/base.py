@@ -17,11 +17,11 @@ from indexer.model import Paragraph
 from indexer.query import ParsedQuery
 
 # Facet (and filter) names are part of the public API: /api/v1/search?theme=...
-FACETS = ("authority", "region", "year", "document_type", "theme", "stance", "kind")
+FACETS = ("authority", "region", "year", "document_type", "theme", "stance", "judgement", "kind")
 # Which paragraph field each facet reads.
 FACET_FIELDS = {"authority": "authority", "region": "region", "year": "year",
                 "document_type": "document_type", "theme": "themes", "stance": "stance",
-                "kind": "kind"}
+                "judgement": "judgement", "kind": "kind"}
 SORTS = ("relevance", "date")
 # How many values a facet returns, most frequent first: every authority (for the
 # group-by-authority view), at most FACET_LIMIT of anything else.

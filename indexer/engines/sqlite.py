@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     document_id TEXT NOT NULL,
     paragraph_number INTEGER NOT NULL,
     authority TEXT, region TEXT, year TEXT, published TEXT,
-    document_type TEXT, kind TEXT, stance TEXT
+    document_type TEXT, kind TEXT, stance TEXT, judgement TEXT
 );
 -- The full paragraph as JSON, apart so that the table above stays small for joins.
 CREATE TABLE IF NOT EXISTS paragraph_data (
@@ -155,10 +155,10 @@ class SqliteEngine(SearchEngine):
             data = p.to_dict()
             cur = db.execute(
                 "INSERT OR REPLACE INTO paragraphs (paragraph_id, document_id, paragraph_number,"
-                " authority, region, year, published, document_type, kind, stance)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " authority, region, year, published, document_type, kind, stance, judgement)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (p.paragraph_id, p.document_id, p.paragraph_number, p.authority, p.region, p.year,
-                 p.published, p.document_type, p.kind, p.stance))
+                 p.published, p.document_type, p.kind, p.stance, p.judgement))
             rowid = cur.lastrowid
             db.execute("INSERT OR REPLACE INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
             db.execute("INSERT INTO fts (rowid, section, text, themes) VALUES (?,?,?,?)",
@@ -199,15 +199,16 @@ class SqliteEngine(SearchEngine):
         # Facets without a filter of their own share one grouped pass over the matches.
         shared = [f for f in FACETS if f != "theme" and f not in plan.filters]
         counters: dict[str, Counter] = {f: Counter() for f in FACETS}
-        columns = ", ".join(f"p.{FACET_FIELDS[f]}" for f in shared)
         total = 0
-        for row in db.execute(f"SELECT {columns}, count(*) {plan.source()} GROUP BY {columns}",
-                              plan.args()):
-            n = row[-1]
-            total += n
-            for facet, value in zip(shared, row):
-                if value:
-                    counters[facet][value] += n
+        if shared:
+            columns = ", ".join(f"p.{FACET_FIELDS[f]}" for f in shared)
+            for row in db.execute(f"SELECT {columns}, count(*) {plan.source()} GROUP BY {columns}",
+                                  plan.args()):
+                n = row[-1]
+                total += n
+                for facet, value in zip(shared, row):
+                    if value:
+                        counters[facet][value] += n
         for facet in FACETS:
             if facet in shared:
                 continue

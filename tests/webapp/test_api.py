@@ -26,7 +26,7 @@ def test_search_returns_the_public_fields(client):
 
 def test_facets_are_lists_of_values_with_counts(client):
     facets = client.get("/api/v1/search?q=staying put").get_json()["facets"]
-    assert set(facets) == {"authority", "region", "year", "document_type", "theme", "stance", "kind"}
+    assert set(facets) == {"authority", "region", "year", "document_type", "theme", "stance", "judgement", "kind"}
     authority = {f["value"]: f["count"] for f in facets["authority"]}
     assert authority["Kent"] == 3
     assert all(set(f) == {"value", "count"} for f in facets["theme"])

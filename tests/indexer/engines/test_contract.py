@@ -328,3 +328,38 @@ def test_a_documents_own_marker_characters_never_become_marks(make_engine):
     for q in ("real", "odd"):  # matched in the text; matched only in the heading
         snippet = engine.search(SearchRequest(q=q), parse(q)).hits[0]["snippet"]
         assert "<mark>forged</mark>" not in snippet and "forged" in snippet
+
+
+def test_judgement_facet_filters_by_the_care_leaver_grade(make_engine):
+    from dataclasses import replace
+
+    judged = [
+        replace(PARAGRAPHS[0], document_id="r1", judgements={
+            "The experiences and progress of care leavers": "Outstanding",
+            "Overall effectiveness": "Good"}),
+        # Before 2023, care leavers were judged together with children in care.
+        replace(PARAGRAPHS[1], document_id="r2", judgements={
+            "The experiences and progress of children in care and care leavers":
+                "Requires improvement to be good"}),
+    ]
+    engine = make_engine()
+    engine.rebuild(PARAGRAPHS + judged)
+    response = engine.search(SearchRequest(q=""), parse(""))
+    assert response.facets["judgement"] == [("Outstanding", 1), ("Requires improvement to be good", 1)]
+    hits = engine.search(SearchRequest(q="", filters={"judgement": ["Outstanding"]}), parse("")).hits
+    assert [h["document_id"] for h in hits] == ["r1"] and hits[0]["judgement"] == "Outstanding"
+    # Letters and visits are not graded: no value, so no facet entry for them.
+    assert all(h["judgement"] == "" for h in engine.search(SearchRequest(q="", filters={"authority": ["Eastmouth"]}),
+                                                           parse("")).hits)
+
+
+def test_a_filter_on_every_facet_at_once(loaded):
+    filters = {"authority": ["Northshire"], "region": ["North West"], "year": ["2025"],
+               "document_type": ["Children's services focused visit"], "theme": ["staying-put"],
+               "stance": ["strength"], "judgement": ["Good"], "kind": ["ofsted"]}
+    response = loaded.search(SearchRequest(q="", filters=filters), parse(""))
+    assert response.total == 0 and set(response.facets) == set(FACETS)
+    del filters["judgement"]
+    response = loaded.search(SearchRequest(q="", filters=filters), parse(""))
+    assert [h["paragraph_id"] for h in response.hits] == ["d1-1"]
+    assert response.facets["authority"] == [("Northshire", 1)]
