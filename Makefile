@@ -37,8 +37,10 @@ assets: $(STAMP)
 
 # Packages the tests need from Debian: Chromium (browser tests), Java and Maven (the test
 # Elasticsearch node and its download), the en_GB hunspell dictionary (its stemmer),
-# docker-compose (parses deploy/compose.yaml), DejaVu fonts (the ◼ bullet in sample PDFs).
-SYSTEM_PACKAGES := chromium openjdk-17-jre-headless maven hunspell-en-gb docker-compose fonts-dejavu-core
+# docker-compose, nginx and systemd (validate deploy/'s compose file, proxy example and units),
+# DejaVu fonts (the ◼ bullet in sample PDFs).
+SYSTEM_PACKAGES := chromium openjdk-17-jre-headless maven hunspell-en-gb docker-compose nginx-light \
+	systemd fonts-dejavu-core
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
