@@ -299,15 +299,48 @@ def _published(record, from_content: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- paragraphs
 
+# No real paragraph comes near this; a text without line breaks (a dump, a broken
+# file) would otherwise become one paragraph of megabytes that no one can read and
+# that makes every matching search slow.
+MAX_PARAGRAPH_CHARS = 4000
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _split_long(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[str]:
+    """Cut an over-long text into pieces of at most ``limit`` characters, at sentence
+    ends where there are any, else at spaces, else hard."""
+    if len(text) <= limit:
+        return [text]
+    pieces, current = [], ""
+    for sentence in filter(None, _SENTENCE_END.split(text.strip())):
+        while len(sentence) > limit:  # one "sentence" longer than a paragraph may be
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            head, sentence = sentence[:cut], sentence[cut:].lstrip()
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        if current and len(current) + 1 + len(sentence) > limit:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    if current:
+        pieces.append(current)
+    return pieces
+
+
 def _document(record, facts: dict, blocks: list[Block]) -> ExtractedDocument:
     taxonomy = Taxonomy.load()
     paragraphs: list[Paragraph] = []
     section = ""
-    for block in blocks:
+    texts = ((block, piece) for block in blocks for piece in
+             ([block.text] if block.kind == "heading" else _split_long(block.text)))
+    for block, text in texts:
         if block.kind == "heading":
-            section = _heading_text(block.text)
+            section = _heading_text(text)
             continue
-        text = block.text
         if not text or not re.search(r"\w", text):
             continue
         tags = taxonomy.tag(_findings_only(text))

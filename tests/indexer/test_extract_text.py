@@ -102,3 +102,16 @@ def test_windows_1252_text_is_read():
     text = "Focused visit to Leeds children’s services\nCare leavers’ views shape the local offer.\n"
     doc = extract_document(make_record("letter.txt"), text.encode("cp1252"))
     assert any("Care leavers’ views" in p.text for p in doc.paragraphs)
+
+
+def test_an_over_long_text_is_cut_into_readable_paragraphs():
+    from indexer.extract import MAX_PARAGRAPH_CHARS, _split_long
+
+    sentence = "Care leavers told inspectors that their personal advisers stay in touch. "
+    pieces = _split_long(sentence * 2000)
+    assert len(pieces) > 1 and all(len(p) <= MAX_PARAGRAPH_CHARS for p in pieces)
+    assert all(p.endswith("touch.") for p in pieces)  # cut at sentence ends
+    assert " ".join(pieces) == (sentence * 2000).strip()
+    unbroken = "x" * (MAX_PARAGRAPH_CHARS * 2 + 10)
+    assert "".join(_split_long(unbroken)) == unbroken
+    assert _split_long("short") == ["short"]
