@@ -327,23 +327,16 @@ def main(argv: list[str] | None = None) -> int:
     from indexer.engines import EngineError, EngineUnavailable
     from ofsted_findings.store import StoreError
     from scheduler.locks import LockHeld
+    # Expected failures become one clear line and an exit code (subclasses before their bases).
+    failures = ((ValueError, "", EXIT_ERROR),  # bad settings or configuration
+                (EngineUnavailable, "search is unavailable: ", EXIT_UNAVAILABLE),
+                (EngineError, "", EXIT_ERROR), (StoreError, "", EXIT_ERROR), (LockHeld, "", EXIT_BUSY))
     try:
         return args.func(args)
-    except ValueError as exc:  # bad settings
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except EngineUnavailable as exc:
-        print(f"error: search is unavailable: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
-    except EngineError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except LockHeld as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BUSY
+    except tuple(kind for kind, _, _ in failures) as exc:
+        prefix, code = next((p, c) for kind, p, c in failures if isinstance(exc, kind))
+        print(f"error: {prefix}{exc}", file=sys.stderr)
+        return code
     except OSError as exc:  # e.g. a read-only or full data directory: say which file and why
         where = f" {exc.filename}" if exc.filename else ""
         print(f"error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
