@@ -34,7 +34,7 @@ from indexer.engines.base import (
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the judgement facet field
 CONFIG_DIR = Path(__file__).with_name("es")
 BULK_CHUNK = 1000
 SCAN_PAGE = 1000
