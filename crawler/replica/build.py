@@ -123,6 +123,17 @@ def _letter_before(providers: dict[str, Provider], authority, published: str) ->
     return max(earlier, key=lambda p: p.published).file_id if earlier else None
 
 
+def _publish_samples(out_dir: Path, register, providers: dict, samples) -> None:
+    """Render each sample document to PDF and list it on its authority's provider page."""
+    for doc in samples:
+        authority = register.find(doc.authority)
+        rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
+        providers[authority.urn].publications.append(Publication(
+            file_id=doc.file_id, title=doc.title, document_type=doc.document_type,
+            published=doc.meta["published"], event_date=doc.meta.get("event_date"),
+            path=rel, sha256=digest, size=size))
+
+
 def build_sample_site(out_dir: Path, sample_dir: Path = SAMPLE_DIR) -> Path:
     """Render the sample documents into a servable site folder; returns it."""
     out_dir = Path(out_dir)
@@ -136,13 +147,7 @@ def build_sample_site(out_dir: Path, sample_dir: Path = SAMPLE_DIR) -> Path:
             raise ValueError(f"{doc.path}: {doc.authority!r} is not in the authority register")
         names[authority.urn] = doc.meta["ofsted_name"]
     providers = _providers(register, names)
-    for doc in samples:
-        authority = register.find(doc.authority)
-        rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
-        providers[authority.urn].publications.append(Publication(
-            file_id=doc.file_id, title=doc.title, document_type=doc.document_type,
-            published=doc.meta["published"], event_date=doc.meta.get("event_date"),
-            path=rel, sha256=digest, size=size))
+    _publish_samples(out_dir, register, providers, samples)
     councils: dict[str, CouncilSite] = {}
     _sample_releases(Path(sample_dir), out_dir, register, councils)
     _add_filler(out_dir, councils)
@@ -186,13 +191,7 @@ def build_corpus_site(corpus_dir: Path, out_dir: Path) -> Path:
             event_date=event, path=f"files/{file_id}.pdf", sha256=row["sha256"],
             size=source.stat().st_size))
     # Authorities with no corpus letter still get the sample documents written for them.
-    for doc in load_samples():
-        authority = register.find(doc.authority)
-        rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
-        providers[authority.urn].publications.append(Publication(
-            file_id=doc.file_id, title=doc.title, document_type=doc.document_type,
-            published=doc.meta["published"], event_date=doc.meta.get("event_date"),
-            path=rel, sha256=digest, size=size))
+    _publish_samples(out_dir, register, providers, load_samples())
     councils: dict[str, CouncilSite] = {}
     _sample_releases(SAMPLE_DIR, out_dir, register, councils)
     letters = {}
