@@ -227,13 +227,15 @@ def _crawl(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str:
     return outcome
 
 
-def _reindex(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str:
+def _recorded_run(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int, work) -> str:
+    """Run ``work(details, errors) -> outcome`` as one run in the history: a crash is
+    recorded as a failure with its reason, and a failure is retried (``_after``)."""
     settings = runtime.settings
     run_id = history.start(settings, job_id=spec.id, kind=spec.kind, source=None, trigger=trigger,
                            attempt=attempt)
     outcome, errors, details = "failed", [], {}
     try:
-        outcome, details["index"], errors = _index_step(runtime, spec)
+        outcome = work(details, errors)
     except Exception as exc:
         log.exception("job %s crashed", spec.id)
         errors.append(f"scheduler error: {type(exc).__name__}: {exc}")
@@ -241,32 +243,37 @@ def _reindex(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str
         history.finish(settings, run_id, outcome, errors=errors, details=details)
     _after(runtime, spec, outcome, attempt, errors)
     return outcome
+
+
+def _reindex(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str:
+    def work(details: dict, errors: list) -> str:
+        outcome, details["index"], step_errors = _index_step(runtime, spec)
+        errors.extend(step_errors)
+        return outcome
+
+    return _recorded_run(runtime, spec, trigger, attempt, work)
 
 
 def _integrity(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str:
     from indexer.engines import EngineUnavailable
     from scheduler.integrity import check_integrity
     settings = runtime.settings
-    run_id = history.start(settings, job_id=spec.id, kind=spec.kind, source=None, trigger=trigger,
-                           attempt=attempt)
-    outcome, errors, details = "failed", [], {}
-    try:
-        with index_lock(settings, timeout=spec.time_limit_seconds, cancel=runtime.stop):
-            report = details["check"] = check_integrity(settings)
-        repair_outcome = "ok"
-        if not report["consistent"] and spec.repair and not runtime.stop.is_set():
-            repair_outcome, details["repair"], errors = _index_step(runtime, spec, full=True)
-            report = details["after_repair"] = check_integrity(settings)
-        if not report["consistent"]:
-            errors.append(f"index differs from the catalogue: {report['missing']} missing, "
-                          f"{report['orphaned']} orphaned, {report['pending']} not yet indexed")
-        outcome = "ok" if report["consistent"] and repair_outcome in history.SUCCESS else "failed"
-    except (EngineUnavailable, LockHeld) as exc:
-        errors.append(str(exc))
-    except Exception as exc:
-        log.exception("job %s crashed", spec.id)
-        errors.append(f"scheduler error: {type(exc).__name__}: {exc}")
-    finally:
-        history.finish(settings, run_id, outcome, errors=errors, details=details)
-    _after(runtime, spec, outcome, attempt, errors)
-    return outcome
+
+    def work(details: dict, errors: list) -> str:
+        try:
+            with index_lock(settings, timeout=spec.time_limit_seconds, cancel=runtime.stop):
+                report = details["check"] = check_integrity(settings)
+            repair_outcome = "ok"
+            if not report["consistent"] and spec.repair and not runtime.stop.is_set():
+                repair_outcome, details["repair"], repair_errors = _index_step(runtime, spec, full=True)
+                errors.extend(repair_errors)
+                report = details["after_repair"] = check_integrity(settings)
+            if not report["consistent"]:
+                errors.append(f"index differs from the catalogue: {report['missing']} missing, "
+                              f"{report['orphaned']} orphaned, {report['pending']} not yet indexed")
+            return "ok" if report["consistent"] and repair_outcome in history.SUCCESS else "failed"
+        except (EngineUnavailable, LockHeld) as exc:
+            errors.append(str(exc))
+            return "failed"
+
+    return _recorded_run(runtime, spec, trigger, attempt, work)
