@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from indexer.quality.evaluate import TARGETS, evaluate, format_report, shared_dir
+from indexer.quality.evaluate import TARGETS, evaluate, evaluate_heldout, format_heldout, format_report, shared_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,12 +20,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = evaluate(shared)
     print(format_report(report, verbose=args.verbose))
-    held = evaluate(shared, paragraphs="*heldout*.yaml", documents=False)
-    if held.paragraphs_labelled:
-        f = held.figures()
-        print(f"\nheld-out paragraphs only ({held.paragraphs_labelled}, labelled after tuning, never tuned on): "
-              f"theme precision {f['theme_precision']:.3f}, recall {f['theme_recall']:.3f}, "
-              f"stance {f['stance_accuracy'] * 100:.1f}%")
+    held = format_heldout(evaluate_heldout(shared))
+    if held:
+        print("\n" + held)
     figures = report.figures()
     below = [k for k, target in TARGETS.items()
              if (figures[k] > target if k == "leaked_lines" else figures[k] < target)]

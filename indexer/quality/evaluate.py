@@ -6,6 +6,7 @@ before the rules were tuned (see gold/README.md).
 """
 from __future__ import annotations
 
+import glob
 import os
 import re
 import unicodedata
@@ -19,6 +20,9 @@ from indexer.extract import ExtractedDocument, ExtractionError, extract_document
 from ofsted_findings.store import DocumentRecord, document_id_for
 
 GOLD_DIR = Path(__file__).with_name("gold")
+# Label files never tuned against when they were labelled: scored in the totals like every
+# other file, and also on their own (each file, then all of them together).
+HELDOUT = "*-heldout.yaml"
 ROOT = Path(__file__).resolve().parents[2]
 
 TARGETS = {"authority": 1.0, "letter_date": 0.97, "visit_dates": 0.97, "inspectors": 0.97,
@@ -119,6 +123,33 @@ def evaluate(shared: Path | None = None, gold_dir: Path = GOLD_DIR, paragraphs: 
             if LEAK.search(p.text):
                 report.leaks.append(f"{path.name} [{p.paragraph_number}]: {p.text[:100]}")
     return report
+
+
+def heldout_files(gold_dir: Path = GOLD_DIR) -> list[Path]:
+    return sorted(gold_dir.glob(HELDOUT))
+
+
+def evaluate_heldout(shared: Path | None = None, gold_dir: Path = GOLD_DIR) -> list[tuple[str, Report]]:
+    """(file name, report) for each held-out file, then ("all held-out", report) when there are several."""
+    files = heldout_files(gold_dir)
+    out = [(f.name, evaluate(shared, gold_dir, paragraphs=glob.escape(f.name), documents=False)) for f in files]
+    if len(files) > 1:
+        out.append(("all held-out", evaluate(shared, gold_dir, paragraphs=HELDOUT, documents=False)))
+    return out
+
+
+def format_heldout(reports: list[tuple[str, Report]]) -> str:
+    lines = []
+    for name, held in reports:
+        if not held.paragraphs_labelled:
+            continue
+        f = held.figures()
+        lines.append(f"held-out paragraphs only, {name} ({held.paragraphs_labelled}): "
+                     f"theme precision {f['theme_precision']:.3f}, recall {f['theme_recall']:.3f}, "
+                     f"stance {f['stance_accuracy'] * 100:.1f}%")
+        if held.unmatched:
+            lines.append(f"  unmatched gold paragraphs: {len(held.unmatched)}")
+    return "\n".join(lines)
 
 
 def _score_metadata(report: Report, gold: dict, meta: dict) -> None:

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from indexer.quality.__main__ import main
-from indexer.quality.evaluate import GOLD_DIR, evaluate, format_report
+from indexer.quality.evaluate import GOLD_DIR, evaluate, evaluate_heldout, format_heldout, format_report, heldout_files
 from indexer.themes import Taxonomy
 
 
@@ -44,6 +44,22 @@ def test_report_prints_the_figures(report):
     for name in ("authority", "visit_dates", "inspectors", "judgements", "theme_precision", "theme_recall",
                  "stance_accuracy", "leaked_lines"):
         assert name in out
+
+
+def test_heldout_files_are_scored_alone_and_in_the_totals(shared_dir, report, capsys):
+    files = heldout_files()
+    assert len(files) >= 2 and all(f.name.endswith("-heldout.yaml") for f in files)
+    held = evaluate_heldout(shared_dir)
+    assert [name for name, _ in held] == [f.name for f in files] + ["all held-out"]
+    each = sum(r.paragraphs_labelled for _, r in held[:-1])
+    assert held[-1][1].paragraphs_labelled == each
+    assert report.paragraphs_labelled > each          # the totals count them too
+    assert not any(r.unmatched or r.errors for _, r in held)
+    assert main(["--shared", str(shared_dir)]) == 0
+    out = capsys.readouterr().out
+    for f in files:
+        assert f"held-out paragraphs only, {f.name} (" in out
+    assert format_heldout(held) in out
 
 
 def test_command_says_where_the_corpus_is_missing(tmp_path, capsys):
