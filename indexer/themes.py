@@ -22,6 +22,10 @@ class Theme:
     context_terms: list[str] = field(default_factory=list)
     context_pattern: re.Pattern | None = None
     synonyms: list[list[str]] = field(default_factory=list)  # interchangeable in search
+    # Phrases in which a term means something else ("relationships between services",
+    # "mental health needs" for health histories): a term inside one does not count.
+    not_terms: list[str] = field(default_factory=list)
+    not_pattern: re.Pattern | None = None
     pattern: re.Pattern | None = None    # matched against the lower-cased text
     acronyms: re.Pattern | None = None   # "PA", "SEND", "B&B": case matters ("send" is a verb)
     first_words: frozenset = frozenset()  # a cheap test before any regex runs
@@ -60,6 +64,9 @@ class Theme:
                 # the word boundary before it is checked here.
                 spans += [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(subject)
                           if m.start() == 0 or not (subject[m.start() - 1].isalnum() or subject[m.start() - 1] == "_")]
+        if spans and self.not_pattern is not None:
+            excluded = [(m.start(), m.end()) for m in self.not_pattern.finditer(lowered)]
+            spans = [s for s in spans if not any(a < s[1] and s[0] < b for a, b in excluded)]
         # "senior leaders" holds "leaders": one mention, not two.
         spans.sort(key=lambda s: (s[0], -s[1]))
         kept: list[tuple[int, int, str]] = []
@@ -86,6 +93,10 @@ def _is_acronym(term: str) -> bool:
 class Taxonomy:
     themes: list[Theme]
     spelling: list[list[str]] = field(default_factory=list)
+    # Sentences that only say what inspectors read or whom they met ("They also looked at
+    # performance management information"): a subject named there is named in passing.
+    passing: re.Pattern | None = None
+    passing_words: tuple = ()   # each phrase's words: a cheap test before the regex runs
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> "Taxonomy":
@@ -104,6 +115,10 @@ class Taxonomy:
         """Theme id -> the terms that matched, in taxonomy order."""
         lowered = text.lower()
         words = _words(lowered)
+        if self.passing is not None and any(w <= words for w in self.passing_words) and self.passing.search(text):
+            text = " ".join(s for s in re.split(r"(?<=[.!?])\s+", text) if not self.passing.search(s))
+            lowered = text.lower()
+            words = _words(lowered)
         return {t.id: hits for t in self.themes
                 if not t.first_words.isdisjoint(words) and (hits := t.matches(text, lowered, words))}
 
@@ -142,9 +157,12 @@ def _load(path: str) -> Taxonomy:
         theme = Theme(id=raw["id"], label=raw["label"], description=raw.get("description", ""),
                       terms=[str(t) for t in raw.get("terms", [])],
                       context_terms=[str(t) for t in raw.get("context_terms", [])],
-                      synonyms=[list(map(str, g)) for g in raw.get("synonyms", [])])
+                      synonyms=[list(map(str, g)) for g in raw.get("synonyms", [])],
+                      not_terms=[str(t) for t in raw.get("not_terms", [])])
         variants = _spelled(set(theme.terms) | set(theme.context_terms), spelling)
         context = _spelled(set(theme.context_terms), spelling)
+        if theme.not_terms:
+            theme.not_pattern = re.compile("|".join(_term_regex(v.lower()) for v in _spelled(set(theme.not_terms), spelling)))
         if context:
             theme.context_pattern = re.compile("|".join(_term_regex(v.lower()) for v in context), re.I)
         acronyms = {v for v in variants if _is_acronym(v)}
@@ -162,4 +180,7 @@ def _load(path: str) -> Taxonomy:
             alternation = "|".join(_term_regex(v) for v in sorted(acronyms, key=len, reverse=True))
             theme.acronyms = re.compile(alternation)
         themes.append(theme)
-    return Taxonomy(themes=themes, spelling=spelling)
+    passing = [str(p) for p in data.get("passing", [])]
+    return Taxonomy(themes=themes, spelling=spelling,
+                    passing=re.compile("|".join(_term_regex(p.lower()) for p in passing), re.I) if passing else None,
+                    passing_words=tuple(frozenset(re.findall(r"[\w&]+", p.lower())) for p in passing))

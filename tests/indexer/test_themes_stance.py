@@ -60,6 +60,18 @@ def test_taxonomy_file_is_complete():
      "transition to adult services"),
     ("Management oversight of practice is strong and performance data is accurate.", "leadership-oversight",
      "management oversight"),
+    # Local titles for personal advisers.
+    ("Pathway advisers keep in touch with young people well into their twenties.", "personal-advisers",
+     "pathway advisers"),
+    ("Young people build relationships with their pathway worker before they turn 18.", "personal-advisers",
+     "pathway worker"),
+    ("Leaving care advisors help young people to move into their own homes.", "personal-advisers",
+     "leaving care advisors"),
+    ("Care leavers who are parents are well supported.", "young-parents", "who are parents"),
+    ("Care leavers are helped to understand their entitlements.", "rights-entitlements-information",
+     "their entitlements"),
+    ("Care leavers’ views are listened to and shape the service.", "voice-participation", "listened to"),
+    ("Care leavers are well prepared for leaving care.", "taster-flats", "prepared for leaving care"),
 ])
 def test_theme_terms(sentence, theme, term):
     tags = Taxonomy.load().tag(sentence)
@@ -72,6 +84,18 @@ def test_theme_terms(sentence, theme, term):
     ("Care leavers benefit from strong support.", "financial-entitlements"),
     ("The evidence base for this work is strong.", "drop-in-hubs"),
     ("To a degree, the plans reflect the views of young people.", "higher-education"),
+    # A term inside a phrase that means something else.
+    ("There are good working relationships between the leaving care team and housing.", "relationships-contact"),
+    ("The corporate parenting support for care leavers is strong.", "young-parents"),
+    ("Some young people spent a night in bed and breakfast accommodation.", "suitable-accommodation"),
+    ("Care leavers can access education and training opportunities.", "workforce-caseloads"),
+    ("A psychologist provides clinical supervision to workers.", "leadership-oversight"),
+    ("Young people wait too long for mental health services.", "health-histories"),
+    ("The headteacher of the virtual school is a strong advocate for care leavers.", "voice-participation"),
+    ("Visits are informed by COVID-19 risk assessments.", "risk-exploitation"),
+    # Named in a sentence about the evidence inspectors read.
+    ("They also looked at local authority performance management and quality assurance information.",
+     "leadership-oversight"),
 ])
 def test_theme_false_friends(sentence, absent):
     assert absent not in Taxonomy.load().tag(sentence)
