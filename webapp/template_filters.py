@@ -2,17 +2,18 @@
 the one piece of HTML we output, and bleach lets only <mark> through."""
 from __future__ import annotations
 
-import bleach
 from flask import url_for
 from markupsafe import Markup
 
-from indexer.engines.base import FACETS
+from indexer.engines.base import FACETS, sanitise_snippet
 from webapp.formatting import citation, date_time, long_date
 from webapp.services import services
 
 
 def safe_snippet(html: str | None) -> Markup:
-    return Markup(bleach.clean(html or "", tags=["mark"], attributes={}, strip=True))
+    # The engines hand back snippets already through bleach, as Markup; anything else
+    # (a plain string from elsewhere) goes through it here.
+    return html if isinstance(html, Markup) else sanitise_snippet(html or "")
 
 
 def theme_label(theme_id: str) -> str:

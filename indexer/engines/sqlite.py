@@ -4,26 +4,39 @@ One file holds the paragraphs (with their facets as columns), their themes, and
 an FTS5 table over section, text and themes. A rebuild writes a new file and
 renames it over the old one, so searches keep being served from the old index
 until the new one is complete; open engines notice the new file and reconnect.
+
+A search asks FTS5 only what it is good at: which paragraphs match the words, and
+the bm25 order of those that pass the filters (each facet value is also a token in
+a hidden ``filters`` column, so FTS5 scores only the filtered paragraphs). Facet
+counts, filters, totals and the date order come from the facet columns held in
+memory (``sqlite_columns.Columns``), and snippets from a small temporary FTS5 table
+holding only the page's paragraphs.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
 import sqlite3
 import threading
-from collections import Counter
-from contextlib import closing
+from collections import OrderedDict
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
+
 from indexer.engines.base import (
-    FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine,
-    SearchRequest, SearchResponse, render_marked,
+    FACETS, MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest,
+    SearchResponse, render_marked,
 )
+from indexer.engines.sqlite_columns import Columns
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
 
+# Bumped when the file's layout changes: an older file must be rebuilt, not misread.
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS paragraphs (
     rowid INTEGER PRIMARY KEY,
@@ -44,17 +57,26 @@ CREATE TABLE IF NOT EXISTS paragraph_themes (
     PRIMARY KEY (theme, rowid)
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    section, text, themes,
+    section, text, themes, filters,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
+-- generation: bumped by every write, so each process knows when to reload its columns.
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('generation', 0);
+-- The facet columns as numpy arrays (sqlite_columns.Columns), written with each write.
+CREATE TABLE IF NOT EXISTS facet_columns (generation INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS paragraphs_document ON paragraphs(document_id, paragraph_number);
 CREATE INDEX IF NOT EXISTS paragraphs_order ON paragraphs(published DESC, document_id, paragraph_number);
 CREATE INDEX IF NOT EXISTS paragraph_themes_rowid ON paragraph_themes(rowid);
 """
-# bm25 column weights: a match in a heading or a theme counts more than one in the body.
-BM25 = "bm25(fts, 2.0, 1.0, 3.0)"
+# bm25 column weights: a match in a heading or a theme counts more than one in the
+# body; the filter tokens count for nothing.
+BM25 = "bm25(fts, 2.0, 1.0, 3.0, 0.0)"
 SNIPPET_TOKENS = 48
 SCAN_BATCH = 500
+# Matched-rowid sets kept per process for the words of recent searches: ticking a
+# facet or turning a page reuses them.
+MATCH_CACHE_SIZE = 32
 
 
 def compile_match(clauses: list[Clause]) -> str:
@@ -68,12 +90,32 @@ def _term(term: Term) -> str:
     return phrase + ("*" if term.prefix else "")
 
 
+def filter_token(facet: str, value: str) -> str:
+    """The token standing for one facet value in the ``filters`` column: letters
+    then digits, which neither the tokenizer nor the stemmer changes."""
+    digest = hashlib.blake2b(f"{facet}\0{value}".encode(), digest_size=8).digest()
+    return f"zf{int.from_bytes(digest, 'big')}"
+
+
+def _filter_tokens(p: Paragraph) -> str:
+    values = [(f, getattr(p, f)) for f in FACETS if f != "theme"] + [("theme", t) for t in p.themes]
+    return " ".join(filter_token(f, v) for f, v in values if v)
+
+
+class OutdatedIndex(EngineUnavailable):
+    """The index file was written by an older version and must be rebuilt."""
+
+
 class SqliteEngine(SearchEngine):
     name = "sqlite"
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._local = threading.local()
+        self._columns: Columns | None = None
+        self._columns_lock = threading.Lock()
+        self._matches: OrderedDict = OrderedDict()
+        self._matches_lock = threading.Lock()
 
     # -- connections ---------------------------------------------------------
     def _connect(self, path: Path) -> sqlite3.Connection:
@@ -81,7 +123,17 @@ class SqliteEngine(SearchEngine):
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=30, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            exists = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'paragraphs'").fetchone()
+            if exists and version != SCHEMA_VERSION:
+                db.close()
+                raise OutdatedIndex(
+                    f"the search index at {path} was built by an older version of ofsted-findings "
+                    f"(layout {version}, this version reads {SCHEMA_VERSION}): rebuild it with "
+                    "`ofsted-findings index`")
             db.executescript(SCHEMA)
+            if not exists:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return db
         except (OSError, sqlite3.Error) as exc:
             raise EngineUnavailable(f"the search index at {path} cannot be opened: {exc}") from exc
@@ -99,6 +151,20 @@ class SqliteEngine(SearchEngine):
             db = self._connect(self.path)
             self._local.db, self._local.identity = db, os.stat(self.path).st_ino
         return db
+
+    def _generation(self, db: sqlite3.Connection, identity: int | None = None) -> tuple:
+        # The file (a rebuild makes a new one) and its write count (updates in place).
+        counter = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+        return (self._local.identity if identity is None else identity), counter
+
+    def _columns_for(self, db: sqlite3.Connection, generation: tuple) -> Columns:
+        columns = self._columns
+        if columns is None or columns.generation != generation:
+            with self._columns_lock:  # one thread loads; the others wait for it
+                columns = self._columns
+                if columns is None or columns.generation != generation:
+                    columns = self._columns = Columns.read(db, generation)
+        return columns
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -132,7 +198,7 @@ class SqliteEngine(SearchEngine):
         return count
 
     def replace_documents(self, document_ids: Iterable[str], paragraphs: Iterable[Paragraph]) -> int:
-        db = self._db()
+        db = self._writable_db()
         try:
             with db:  # one transaction: on failure the old paragraphs stay
                 self._delete(db, list(document_ids))
@@ -141,106 +207,91 @@ class SqliteEngine(SearchEngine):
             raise IndexWriteError(f"the search index could not be updated: {exc}") from exc
 
     def delete_documents(self, document_ids: Iterable[str]) -> None:
-        db = self._db()
+        db = self._writable_db()
         try:
             with db:
                 self._delete(db, list(document_ids))
+                _written(db)
         except sqlite3.Error as exc:
             raise IndexWriteError(f"the search index could not be updated: {exc}") from exc
+
+    def _writable_db(self) -> sqlite3.Connection:
+        try:
+            return self._db()
+        except OutdatedIndex as exc:
+            raise IndexWriteError(f"{exc} before updating it") from exc
 
     @staticmethod
     def _insert(db: sqlite3.Connection, paragraphs: Iterable[Paragraph]) -> int:
         count = 0
         for p in paragraphs:
             data = p.to_dict()
+            # A paragraph id loaded twice replaces the earlier row and everything hung on it.
+            old = db.execute("SELECT rowid FROM paragraphs WHERE paragraph_id = ?", (p.paragraph_id,)).fetchone()
+            if old:
+                _delete_rows(db, [old[0]])
             cur = db.execute(
-                "INSERT OR REPLACE INTO paragraphs (paragraph_id, document_id, paragraph_number,"
+                "INSERT INTO paragraphs (paragraph_id, document_id, paragraph_number,"
                 " authority, region, year, published, document_type, kind, stance, judgement)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (p.paragraph_id, p.document_id, p.paragraph_number, p.authority, p.region, p.year,
                  p.published, p.document_type, p.kind, p.stance, p.judgement))
             rowid = cur.lastrowid
-            db.execute("INSERT OR REPLACE INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
-            db.execute("INSERT INTO fts (rowid, section, text, themes) VALUES (?,?,?,?)",
+            db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
+            db.execute("INSERT INTO fts (rowid, section, text, themes, filters) VALUES (?,?,?,?,?)",
                        (rowid, p.section, _strip_markers(p.text),
-                        " ".join(t.replace("-", " ") for t in p.themes)))
+                        " ".join(t.replace("-", " ") for t in p.themes), _filter_tokens(p)))
             db.executemany("INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)",
                            [(rowid, t) for t in p.themes])
             count += 1
+        _written(db)
         return count
 
     @staticmethod
     def _delete(db: sqlite3.Connection, document_ids: list[str]) -> None:
         for doc in document_ids:
-            rowids = [r[0] for r in db.execute("SELECT rowid FROM paragraphs WHERE document_id=?", (doc,))]
-            db.executemany("DELETE FROM fts WHERE rowid=?", [(r,) for r in rowids])
-            db.executemany("DELETE FROM paragraph_themes WHERE rowid=?", [(r,) for r in rowids])
-            db.executemany("DELETE FROM paragraph_data WHERE rowid=?", [(r,) for r in rowids])
-            db.execute("DELETE FROM paragraphs WHERE document_id=?", (doc,))
+            _delete_rows(db, [r[0] for r in db.execute("SELECT rowid FROM paragraphs WHERE document_id=?", (doc,))])
 
     # -- searching -----------------------------------------------------------
-    # Every search first puts the rowids that match its words into a temporary table
-    # (one full-text pass); counts, facets and the page are then plain joins on the
-    # compact ``paragraphs`` table, and only the page's rows are read in full and
-    # given snippets.
     def search(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
         db = self._db()
         try:
-            plan = _Plan(db, query, request)
-            facets, total = self._facets(db, plan) if request.facets else ({}, plan.count())
-            rowids = plan.page(request.limit, request.offset)
-            hits = self._hits(db, plan, rowids)
+            with _snapshot(db):
+                plan = _Plan(self, db, query, request)
+                facets = plan.facets() if request.facets else {}
+                rowids, scores = plan.page(request.offset, request.limit)
+                hits = self._hits(db, plan, rowids, scores)
         except sqlite3.OperationalError as exc:
             raise EngineUnavailable(f"the search index could not be read: {exc}") from exc
-        return SearchResponse(total=total, hits=hits, facets=facets)
+        return SearchResponse(total=plan.total, hits=hits, facets=facets)
 
-    def _facets(self, db, plan: "_Plan") -> tuple[dict, int]:
-        # A facet's counts ignore that facet's own filter, so its values combine with OR.
-        # Facets without a filter of their own share one grouped pass over the matches.
-        shared = [f for f in FACETS if f != "theme" and f not in plan.filters]
-        counters: dict[str, Counter] = {f: Counter() for f in FACETS}
-        total = 0
-        if shared:
-            columns = ", ".join(f"p.{FACET_FIELDS[f]}" for f in shared)
-            for row in db.execute(f"SELECT {columns}, count(*) {plan.source()} GROUP BY {columns}",
-                                  plan.args()):
-                n = row[-1]
-                total += n
-                for facet, value in zip(shared, row):
-                    if value:
-                        counters[facet][value] += n
-        for facet in FACETS:
-            if facet in shared:
-                continue
-            if facet == "theme":
-                sql = (f"SELECT t.theme, count(*) {plan.source(skip='theme', join_themes=True)} "
-                       "GROUP BY t.theme")
-            else:
-                col = f"p.{FACET_FIELDS[facet]}"
-                sql = f"SELECT {col}, count(*) {plan.source(skip=facet)} GROUP BY {col}"
-            for value, n in db.execute(sql, plan.args(skip=facet)):
-                if value:
-                    counters[facet][value] += n
-        if not shared:
-            total = plan.count()
-        facets = {f: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZES.get(f, FACET_LIMIT)]
-                  for f, c in counters.items()}
-        return facets, total
+    def _matched(self, db: sqlite3.Connection, generation: tuple, expression: str) -> np.ndarray:
+        """The sorted rowids matching an FTS5 expression (cached per index generation)."""
+        key = (generation, expression)
+        with self._matches_lock:
+            found = self._matches.get(key)
+            if found is not None:
+                self._matches.move_to_end(key)
+                return found
+        text = db.execute("SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ? "
+                          "ORDER BY rowid)", (expression,)).fetchone()[0]
+        found = np.array(text.split(","), dtype=np.int64) if text else np.zeros(0, dtype=np.int64)
+        with self._matches_lock:
+            self._matches[key] = found
+            while len(self._matches) > MATCH_CACHE_SIZE:
+                self._matches.popitem(last=False)
+        return found
 
-    def _hits(self, db, plan: "_Plan", rowids: list[tuple[int, float]]) -> list[dict]:
+    def _hits(self, db, plan: "_Plan", rowids: list[int], scores: list[float]) -> list[dict]:
         if not rowids:
             return []
-        ids = [r for r, _ in rowids]
-        marks = ",".join("?" * len(ids))
-        data = dict(db.execute(f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({marks})", ids))
-        snippets = {}
-        if plan.positive:
-            snippets = dict(db.execute(
-                f"SELECT rowid, snippet(fts, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
-                f"FROM fts WHERE fts MATCH ? AND rowid IN ({marks})", [plan.positive, *ids]))
+        marks = ",".join("?" * len(rowids))
+        data = {r: json.loads(d) for r, d in db.execute(
+            f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({marks})", rowids)}
+        snippets = _page_snippets(db, plan.words, data) if plan.words else {}
         hits = []
-        for rowid, score in rowids:
-            hit = json.loads(data[rowid])
+        for rowid, score in zip(rowids, scores):
+            hit = data[rowid]
             hit["score"] = round(float(score), 4)
             snip = snippets.get(rowid)
             hit["snippet"] = render_marked(snip if snip is not None else _shorten(_strip_markers(hit["text"])))
@@ -251,15 +302,14 @@ class SqliteEngine(SearchEngine):
         """Every hit in order, for exports: rows are read in batches, and each
         ``snippet`` is the escaped opening of the text (exports do not highlight)."""
         # A connection of its own: the caller may search while it writes the rows out.
-        with closing(self._connect(self.path)) as db:
-            plan = _Plan(db, query, request)
-            rowids = plan.page(None, 0)
+        with closing(self._connect(self.path)) as db, _snapshot(db):
+            plan = _Plan(self, db, query, request, identity=os.stat(self.path).st_ino)
+            rowids, scores = plan.page(0, None)
             for start in range(0, len(rowids), SCAN_BATCH):
                 batch = rowids[start:start + SCAN_BATCH]
-                ids = [r for r, _ in batch]
                 data = dict(db.execute(
-                    f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({','.join('?' * len(ids))})", ids))
-                for rowid, score in batch:
+                    f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({','.join('?' * len(batch))})", batch))
+                for rowid, score in zip(batch, scores[start:start + SCAN_BATCH]):
                     hit = json.loads(data[rowid])
                     hit["score"] = round(float(score), 4)
                     hit["snippet"] = html.escape(_shorten(_strip_markers(hit["text"])), quote=False)
@@ -287,69 +337,110 @@ class SqliteEngine(SearchEngine):
 
 
 class _Plan:
-    """One search's SQL. Its matches (words, less exclusions) are first put in the
-    connection's temporary table ``matched``; with no words, all paragraphs match."""
+    """One search: the paragraphs matching its words (less exclusions), the filters
+    as masks over them, and from those the total, the facets and any page."""
 
-    def __init__(self, db: sqlite3.Connection, query: ParsedQuery, request: SearchRequest):
+    def __init__(self, engine: SqliteEngine, db: sqlite3.Connection, query: ParsedQuery,
+                 request: SearchRequest, identity: int | None = None):
         self.db, self.request = db, request
-        self.positive = compile_match(query.positive) if query.positive else None
+        self.words = compile_match(query.positive) if query.positive else None
         # A paragraph is excluded when it matches any negated word or phrase.
         negative = " OR ".join(_term(t) for c in query.negative for t in c.alternatives) or None
-        self.filters = request.filters
-        self.uses_matches = bool(self.positive or negative)
-        if self.uses_matches:
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS matched (rowid INTEGER PRIMARY KEY)")
-            db.execute("DELETE FROM matched")
-            if self.positive:
-                db.execute("INSERT INTO matched SELECT rowid FROM fts WHERE fts MATCH ?", (self.positive,))
-            else:
-                db.execute("INSERT INTO matched SELECT rowid FROM paragraphs")
+        generation = engine._generation(db, identity)
+        self.columns = engine._columns_for(db, generation)
+        if self.words:
+            self.expression = f"({self.words}) NOT ({negative})" if negative else self.words
+            self.matched = engine._matched(db, generation, self.expression)
+        else:
+            self.expression = None
+            self.matched = self.columns.all_rowids
             if negative:
-                db.execute("DELETE FROM matched WHERE rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)",
-                           (negative,))
+                self.matched = np.setdiff1d(self.matched, engine._matched(db, generation, negative),
+                                            assume_unique=True)
+        self.filters = request.filters
+        self.masks = {facet: self.columns.mask(facet, values, self.matched)
+                      for facet, values in self.filters.items()}
+        keep = np.ones(len(self.matched), dtype=bool)
+        for mask in self.masks.values():
+            keep &= mask
+        self.selected = self.matched[keep]
+        self.total = int(len(self.selected))
 
-    def _where(self, skip: str | None) -> str:
-        where = []
-        for facet, values in self.filters.items():
-            if facet == skip:
-                continue
-            marks = ",".join("?" * len(values))
-            if facet == "theme":
-                where.append(f"p.rowid IN (SELECT rowid FROM paragraph_themes WHERE theme IN ({marks}))")
-            else:
-                where.append(f"p.{FACET_FIELDS[facet]} IN ({marks})")
-        return " WHERE " + " AND ".join(where) if where else ""
+    def facets(self) -> dict:
+        return self.columns.facet_counts(self.matched, self.masks)
 
-    def source(self, skip: str | None = None, join_themes: bool = False) -> str:
-        # CROSS JOIN keeps SQLite's planner from probing the small side row by row.
-        sql = ("FROM matched h CROSS JOIN paragraphs p ON p.rowid = h.rowid" if self.uses_matches
-               else "FROM paragraphs p")
-        if join_themes:
-            sql += " CROSS JOIN paragraph_themes t ON t.rowid = p.rowid"
-        return sql + self._where(skip)
+    def page(self, offset: int, limit: int | None) -> tuple[list[int], list[float]]:
+        """(rowids, scores) of the requested slice in order; ``limit=None`` for all."""
+        stop = None if limit is None else offset + limit
+        if stop == 0 or not self.total:
+            return [], []
+        if self.expression and self.request.sort == "relevance":
+            rowids, scores = self._ranked(stop)
+        else:
+            rowids = self.columns.newest_first(self.selected, stop)
+            scores = np.zeros(len(rowids))
+        return rowids[offset:stop].tolist(), scores[offset:stop].tolist()
 
-    def args(self, skip: str | None = None) -> list:
-        return [v for facet, values in self.filters.items() if facet != skip for v in values]
+    def _ranked(self, stop: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The filtered matches in bm25 order, equal scores newest first. FTS5 scores
+        only paragraphs that pass the filters (their tokens are ANDed to the words),
+        and SQLite's sorter keeps only the rows up to the page's end."""
+        expression = self.expression + "".join(
+            " AND filters : (" + " OR ".join(filter_token(facet, v) for v in values) + ")"
+            for facet, values in self.filters.items())
+        # date_rank(rowid) breaks ties inside the sort: the same boilerplate paragraph in
+        # many letters scores the same, and the newest letter should come first.
+        self.db.create_function("date_rank", 1, self.columns.date_rank_of, deterministic=True)
+        window = "" if stop is None else f" LIMIT {int(stop)}"
+        rows = self.db.execute(f"SELECT rowid, -{BM25} FROM fts WHERE fts MATCH ? "
+                               f"ORDER BY {BM25}, date_rank(rowid){window}", (expression,)).fetchall()
+        rowids = np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows))
+        scores = np.fromiter((s for _, s in rows), dtype=np.float64, count=len(rows))
+        return rowids, scores
 
-    def count(self) -> int:
-        return self.db.execute(f"SELECT count(*) {self.source()}", self.args()).fetchone()[0]
 
-    def page(self, limit: int | None, offset: int) -> list[tuple[int, float]]:
-        """(rowid, score) of the requested slice, in order; ``limit=None`` for all."""
-        window = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
-        by_date = "p.published DESC, p.document_id, p.paragraph_number"
-        if self.positive and self.request.sort == "relevance":
-            # The full-text match drives the loop (CROSS JOIN); the rowid test against
-            # ``matched`` (exclusions) is on the paragraphs side: put on fts, SQLite
-            # would rerun the whole match once per rowid.
-            where = self._where(None)
-            where = (where + " AND " if where else " WHERE ") + \
-                "fts MATCH ? AND p.rowid IN (SELECT rowid FROM matched)"
-            sql = (f"SELECT fts.rowid, -{BM25} AS score FROM fts CROSS JOIN paragraphs p "
-                   f"ON p.rowid = fts.rowid{where} ORDER BY {BM25}, {by_date}{window}")
-            return self.db.execute(sql, [*self.args(), self.positive]).fetchall()
-        sql = f"SELECT p.rowid, 0.0 {self.source()} ORDER BY {by_date}{window}"
-        return self.db.execute(sql, self.args()).fetchall()
+@contextmanager
+def _snapshot(db: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: the generation, the columns, the matches and the rows all
+    come from the same state of the file, even while a writer commits."""
+    if db.in_transaction:
+        db.rollback()
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.rollback()  # nothing to keep: only the scratch snippet table was written
+
+
+def _written(db: sqlite3.Connection) -> None:
+    """Close a write: count it, and store the facet columns as they now are."""
+    db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+    counter = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+    Columns.load(db, (None, counter)).save(db, counter)
+
+
+def _delete_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
+    db.executemany("DELETE FROM fts WHERE rowid=?", [(r,) for r in rowids])
+    db.executemany("DELETE FROM paragraph_themes WHERE rowid=?", [(r,) for r in rowids])
+    db.executemany("DELETE FROM paragraph_data WHERE rowid=?", [(r,) for r in rowids])
+    db.executemany("DELETE FROM paragraphs WHERE rowid=?", [(r,) for r in rowids])
+
+
+def _page_snippets(db: sqlite3.Connection, words: str, data: dict[int, dict]) -> dict[int, str]:
+    """Snippets for one page. FTS5's snippet() over the whole index would replay the
+    match for every row (a prefix query merges all its terms each time), so the page's
+    few paragraphs go into a temporary FTS5 table with the same tokenizer and the
+    snippets come from there: the same highlighting, at the cost of a tiny index."""
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.page_fts USING fts5(section, text, themes, "
+               "tokenize = 'porter unicode61 remove_diacritics 2')")
+    db.execute("DELETE FROM temp.page_fts")
+    db.executemany("INSERT INTO temp.page_fts (rowid, section, text, themes) VALUES (?,?,?,?)",
+                   [(rowid, d.get("section") or "", _strip_markers(d.get("text") or ""),
+                     " ".join(t.replace("-", " ") for t in d.get("themes") or ()))
+                    for rowid, d in data.items()])
+    return dict(db.execute(
+        f"SELECT rowid, snippet(page_fts, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
+        "FROM temp.page_fts WHERE page_fts MATCH ?", (words,)))
 
 
 def _strip_markers(text: str) -> str:
