@@ -362,10 +362,13 @@ def _document(record, facts: dict, blocks: list[Block]) -> ExtractedDocument:
 # Sentences about the evidence inspectors used ("Inspectors also reviewed
 # performance information and case records") name subjects they read about,
 # not subjects they found anything about: they do not tag themes.
+# "Inspectors met ..." counts only as the sentence's own subject and verb, not inside
+# a finding such as "Workers inspectors met with describe managers as approachable".
 EVIDENCE_SENTENCE = re.compile(
     r"\b(?:range of evidence|evidence (?:was|were) considered|evidence,? (?:which )?includ|"
-    r"inspectors (?:also )?(?:spoke|reviewed|met|talked|looked at (?:a range|case|records))|"
-    r"case discussions with|inspectors considered a)", re.I)
+    r"case discussions with|inspectors considered a)|"
+    r"^(?:[^,.]{0,60},\s*)?(?:the\s+)?inspectors (?:also )?(?:spoke|reviewed|met|talked|"
+    r"looked at (?:a range|case|records))", re.I)
 
 
 def _findings_only(text: str) -> str:

@@ -115,3 +115,12 @@ def test_an_over_long_text_is_cut_into_readable_paragraphs():
     unbroken = "x" * (MAX_PARAGRAPH_CHARS * 2 + 10)
     assert "".join(_split_long(unbroken)) == unbroken
     assert _split_long("short") == ["short"]
+
+
+def test_sentences_about_the_evidence_are_not_findings_but_findings_about_people_met_are():
+    from indexer.extract import EVIDENCE_SENTENCE
+
+    assert EVIDENCE_SENTENCE.search("Inspectors met with care leavers and personal advisers.")
+    assert EVIDENCE_SENTENCE.search("During the visit, inspectors also spoke to young people.")
+    assert not EVIDENCE_SENTENCE.search("Workers inspectors met with describe managers as approachable.")
+    assert not EVIDENCE_SENTENCE.search("Young people inspectors spoke to value their personal advisers.")
