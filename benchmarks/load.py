@@ -2,6 +2,11 @@
 to the web app under gunicorn at a fixed rate, with latency percentiles and errors.
 
     python -m benchmarks load                    # 100 requests/s for 60 s on the SQLite engine
+    python -m benchmarks.load --engine elasticsearch [--rate 50] [--seconds 30] [--profile]
+
+On Elasticsearch it uses the node at $OFSTED_FINDINGS_TEST_ES_URL (as the tests do) or starts
+one with deploy/es_node.py, loads the same paragraphs into an index of its own (deleted after),
+and also reports the node's own query/fetch times and CPU beside gunicorn's CPU.
 
 The generator is open-loop: request i is due at start + i / rate whatever happened to
 the ones before, and its latency is measured from that moment, so a slow server shows
@@ -23,7 +28,8 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from contextlib import contextmanager
+import uuid
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -284,22 +290,221 @@ def markdown_table(results: dict[str, LoadResult]) -> str:
     return "\n".join(rows)
 
 
-def main() -> None:
+ENGINES = ("sqlite", "elasticsearch")
+ES_URL_ENV = "OFSTED_FINDINGS_TEST_ES_URL"  # the same variable the tests read to reuse a node
+
+
+def _es_node_module():
+    """deploy/es_node.py (not a package: it runs before anything is installed)."""
+    import importlib.util
+
+    name = "ofsted_findings_es_node"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "deploy" / "es_node.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@contextmanager
+def elasticsearch_node(url: str | None = None) -> Iterator[str]:
+    """A node's URL: ``url``, else $OFSTED_FINDINGS_TEST_ES_URL, else a node started for the
+    run, with the full JIT as in production (the tests' C1-only fast start serves slower)."""
+    url = url or os.environ.get(ES_URL_ENV)
+    if url:
+        yield url.rstrip("/")
+        return
+    node = _es_node_module().start_node(fast_start=False)
+    try:
+        yield node.url
+    finally:
+        node.stop()
+
+
+def delete_indices(es_url: str, alias: str) -> None:
+    """Drop a run's own indices by name (the node refuses wildcard deletes)."""
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch(es_url)
+    try:
+        names = list(client.indices.get(index=f"{alias}-*", ignore_unavailable=True))
+        if names:
+            client.indices.delete(index=",".join(names))
+    except Exception as exc:  # cleanup must not hide the figures
+        print(f"could not delete the load run's indices {alias}-*: {exc}", file=sys.stderr)
+    finally:
+        client.close()
+
+
+def es_node_stats(es_url: str) -> dict:
+    """The node's own view: search count and time spent in the query and fetch phases,
+    and the JVM's CPU time, so a run can split time between Elasticsearch and gunicorn."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{es_url}/_nodes/_local/stats/indices,process,jvm,thread_pool",
+                                timeout=10) as response:
+        node = next(iter(json.load(response)["nodes"].values()))
+    search = node["indices"]["search"]
+    pool = node["thread_pool"].get("search", {})
+    return {"queries": search["query_total"], "query_ms": search["query_time_in_millis"],
+            "fetches": search["fetch_total"], "fetch_ms": search["fetch_time_in_millis"],
+            "cpu_ms": node["process"]["cpu"]["total_in_millis"],
+            "heap_used_percent": node["jvm"]["mem"]["heap_used_percent"],
+            "gc_ms": sum(c["collection_time_in_millis"] for c in node["jvm"]["gc"]["collectors"].values()),
+            "search_threads": pool.get("threads"), "search_rejected": pool.get("rejected", 0)}
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def process_tree_cpu(match: str) -> float:
+    """CPU seconds so far of this process's children whose command line contains
+    ``match`` (e.g. gunicorn), with all their descendants (its workers); Linux only."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, []
+    for pid in _children(os.getpid()):
+        try:
+            if match in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                todo.append(pid)
+        except OSError:
+            pass
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo += _children(pid)
+    return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
+def profile_in_process(settings, *, rounds: int = 5, top: int = 25) -> dict[str, float]:
+    """Each path of the mix through Flask's test client, in this process: the median
+    milliseconds per path, then cProfile's view of where the time went."""
+    import cProfile
+    import pstats
+    import statistics
+
+    from webapp import create_app
+
+    app = create_app(settings)
+    client = app.test_client()
+    paths = query_mix()
+    for path in paths:  # warm up: open the engine, compile templates
+        client.get(path).get_data()
+    timings: dict[str, list[float]] = {path: [] for path in paths}
+    profiler = cProfile.Profile()
+    for _ in range(rounds):
+        for path in paths:
+            started = time.perf_counter()
+            profiler.enable()
+            response = client.get(path)
+            response.get_data()
+            profiler.disable()
+            timings[path].append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{path} answered {response.status_code}")
+    medians = {path: statistics.median(values) for path, values in timings.items()}
+    for path, ms in sorted(medians.items(), key=lambda kv: -kv[1]):
+        print(f"{ms:8.1f} ms  {path}")
+    print(f"{sum(medians.values()) / len(medians):8.1f} ms  mean over the mix "
+          f"({rounds} rounds of {len(paths)} requests)")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    return medians
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+
     from ofsted_findings.config import Settings
 
-    with tempfile.TemporaryDirectory(prefix="ofsted-findings-load-") as tmp:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=ENGINES, default="sqlite")
+    parser.add_argument("--rate", type=float, default=100, help="requests per second (default %(default)s)")
+    parser.add_argument("--seconds", type=float, default=60, help="how long to send (default %(default)s)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
+    parser.add_argument("--concurrency", type=int, default=32, help="connections at most (default %(default)s)")
+    parser.add_argument("--es-url", help=f"a running Elasticsearch node (default ${ES_URL_ENV}, else one "
+                                          "is started with deploy/es_node.py)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also time each request of the mix in-process (Flask test client, cProfile)")
+    parser.add_argument("--json", type=Path, help="write the summary here too")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+    with tempfile.TemporaryDirectory(prefix="ofsted-findings-load-") as tmp, ExitStack() as stack:
         settings = Settings.from_env(environ={}, data_dir=Path(tmp) / "data")
         started = time.perf_counter()
         indexed = build_index(settings)
         print(f"indexed {indexed['index']['paragraphs']} paragraphs from {indexed['files']} files "
               f"in {time.perf_counter() - started:.0f} s", flush=True)
-        with gunicorn(settings) as url:
-            result = run_load(url, rate=100, seconds=60)
+        es_url = None
+        if args.engine == "elasticsearch":
+            from indexer.pipeline import build_index as index_into
+
+            es_url = stack.enter_context(elasticsearch_node(args.es_url))
+            settings = settings.with_(engine="elasticsearch", es_url=es_url,
+                                      es_index=f"ofsted-findings-load-{uuid.uuid4().hex[:8]}")
+            stack.callback(delete_indices, es_url, settings.es_index)
+            started = time.perf_counter()
+            index_into(settings, progress=False)
+            print(f"loaded them into Elasticsearch at {es_url} in {time.perf_counter() - started:.0f} s",
+                  flush=True)
+        if args.profile:
+            profile_in_process(settings)
+        with gunicorn(settings, workers=args.workers) as url:
+            before = es_node_stats(es_url) if es_url else None
+            gunicorn_before, machine_before, own_before = process_tree_cpu("gunicorn"), machine_cpu(), os.times()
+            result = run_load(url, rate=args.rate, seconds=args.seconds, concurrency=args.concurrency)
+            gunicorn_cpu = process_tree_cpu("gunicorn") - gunicorn_before
+            own = os.times()
+            generator_cpu = own.user + own.system - own_before.user - own_before.system
+            machine = [b - a for a, b in zip(machine_before, machine_cpu())]
+            after = es_node_stats(es_url) if es_url else None
     summary = result.summary()
+    summary["engine"] = args.engine
+    # CPU seconds over the run: gunicorn's workers, the whole machine (every core, whoever
+    # used it) and, below, the Elasticsearch JVM; wall_s x cores is what there was.
+    summary["wall_s"] = round(result.wall_seconds, 1)
+    summary["cpu"] = {"gunicorn_s": round(gunicorn_cpu, 1), "load_generator_s": round(generator_cpu, 1),
+                      "machine_busy_s": round(machine[0], 1),
+                      "machine_cores": os.cpu_count()}
+    if before and after:
+        queries = after["queries"] - before["queries"]
+        summary["elasticsearch"] = {
+            "queries": queries,
+            "query_ms_mean": round((after["query_ms"] - before["query_ms"]) / max(queries, 1), 2),
+            "fetch_ms_mean": round((after["fetch_ms"] - before["fetch_ms"])
+                                   / max(after["fetches"] - before["fetches"], 1), 2),
+            "jvm_cpu_s": round((after["cpu_ms"] - before["cpu_ms"]) / 1000, 1),
+            "gc_s": round((after["gc_ms"] - before["gc_ms"]) / 1000, 1),
+            "heap_used_percent": after["heap_used_percent"],
+            "search_threads": after["search_threads"],
+            "search_rejected": after["search_rejected"] - before["search_rejected"]}
     print(json.dumps(summary, indent=2))
-    print(markdown_table({"sqlite": result}))
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2))
+    print(markdown_table({args.engine: result}))
     verdict = "meets" if summary["errors"] == 0 and summary["p95_ms"] <= TARGET_P95_MS else "MISSES"
-    print(f"{verdict} the target: p95 <= {TARGET_P95_MS} ms and 0 errors")
+    print(f"{verdict} the target at {args.rate:g} requests/s: p95 <= {TARGET_P95_MS} ms and 0 errors")
 
 
 if __name__ == "__main__":
