@@ -4,6 +4,14 @@ time in the same run; and the export of 100k rows (rows/s, peak memory growth).
 
     python -m benchmarks webapp            # 300k paragraphs
     BENCH_WEBAPP_PARAGRAPHS=30000 python -m benchmarks webapp   # a quick look
+
+The 300k paragraphs are the real letters' paragraphs (``../shared/corpus/ofsted-pdf``,
+about 6,600) copied until there are enough, each copy a little different (one word
+left out, dates moved back a year per copy), so that words are as frequent as in real
+letters; without the shared corpus, synthetic paragraphs from a small vocabulary.
+Every query is timed from cold (the engine's match cache emptied first): that is
+the figure held against the target; the same queries with the cache warm (a user
+ticking a facet or turning a page) are reported beside it.
 """
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ import statistics
 import tempfile
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -71,6 +80,43 @@ def synthetic_paragraphs(n: int, seed: int = 7):
             stance=rng.choice(("strength", "improvement", "neutral")))
 
 
+def real_paragraphs(n: int, folder: Path):
+    """The shared corpus's paragraphs, copied (each copy slightly changed) up to ``n``."""
+    import dataclasses
+    import json
+    import sqlite3
+
+    from benchmarks.load import build_index, corpus_files
+
+    files = corpus_files()
+    if not files:
+        return None
+    settings = Settings.from_env(environ={}, data_dir=folder)
+    build_index(settings, files)
+    with closing(sqlite3.connect(settings.sqlite_index_path)) as db:
+        rows = [json.loads(r[0]) for r in db.execute("SELECT data FROM paragraph_data")]
+    names = {f.name for f in dataclasses.fields(Paragraph)}
+    originals = [Paragraph(**{k: v for k, v in r.items() if k in names}) for r in rows]
+
+    def copies():
+        made, copy = 0, 0
+        while True:
+            for p in originals:
+                if made >= n:
+                    return
+                words = p.text.split()
+                if copy and len(words) > 3:
+                    del words[copy % len(words)]
+                published = p.published
+                if copy and published:
+                    published = f"{int(published[:4]) - copy % 7:04d}{published[4:]}"
+                yield dataclasses.replace(p, document_id=f"{p.document_id}-copy{copy}", text=" ".join(words),
+                                          published=published)
+                made += 1
+            copy += 1
+    return copies()
+
+
 def _request_for(params: dict) -> SearchRequest:
     filters = {k: v if isinstance(v, list) else [v] for k, v in params.items()
                if k not in ("q", "sort", "page")}
@@ -122,8 +168,10 @@ def main() -> None:
         settings = Settings.from_env(environ={}, data_dir=Path(tmp))
         engine = SqliteEngine(settings.sqlite_index_path)
         started = time.perf_counter()
-        loaded = engine.rebuild(synthetic_paragraphs(PARAGRAPHS))
-        print(f"indexed {loaded:,} synthetic paragraphs in {time.perf_counter() - started:.1f} s")
+        paragraphs = real_paragraphs(PARAGRAPHS, Path(tmp) / "corpus")
+        kind = "real (copied)" if paragraphs is not None else "synthetic"
+        loaded = engine.rebuild(paragraphs if paragraphs is not None else synthetic_paragraphs(PARAGRAPHS))
+        print(f"indexed {loaded:,} {kind} paragraphs in {time.perf_counter() - started:.1f} s")
         searcher = Searcher.open(settings)
 
         server = make_server("127.0.0.1", 0, create_app(settings, searcher=searcher), threaded=True)
@@ -131,7 +179,8 @@ def main() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=60)
         try:
             _query_mix(searcher, connection)
-            _export(searcher, connection)
+            # A query whose whole result set is about 100k rows at 300k paragraphs.
+            _export(searcher, connection, "support" if paragraphs is not None else '"staying put"')
         finally:
             connection.close()
             server.shutdown()
@@ -139,24 +188,34 @@ def main() -> None:
 
 
 def _query_mix(searcher, connection) -> None:
-    engine_ms, http_ms = [], []
-    for params in QUERIES:  # warm both paths once
+    times = {"engine cold": [], "HTTP cold": [], "engine warm": [], "HTTP warm": []}
+    clear = getattr(searcher.engine, "clear_cache", lambda: None)
+    for params in QUERIES:  # load the facet columns, compile templates
         searcher.search(_request_for(params))
         _get(connection, "/search?" + urlencode(params, doseq=True))
     for _ in range(ROUNDS):
         for params in QUERIES:
-            t = time.perf_counter()
-            searcher.search(_request_for(params))
-            engine_ms.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            _get(connection, "/search?" + urlencode(params, doseq=True))
-            http_ms.append((time.perf_counter() - t) * 1000)
-    engine_p95, http_p95 = _percentile(engine_ms, 95), _percentile(http_ms, 95)
-    print(f"query mix ({len(http_ms)} requests, {len(QUERIES)} queries with facets, HTML results page):")
-    print(f"  engine alone: p50 {statistics.median(engine_ms):.1f} ms, p95 {engine_p95:.1f} ms")
-    print(f"  over HTTP:    p50 {statistics.median(http_ms):.1f} ms, p95 {http_p95:.1f} ms "
-          f"(target ≤ {TARGET_P95_MS} ms: {'met' if http_p95 <= TARGET_P95_MS else 'NOT met'})")
-    print(f"  ratio HTTP / engine at p95: {http_p95 / max(engine_p95, 1e-6):.2f}")
+            path = "/search?" + urlencode(params, doseq=True)
+            for state in ("cold", "warm"):
+                if state == "cold":
+                    clear()
+                t = time.perf_counter()
+                searcher.search(_request_for(params))
+                times[f"engine {state}"].append((time.perf_counter() - t) * 1000)
+                if state == "cold":
+                    clear()
+                t = time.perf_counter()
+                _get(connection, path)
+                times[f"HTTP {state}"].append((time.perf_counter() - t) * 1000)
+    print(f"query mix ({len(times['HTTP cold'])} requests of {len(QUERIES)} queries with facets, "
+          "HTML results page):")
+    for name, values in times.items():
+        print(f"  {name:<12} p50 {statistics.median(values):6.1f} ms, p95 {_percentile(values, 95):6.1f} ms")
+    http_p95, engine_p95 = _percentile(times["HTTP cold"], 95), _percentile(times["engine cold"], 95)
+    print(f"  target: HTTP p95 from cold ≤ {TARGET_P95_MS} ms: {'met' if http_p95 <= TARGET_P95_MS else 'NOT met'}")
+    print(f"  ratio HTTP / engine at p95 (cold): {http_p95 / max(engine_p95, 1e-6):.2f}")
+    slowest = sorted(zip(times["HTTP cold"], [q for _ in range(ROUNDS) for q in QUERIES]), key=lambda x: -x[0])
+    print("  slowest from cold: " + "; ".join(f"{urlencode(q, doseq=True)} {ms:.0f} ms" for ms, q in slowest[:3]))
 
 
 def _get(connection, path: str) -> bytes:
@@ -168,16 +227,16 @@ def _get(connection, path: str) -> bytes:
     return body
 
 
-def _export(searcher, connection) -> None:
+def _export(searcher, connection, q: str) -> None:
     # The baseline: the engine's own scan of the same result set, no formatting, no HTTP.
     started = time.perf_counter()
-    scanned = sum(1 for _ in searcher.scan(SearchRequest(q='"staying put"', facets=False)))
+    scanned = sum(1 for _ in searcher.scan(SearchRequest(q=q, facets=False)))
     scan_rate = scanned / (time.perf_counter() - started)
-    print(f"engine scan alone: {scanned:,} rows at {scan_rate:,.0f} rows/s")
+    print(f"engine scan alone ({q}): {scanned:,} rows at {scan_rate:,.0f} rows/s")
     sampler = RssSampler()
     sampler.start()
     started = time.perf_counter()
-    connection.request("GET", "/search.csv?" + urlencode({"q": '"staying put"'}))
+    connection.request("GET", "/search.csv?" + urlencode({"q": q}))
     response = connection.getresponse()
     rows = -1  # the header line
     while chunk := response.read(256 * 1024):
