@@ -65,7 +65,7 @@ _FOLD = {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u201c": '
          MARK_START: " ", MARK_END: " "}
 
 
-class BulkLoadError(RuntimeError):
+class BulkLoadError(IndexWriteError):
     """Some paragraphs were refused by Elasticsearch; nothing was switched over."""
 
 
@@ -103,7 +103,27 @@ def index_settings() -> dict:
 
 
 def index_mappings() -> dict:
-    return _config("mappings")
+    """The mapping new indices get, with SCHEMA_VERSION recorded in its _meta (from the
+    code, so the JSON file and the constant can never disagree)."""
+    mappings = dict(_config("mappings"))
+    mappings["_meta"] = {**mappings.get("_meta", {}), "schema_version": SCHEMA_VERSION}
+    return mappings
+
+
+def recorded_schema_version(mapping: dict) -> int | None:
+    """The schema version an index's mapping records (None: it records none).
+
+    Indices built while mappings.v2.json still said 1 in its _meta (the judgement field
+    was added without bumping it) carry version 2's fields under version 1's label;
+    they are read as the version 2 they are."""
+    meta = mapping.get("_meta") or {}
+    try:
+        version = int(meta["schema_version"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if version == 1 and "judgement" in (mapping.get("properties") or {}):
+        return 2
+    return version
 
 
 def serving_settings() -> dict:
@@ -358,9 +378,25 @@ class ElasticsearchEngine(SearchEngine):
         self._call(self.es.indices.create, index=name, settings=settings, mappings=index_mappings())
         return name
 
+    def live_schema_version(self, index: str) -> int | None:
+        """The schema version ``index`` was built with, as its mapping records it."""
+        mappings = self._call(self.es.indices.get_mapping, index=index)
+        return recorded_schema_version(mappings[index]["mappings"])
+
     def _ensure_index(self) -> str:
+        """The live index to write into (created before the first load). Refuses one
+        built with another schema version: its strict mapping would refuse paragraphs
+        (or index them differently), so incremental writes need a full rebuild first."""
         live = self.live_index()
         if live:
+            version = self.live_schema_version(live)
+            if version != SCHEMA_VERSION:
+                built = f"schema version {version}" if version is not None else "no recorded schema version"
+                raise IndexWriteError(
+                    f"the Elasticsearch index {live} (alias {self.alias!r}) has {built}, and this "
+                    f"version of ofsted-findings writes schema version {SCHEMA_VERSION}: run a full "
+                    "`ofsted-findings index` (not --incremental) to rebuild it; searches keep using "
+                    "the old index until the rebuild switches over")
             return live
         if self._call(self.es.indices.exists, index=self.alias):
             raise EngineUnavailable(f"{self.alias!r} is a plain index, not an alias: delete it or "
@@ -576,7 +612,8 @@ class ElasticsearchEngine(SearchEngine):
         if not live:
             return {**base, "paragraphs": 0, "documents": 0}
         paragraphs = self._call(self.es.count, index=self.alias)["count"]
-        return {**base, "paragraphs": paragraphs, "documents": len(self.document_ids())}
+        return {**base, "index_schema_version": self.live_schema_version(live),
+                "paragraphs": paragraphs, "documents": len(self.document_ids())}
 
     def check(self) -> None:
         try:

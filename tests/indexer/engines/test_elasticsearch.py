@@ -2,6 +2,7 @@
 analyzers on a real node, and its failure modes. The shared behaviour is in test_contract.py."""
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import datetime, timezone
@@ -10,9 +11,12 @@ import pytest
 
 from markupsafe import Markup
 
-from indexer.engines.base import MARK_END, MARK_START, EngineUnavailable, SearchRequest, render_marked
+from indexer.engines.base import (
+    MARK_END, MARK_START, EngineError, EngineUnavailable, IndexWriteError, SearchRequest, render_marked,
+)
 from indexer.engines.elasticsearch import (
-    BulkLoadError, ElasticsearchEngine, fold, index_mappings, index_settings, render_snippet,
+    SCHEMA_VERSION, BulkLoadError, ElasticsearchEngine, fold, index_mappings, index_settings, render_snippet,
+    to_document,
 )
 from indexer.model import Paragraph
 from indexer.query import parse
@@ -67,7 +71,7 @@ def test_loading_settings_are_restored_after_a_rebuild(es_engine):
     assert settings["auto_expand_replicas"] == "0-all"
     assert settings["number_of_shards"] == "1"
     mapping = es_engine.es.indices.get_mapping(index=live)[live]["mappings"]
-    assert mapping["_meta"]["schema_version"] == 1
+    assert mapping["_meta"]["schema_version"] == SCHEMA_VERSION == 2
     assert mapping["properties"]["published"]["type"] == "date"
 
 
@@ -173,6 +177,83 @@ def test_a_stopped_node_is_unavailable_not_a_crash():
                  lambda: engine.replace_documents(["d1"], PARAGRAPHS[:1])):
         with pytest.raises(EngineUnavailable, match=f"127.0.0.1:{port}"):
             call()
+
+
+# -- schema versions -----------------------------------------------------------------------
+
+def _old_index_behind_the_alias(engine, mappings: dict) -> str:
+    """An index as an older version of the code built it, with the alias pointing at it."""
+    name = f"{engine.alias}-20240101t000000000000z-0000a1d0"
+    engine.es.indices.create(index=name, settings=index_settings(), mappings=mappings)
+    engine.es.indices.put_alias(index=name, name=engine.alias)
+    return name
+
+
+def _v1_mappings() -> dict:
+    """Schema version 1: the mapping before the judgement field."""
+    mappings = json.loads(json.dumps(index_mappings()))
+    mappings["_meta"]["schema_version"] = 1
+    del mappings["properties"]["judgement"]
+    return mappings
+
+
+def test_new_indices_record_the_schema_version(es_engine):
+    es_engine.replace_documents(["d1"], PARAGRAPHS[:1])  # the index an incremental update creates
+    live = es_engine.live_index()
+    assert es_engine.live_schema_version(live) == SCHEMA_VERSION
+    assert es_engine.stats()["index_schema_version"] == SCHEMA_VERSION
+
+
+def test_incremental_updates_refuse_an_index_of_an_older_schema(es_engine):
+    old = _old_index_behind_the_alias(es_engine, _v1_mappings())
+    doc = to_document(PARAGRAPHS[0])
+    del doc["judgement"]
+    es_engine.es.index(index=old, id=PARAGRAPHS[0].paragraph_id, document=doc, refresh=True)
+    # Searches on the old (compatible) index keep working...
+    assert _found(es_engine) == {"d1-1"}
+    # ...but writing today's paragraphs into it would be refused field by field: a clear
+    # error that says what to do instead, and nothing written.
+    with pytest.raises(IndexWriteError, match=r"schema version 1.*writes schema version 2.*"
+                                              r"full `ofsted-findings index`") as caught:
+        es_engine.replace_documents(["d1"], PARAGRAPHS[:4])
+    assert isinstance(caught.value, EngineError) and old in str(caught.value)
+    assert _found(es_engine) == {"d1-1"} and es_engine.live_index() == old
+    # A full rebuild makes a new index of today's schema; incremental updates work again.
+    es_engine.rebuild(PARAGRAPHS[:2])
+    assert es_engine.live_schema_version(es_engine.live_index()) == SCHEMA_VERSION
+    es_engine.replace_documents(["d1"], PARAGRAPHS[:4])
+    assert _found(es_engine) == {"d1-1", "d1-2", "d1-3", "d1-4"}
+
+
+def test_an_index_without_a_recorded_version_is_refused_too(es_engine):
+    mappings = json.loads(json.dumps(index_mappings()))
+    del mappings["_meta"]
+    _old_index_behind_the_alias(es_engine, mappings)
+    with pytest.raises(IndexWriteError, match="no recorded schema version"):
+        es_engine.replace_documents(["d1"], PARAGRAPHS[:1])
+
+
+def test_an_index_of_a_newer_schema_is_refused(es_engine):
+    mappings = json.loads(json.dumps(index_mappings()))
+    mappings["_meta"]["schema_version"] = SCHEMA_VERSION + 1
+    _old_index_behind_the_alias(es_engine, mappings)
+    with pytest.raises(IndexWriteError, match=f"schema version {SCHEMA_VERSION + 1}"):
+        es_engine.replace_documents(["d1"], PARAGRAPHS[:1])
+
+
+def test_indices_labelled_1_with_version_2_fields_count_as_version_2(es_engine):
+    # mappings.v2.json said 1 in its _meta until the version check came: such indices
+    # have the judgement field and take today's paragraphs.
+    mappings = json.loads(json.dumps(index_mappings()))
+    mappings["_meta"]["schema_version"] = 1
+    old = _old_index_behind_the_alias(es_engine, mappings)
+    assert es_engine.live_schema_version(old) == 2
+    es_engine.replace_documents(["d1"], PARAGRAPHS[:2])
+    assert _found(es_engine) == {"d1-1", "d1-2"} and es_engine.live_index() == old
+
+
+def test_refused_paragraphs_are_an_index_write_error(es_engine):
+    assert issubclass(BulkLoadError, IndexWriteError)
 
 
 # -- snippets ------------------------------------------------------------------------------
