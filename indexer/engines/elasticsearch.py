@@ -44,13 +44,14 @@ SNIPPET_CHARS = 300
 PIT_KEEP_ALIVE = "2m"
 # Boosts: a match in a theme name or a heading says more about the paragraph than one in its body.
 BODY, HEADING, THEMES = ("body", 1.0), ("heading", 2.0), ("themes", 3.0)
-# Searchable copies derived from the paragraph; never returned in hits, so never fetched.
+# Searchable copies derived from the paragraph; never returned in hits. They are fetched
+# all the same: leaving them out of _source makes the node parse and rebuild every
+# document's source, which costs it more than sending them (measured, see benchmarks/load.py).
 DERIVED_FIELDS = ("body", "heading")
-SOURCE = {"excludes": list(DERIVED_FIELDS)}
-# Only what search() and scan() read from a response: less JSON to build, send and parse.
+# Only what search() reads from a response: the per-hit _index/_id/sort and the per-facet
+# bookkeeping are a third of the JSON. (A scan page is cheaper to send whole.)
 SEARCH_FILTER_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score", "hits.hits.highlight",
                       "aggregations.*.values.buckets.key", "aggregations.*.values.buckets.doc_count"]
-SCAN_FILTER_PATH = ["pit_id", "hits.hits._source", "hits.hits._score", "hits.hits.sort"]
 # The exact form of a word scores this much more than a stem variant (never changes what matches).
 EXACT_BONUS = 0.5
 SORT_BY_DATE = [{"published": {"order": "desc", "missing": "_last"}},
@@ -232,11 +233,12 @@ def to_document(p: Paragraph) -> dict:
 
 def to_hit(raw: dict, positive: bool) -> dict:
     """A search hit: the paragraph, its score and its highlighted snippet."""
+    body = raw["_source"].get("body")
     source = _paragraph(raw, positive)
     text = source.get("text") or ""
     fragments = (raw.get("highlight") or {}).get("body")
-    # The body is fold(text), as to_document() indexed it: folded here, not fetched.
-    marked = _unfold_fragment(fragments[0], fold(text), text) if fragments else None
+    folded = body if body is not None else fold(text)  # the text as it was indexed
+    marked = _unfold_fragment(fragments[0], folded, text) if fragments else None
     if marked is None:  # matched only in a heading or theme, or no words to match
         marked = _shorten(_strip_markers(text))
     source["snippet"] = render_snippet(marked)
@@ -253,7 +255,7 @@ def to_scanned_hit(raw: dict, positive: bool) -> dict:
 
 def _paragraph(raw: dict, positive: bool) -> dict:
     source = raw["_source"]
-    for name in DERIVED_FIELDS:  # fetched only from indices of code that did not exclude them
+    for name in DERIVED_FIELDS:
         source.pop(name, None)
     score = raw.get("_score")
     source["score"] = round(float(score), 4) if positive and score is not None else 0.0
@@ -509,7 +511,7 @@ class ElasticsearchEngine(SearchEngine):
         """The request body search() sends (public so benchmarks can send it raw)."""
         body = {"query": compile_query(query), "sort": sort_for(request, query),
                 "track_total_hits": True, "track_scores": bool(query.positive),
-                "_source": SOURCE, "highlight": highlight_settings(query)}
+                "highlight": highlight_settings(query)}
         filters = filter_clauses(request.filters)
         if filters:
             # Hits are filtered after the facets are counted (disjunctive facets).
@@ -544,7 +546,7 @@ class ElasticsearchEngine(SearchEngine):
         """Every hit in order, one point-in-time page at a time. Exports do not show
         snippets, so nothing is highlighted (see to_scanned_hit)."""
         body = {"query": compile_query(query), "sort": sort_for(request, query), "track_total_hits": False,
-                "track_scores": bool(query.positive), "_source": SOURCE}
+                "track_scores": bool(query.positive)}
         filters = filter_clauses(request.filters)
         if filters:
             body["query"] = {"bool": {"must": [body["query"]], "filter": filters}}
@@ -556,10 +558,9 @@ class ElasticsearchEngine(SearchEngine):
             after = None
             while True:
                 page = self._call(self.es.search, size=self.scan_page_size, search_after=after,
-                                  pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE},
-                                  filter_path=SCAN_FILTER_PATH, **body)
+                                  pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **body)
                 pit = page.get("pit_id", pit)
-                hits = page.get("hits", {}).get("hits", [])
+                hits = page["hits"]["hits"]
                 for raw in hits:
                     yield to_scanned_hit(raw, bool(query.positive))
                 if len(hits) < self.scan_page_size:
@@ -575,12 +576,11 @@ class ElasticsearchEngine(SearchEngine):
         try:
             result = self._call(self.es.search, index=self.alias, size=10_000,
                                 query={"term": {"document_id": document_id}},
-                                sort=[{"paragraph_number": "asc"}], _source=SOURCE,
-                                filter_path=["hits.hits._source"])
+                                sort=[{"paragraph_number": "asc"}])
         except NotFoundError:
             return []
         out = []
-        for raw in result.get("hits", {}).get("hits", ()):
+        for raw in result["hits"]["hits"]:
             source = raw["_source"]
             for name in DERIVED_FIELDS:
                 source.pop(name, None)
