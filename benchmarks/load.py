@@ -92,6 +92,22 @@ class LoadResult:
         rank = max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))
         return values[rank]  # nearest-rank: a value that was actually observed
 
+    def by_path(self) -> dict[str, dict]:
+        """path -> requests, errors, p50 and p95 of that path alone (nearest rank)."""
+        groups: dict[str, list[Sample]] = {}
+        for sample in self.samples:
+            groups.setdefault(sample.path, []).append(sample)
+        out = {}
+        for path, samples in groups.items():
+            values = sorted(s.latency_ms for s in samples)
+
+            def rank(p: float) -> float:
+                return values[max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))]
+
+            out[path] = {"requests": len(samples), "p50_ms": round(rank(50), 1), "p95_ms": round(rank(95), 1),
+                         "errors": sum(1 for s in samples if s.error or s.status >= 500 or s.status == 0)}
+        return out
+
     def summary(self) -> dict:
         answered = [s for s in self.samples if s.status]
         statuses: dict[str, int] = {}
@@ -177,6 +193,23 @@ def run_load(base_url: str, *, rate: float = 100, seconds: float = 60, concurren
     return result
 
 
+def warm_up(base_url: str, rounds: int = 3, paths: Sequence[str] | None = None) -> None:
+    """Send the mix a few times, one request at a time, before a timed run: a server that
+    has just started (its templates, the search engine's JIT, its caches) is not what
+    users meet, and its first seconds would otherwise be counted as load."""
+    url = urllib.parse.urlsplit(base_url)
+    for _ in range(rounds):
+        for path in paths or query_mix():
+            # A connection each, so that every gunicorn worker gets some of them.
+            connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=60)
+            try:
+                connection.request("GET", path, headers={"User-Agent": "ofsted-findings-load-warm-up",
+                                                         "Connection": "close"})
+                connection.getresponse().read()
+            finally:
+                connection.close()
+
+
 # -- a server to load --------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as sock:
@@ -186,7 +219,7 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(settings, *, workers: int | None = None, port: int | None = None,
-             log_dir: Path | None = None) -> Iterator[str]:
+             log_dir: Path | None = None, threads: int | None = None) -> Iterator[str]:
     """The web app under gunicorn with the deployment's config, on a loopback port."""
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OFSTED_FINDINGS_")}
@@ -196,6 +229,8 @@ def gunicorn(settings, *, workers: int | None = None, port: int | None = None,
                OFSTED_FINDINGS_ACCESS_LOG=str(log_dir / "access.log") if log_dir else "")
     if workers:
         env["OFSTED_FINDINGS_WORKERS"] = str(workers)
+    if threads:
+        env["OFSTED_FINDINGS_THREADS"] = str(threads)
     log = open(log_dir / "gunicorn.log", "wb") if log_dir else subprocess.DEVNULL
     process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", str(GUNICORN_CONF)],
                                env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -322,6 +357,22 @@ def elasticsearch_node(url: str | None = None) -> Iterator[str]:
         node.stop()
 
 
+def c1_only_warning(es_url: str) -> str | None:
+    """A warning when the node's JVM compiles with C1 only (deploy/es_node.py's fast start,
+    which the test node uses): it serves searches with about 2.5x the CPU of a full JIT,
+    so its load figures say little about a production node."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{es_url}/_nodes/_local/jvm?filter_path=nodes.*.jvm.input_arguments",
+                                timeout=10) as response:
+        arguments = next(iter(json.load(response)["nodes"].values()))["jvm"]["input_arguments"]
+    if any(a.startswith("-XX:TieredStopAtLevel=") and not a.endswith("=4") for a in arguments):
+        return (f"the node at {es_url} runs with C1-only JIT ({' '.join(a for a in arguments if 'Tiered' in a)}): "
+                "its searches cost about 2.5x the CPU of a production node; start one with "
+                "`python deploy/es_node.py run --full-jit` for load figures")
+    return None
+
+
 def delete_indices(es_url: str, alias: str) -> None:
     """Drop a run's own indices by name (the node refuses wildcard deletes)."""
     from elasticsearch import Elasticsearch
@@ -353,6 +404,21 @@ def es_node_stats(es_url: str) -> dict:
             "heap_used_percent": node["jvm"]["mem"]["heap_used_percent"],
             "gc_ms": sum(c["collection_time_in_millis"] for c in node["jvm"]["gc"]["collectors"].values()),
             "search_threads": pool.get("threads"), "search_rejected": pool.get("rejected", 0)}
+
+
+def node_cpu_ms(es_url: str) -> float:
+    """CPU milliseconds the node's JVM has used: from /proc when it runs on this machine
+    (exact to the clock tick; node stats refresh their CPU figure only every second)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{es_url}/_nodes/_local/process?filter_path=nodes.*.process.id",
+                                timeout=10) as response:
+        pid = next(iter(json.load(response)["nodes"].values()))["process"]["id"]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # another machine's node
+        return float(es_node_stats(es_url)["cpu_ms"])
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -395,9 +461,12 @@ def machine_cpu() -> tuple[float, float]:
     return (sum(values) - idle) / tick, sum(values) / tick
 
 
-def profile_in_process(settings, *, rounds: int = 5, top: int = 25) -> dict[str, float]:
-    """Each path of the mix through Flask's test client, in this process: the median
-    milliseconds per path, then cProfile's view of where the time went."""
+def profile_in_process(settings, *, rounds: int = 10, top: int = 25, es_url: str | None = None) -> dict:
+    """Each path of the mix through Flask's test client, in this process, one request at a
+    time: its median milliseconds, the CPU milliseconds it cost this process (the web
+    app's Python) and, on Elasticsearch, the node's JVM; then cProfile's view of the
+    Python. The mean CPU per request of the mix bounds the rate the machine can serve:
+    cores x 1000 / (Python + JVM ms), before any queueing."""
     import cProfile
     import pstats
     import statistics
@@ -407,29 +476,45 @@ def profile_in_process(settings, *, rounds: int = 5, top: int = 25) -> dict[str,
     app = create_app(settings)
     client = app.test_client()
     paths = query_mix()
-    for path in paths:  # warm up: open the engine, compile templates
-        client.get(path).get_data()
-    timings: dict[str, list[float]] = {path: [] for path in paths}
-    profiler = cProfile.Profile()
-    for _ in range(rounds):
+
+    def get(path: str) -> None:
+        response = client.get(path)
+        response.get_data()
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+
+    for _ in range(2):  # warm up: open the engine, compile templates, warm the node's JIT
         for path in paths:
+            get(path)
+    rows = {}
+    for path in paths:
+        walls = []
+        jvm_before = node_cpu_ms(es_url) if es_url else 0.0
+        cpu_before = time.process_time()
+        for _ in range(rounds):
             started = time.perf_counter()
-            profiler.enable()
-            response = client.get(path)
-            response.get_data()
-            profiler.disable()
-            timings[path].append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
-                raise RuntimeError(f"{path} answered {response.status_code}")
-    medians = {path: statistics.median(values) for path, values in timings.items()}
-    for path, ms in sorted(medians.items(), key=lambda kv: -kv[1]):
-        print(f"{ms:8.1f} ms  {path}")
-    print(f"{sum(medians.values()) / len(medians):8.1f} ms  mean over the mix "
-          f"({rounds} rounds of {len(paths)} requests)")
+            get(path)
+            walls.append((time.perf_counter() - started) * 1000)
+        python_ms = (time.process_time() - cpu_before) * 1000 / rounds
+        jvm_ms = (node_cpu_ms(es_url) - jvm_before) / rounds if es_url else 0.0
+        rows[path] = {"wall_ms": statistics.median(walls), "python_cpu_ms": python_ms, "jvm_cpu_ms": jvm_ms}
+    print(f"{'wall ms':>8} {'python':>7} {'jvm':>7}  (CPU ms per request; {rounds} requests each)")
+    for path, row in sorted(rows.items(), key=lambda kv: -kv[1]["wall_ms"]):
+        print(f"{row['wall_ms']:8.1f} {row['python_cpu_ms']:7.1f} {row['jvm_cpu_ms']:7.1f}  {path}")
+    mean = {k: statistics.mean(r[k] for r in rows.values()) for k in ("wall_ms", "python_cpu_ms", "jvm_cpu_ms")}
+    cpu = mean["python_cpu_ms"] + mean["jvm_cpu_ms"]
+    print(f"{mean['wall_ms']:8.1f} {mean['python_cpu_ms']:7.1f} {mean['jvm_cpu_ms']:7.1f}  mean over the mix: "
+          f"{cpu:.1f} CPU ms a request, so at most {(os.cpu_count() or 1) * 1000 / cpu:.0f} requests/s "
+          f"on {os.cpu_count()} cores with nothing else running")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for path in paths:
+        get(path)
+    profiler.disable()
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
-    return medians
+    return {"paths": rows, "mean": mean}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -442,9 +527,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=100, help="requests per second (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=60, help="how long to send (default %(default)s)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: its config's)")
     parser.add_argument("--concurrency", type=int, default=32, help="connections at most (default %(default)s)")
     parser.add_argument("--es-url", help=f"a running Elasticsearch node (default ${ES_URL_ENV}, else one "
                                           "is started with deploy/es_node.py)")
+    parser.add_argument("--warm-up", type=int, default=3, metavar="ROUNDS",
+                        help="send the mix this many times, one by one, before the timed run (default %(default)s)")
     parser.add_argument("--profile", action="store_true",
                         help="also time each request of the mix in-process (Flask test client, cProfile)")
     parser.add_argument("--json", type=Path, help="write the summary here too")
@@ -461,6 +549,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             from indexer.pipeline import build_index as index_into
 
             es_url = stack.enter_context(elasticsearch_node(args.es_url))
+            warning = c1_only_warning(es_url)
+            if warning:
+                print(f"warning: {warning}", file=sys.stderr, flush=True)
             settings = settings.with_(engine="elasticsearch", es_url=es_url,
                                       es_index=f"ofsted-findings-load-{uuid.uuid4().hex[:8]}")
             stack.callback(delete_indices, es_url, settings.es_index)
@@ -469,8 +560,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"loaded them into Elasticsearch at {es_url} in {time.perf_counter() - started:.0f} s",
                   flush=True)
         if args.profile:
-            profile_in_process(settings)
-        with gunicorn(settings, workers=args.workers) as url:
+            profile_in_process(settings, es_url=es_url)
+        with gunicorn(settings, workers=args.workers, threads=args.threads) as url:
+            warm_up(url, args.warm_up)
             before = es_node_stats(es_url) if es_url else None
             gunicorn_before, machine_before, own_before = process_tree_cpu("gunicorn"), machine_cpu(), os.times()
             result = run_load(url, rate=args.rate, seconds=args.seconds, concurrency=args.concurrency)
@@ -501,7 +593,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             "search_rejected": after["search_rejected"] - before["search_rejected"]}
     print(json.dumps(summary, indent=2))
     if args.json:
-        args.json.write_text(json.dumps(summary, indent=2))
+        args.json.write_text(json.dumps({**summary, "by_path": result.by_path()}, indent=2))
+    print("slowest requests of the mix (p95 of each alone):")
+    for path, row in sorted(result.by_path().items(), key=lambda kv: -kv[1]["p95_ms"])[:8]:
+        print(f"  p50 {row['p50_ms']:8.1f} ms  p95 {row['p95_ms']:8.1f} ms  errors {row['errors']:3}  {path}")
     print(markdown_table({args.engine: result}))
     verdict = "meets" if summary["errors"] == 0 and summary["p95_ms"] <= TARGET_P95_MS else "MISSES"
     print(f"{verdict} the target at {args.rate:g} requests/s: p95 <= {TARGET_P95_MS} ms and 0 errors")
