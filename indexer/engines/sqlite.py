@@ -150,7 +150,9 @@ class SqliteEngine(SearchEngine):
             if db is not None:
                 db.close()
             db = self._connect(self.path)
-            self._local.db, self._local.identity = db, os.stat(self.path).st_ino
+            # The file seen before connecting names the cache of facet columns: if a rebuild
+            # replaced it in between, the next call sees a different file and reconnects.
+            self._local.db, self._local.identity = db, identity or os.stat(self.path).st_ino
         return db
 
     def _generation(self, db: sqlite3.Connection, identity: int | None = None) -> tuple:
@@ -308,8 +310,9 @@ class SqliteEngine(SearchEngine):
         """Every hit in order, for exports: rows are read in batches, and each
         ``snippet`` is the escaped opening of the text (exports do not highlight)."""
         # A connection of its own: the caller may search while it writes the rows out.
+        identity = os.stat(self.path).st_ino if self.path.exists() else None
         with closing(self._connect(self.path)) as db, _snapshot(db):
-            plan = _Plan(self, db, query, request, identity=os.stat(self.path).st_ino)
+            plan = _Plan(self, db, query, request, identity=identity or os.stat(self.path).st_ino)
             rowids, scores = plan.page(0, None)
             for start in range(0, len(rowids), SCAN_BATCH):
                 batch = rowids[start:start + SCAN_BATCH]
