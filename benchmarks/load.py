@@ -433,7 +433,8 @@ def _children(pid: int) -> list[int]:
 
 def process_tree_cpu(match: str) -> float:
     """CPU seconds so far of this process's children whose command line contains
-    ``match`` (e.g. gunicorn), with all their descendants (its workers); Linux only."""
+    ``match`` (e.g. gunicorn), with all their descendants (its workers), living or
+    reaped; Linux only."""
     tick = os.sysconf("SC_CLK_TCK")
     total, todo = 0.0, []
     for pid in _children(os.getpid()):
@@ -448,7 +449,9 @@ def process_tree_cpu(match: str) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        # utime, stime, and cutime, cstime: the CPU of children it has reaped (gunicorn's
+        # workers are replaced after max_requests; their CPU moves to the master's).
+        total += sum(int(f) for f in fields[11:15]) / tick
         todo += _children(pid)
     return total
 
