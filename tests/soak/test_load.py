@@ -1,9 +1,11 @@
 """Load: a bounded open-loop generator drives the query mix (searches, facets, pages,
 exports, feeds) at 100 requests/s for 60 s against gunicorn on 127.0.0.1, on both engines.
 
-Each server is warmed up first (the mix a few times, one request at a time). Elasticsearch
-runs on a node of its own with production's JIT (the test node's C1-only fast start costs
-about 2.5x the CPU per search), unless $OFSTED_FINDINGS_TEST_ES_URL names one.
+Each server is warmed up first, as one in service would be: the mix a few times one request
+at a time, then RAMP_SECONDS at the rate, unmeasured (a fresh JVM needs minutes of traffic
+to compile its hot paths; see benchmarks/load.py warm_up). Elasticsearch runs on a node of
+its own with production's JIT (the test node's C1-only fast start costs about 2.5x the CPU
+per search), unless $OFSTED_FINDINGS_TEST_ES_URL names one.
 
 The figures and a latency plot go to reports/soak.md; the run must see 0 errors and a
 p95 within the target.
@@ -15,7 +17,7 @@ import uuid
 import pytest
 
 from benchmarks.load import (
-    TARGET_P95_MS, c1_only_warning, elasticsearch_node, gunicorn, markdown_table, plot, query_mix, run_load,
+    RAMP_SECONDS, TARGET_P95_MS, c1_only_warning, elasticsearch_node, gunicorn, markdown_table, plot, query_mix, run_load,
     warm_up,
 )
 from indexer.pipeline import build_index
@@ -47,8 +49,8 @@ def load_results(soak_index, soak_report, request, tmp_path_factory) -> dict:
     soak_report.add("Load", "\n\n".join(part for part in (
         f"An open-loop generator (`benchmarks/load.py`) sent {RATE} requests/s for {SECONDS} s to "
         f"gunicorn (`deploy/gunicorn.conf.py`, default workers) on 127.0.0.1, after {WARM_UP_ROUNDS} "
-        "warm-up rounds of the mix one request at a time (Elasticsearch: a node with production's JIT), "
-        "cycling through "
+        f"warm-up rounds of the mix one request at a time and {RAMP_SECONDS} s at the rate, unmeasured "
+        "(Elasticsearch: a node of its own with production's JIT), cycling through "
         f"{len(query_mix())} requests to {', '.join(f'`{p}`' for p in paths)}. Latency is measured "
         "from when each request was due, so queueing counts; a request that could not be sent within "
         f"10 s of its due time counts as an error. Target: p95 <= {TARGET_P95_MS} ms, 0 errors.",
@@ -75,7 +77,7 @@ def _run_engine(engine: str, soak_index, tmp_path_factory, notes: list[str]):
 
 def _load(engine: str, settings, tmp_path_factory):
     with gunicorn(settings, log_dir=tmp_path_factory.mktemp(f"load-{engine}")) as url:
-        warm_up(url, WARM_UP_ROUNDS)
+        warm_up(url, WARM_UP_ROUNDS, ramp_seconds=RAMP_SECONDS, rate=RATE)
         return run_load(url, rate=RATE, seconds=SECONDS)
 
 
