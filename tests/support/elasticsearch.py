@@ -11,10 +11,8 @@ indices of their own on it and touch nothing else.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,15 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV_URL = "OFSTED_FINDINGS_TEST_ES_URL"
 
 
-def _es_node_module():
-    """deploy/es_node.py (deploy/ is not a package: it runs before anything is installed)."""
-    name = "ofsted_findings_es_node"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "deploy" / "es_node.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+# One loader for deploy/es_node.py (not a package: it runs before anything is installed),
+# shared with the load benchmark.
+from benchmarks.load import _es_node_module  # noqa: E402
 
 
 def _health(url: str) -> str:
