@@ -1,20 +1,20 @@
 """The embedded default engine: SQLite FTS5 (porter + unicode61, bm25, snippets).
 
-One file holds the paragraphs (with their facets as columns), their themes, and
-an FTS5 table over section, text and themes. A rebuild writes a new file and
-renames it over the old one, so searches keep being served from the old index
-until the new one is complete; open engines notice the new file and reconnect.
+One file holds the paragraphs (with their facets as columns), their themes, an
+FTS5 table over section, text and themes, and the postings of every token
+(``sqlite_postings``). A rebuild writes a new file and renames it over the old one,
+so searches keep being served from the old index until the new one is complete;
+open engines notice the new file and reconnect.
 
-A search asks FTS5 only what it is good at: which paragraphs match the words, and
-the bm25 order of those that pass the filters (each facet value is also a token in
-a hidden ``filters`` column, so FTS5 scores only the filtered paragraphs). Facet
-counts, filters, totals and the date order come from the facet columns held in
-memory (``sqlite_columns.Columns``), and snippets from a small temporary FTS5 table
+A search asks FTS5 only what needs positions: which paragraphs hold a phrase of
+several words or a prefix. Single words come from the postings; the bm25 scores
+(FTS5's formula), facet counts, filters, totals and both orders are computed with
+numpy over the postings and the facet columns held in memory
+(``sqlite_columns.Columns``), and snippets come from a small temporary FTS5 table
 holding only the page's paragraphs.
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import os
@@ -29,23 +29,27 @@ import numpy as np
 import orjson
 
 from indexer.engines.base import (
-    FACETS, MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest,
+    MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest,
     SearchResponse, render_marked,
 )
+from indexer.engines import sqlite_postings as postings
 from indexer.engines.sqlite_columns import Columns
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
+-- AUTOINCREMENT: a deleted paragraph's rowid is never given to a new one, so stale
+-- postings (sqlite_postings) can never be read as another paragraph's.
 CREATE TABLE IF NOT EXISTS paragraphs (
-    rowid INTEGER PRIMARY KEY,
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
     paragraph_id TEXT NOT NULL UNIQUE,
     document_id TEXT NOT NULL,
     paragraph_number INTEGER NOT NULL,
     authority TEXT, region TEXT, year TEXT, published TEXT,
-    document_type TEXT, kind TEXT, stance TEXT, judgement TEXT
+    document_type TEXT, kind TEXT, stance TEXT, judgement TEXT,
+    tokens INTEGER NOT NULL DEFAULT 0  -- tokens in section, text and themes: bm25's length
 );
 -- The full paragraph as JSON, apart so that the table above stays small for joins.
 CREATE TABLE IF NOT EXISTS paragraph_data (
@@ -58,7 +62,7 @@ CREATE TABLE IF NOT EXISTS paragraph_themes (
     PRIMARY KEY (theme, rowid)
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    section, text, themes, filters,
+    section, text, themes,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 -- generation: bumped by every write, so each process knows when to reload its columns.
@@ -69,15 +73,12 @@ CREATE TABLE IF NOT EXISTS facet_columns (generation INTEGER NOT NULL, data BLOB
 CREATE INDEX IF NOT EXISTS paragraphs_document ON paragraphs(document_id, paragraph_number);
 CREATE INDEX IF NOT EXISTS paragraphs_order ON paragraphs(published DESC, document_id, paragraph_number);
 CREATE INDEX IF NOT EXISTS paragraph_themes_rowid ON paragraph_themes(rowid);
-"""
-# bm25 column weights: a match in a heading or a theme counts more than one in the
-# body; the filter tokens count for nothing.
-BM25 = "bm25(fts, 2.0, 1.0, 3.0, 0.0)"
+""" + postings.SCHEMA
 SNIPPET_TOKENS = 48
 SCAN_BATCH = 1000
-# Matched-rowid sets kept per process for the words of recent searches: ticking a
+# Phrases (their rows and counts) kept per process from recent searches: ticking a
 # facet or turning a page reuses them.
-MATCH_CACHE_SIZE = 32
+MATCH_CACHE_SIZE = 64
 
 
 def compile_match(clauses: list[Clause]) -> str:
@@ -89,18 +90,6 @@ def compile_match(clauses: list[Clause]) -> str:
 def _term(term: Term) -> str:
     phrase = '"' + " ".join(w.replace('"', "") for w in term.words) + '"'
     return phrase + ("*" if term.prefix else "")
-
-
-def filter_token(facet: str, value: str) -> str:
-    """The token standing for one facet value in the ``filters`` column: letters
-    then digits, which neither the tokenizer nor the stemmer changes."""
-    digest = hashlib.blake2b(f"{facet}\0{value}".encode(), digest_size=8).digest()
-    return f"zf{int.from_bytes(digest, 'big')}"
-
-
-def _filter_tokens(p: Paragraph) -> str:
-    values = [(f, getattr(p, f)) for f in FACETS if f != "theme"] + [("theme", t) for t in p.themes]
-    return " ".join(filter_token(f, v) for f, v in values if v)
 
 
 class OutdatedIndex(EngineUnavailable):
@@ -189,8 +178,9 @@ class SqliteEngine(SearchEngine):
                 db.execute("PRAGMA journal_mode=OFF")
                 db.execute("PRAGMA synchronous=OFF")
                 with db:
-                    count = self._insert(db, paragraphs)
+                    count = len(self._insert(db, paragraphs))
                     db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+                    _written(db, added=None)
                 db.execute("PRAGMA journal_mode=WAL")
             # Drop the old index's WAL files first so they cannot be replayed onto the new one.
             for suffix in ("-wal", "-shm"):
@@ -210,7 +200,9 @@ class SqliteEngine(SearchEngine):
         try:
             with db:  # one transaction: on failure the old paragraphs stay
                 self._delete(db, list(document_ids))
-                return self._insert(db, paragraphs)
+                added = self._insert(db, paragraphs)
+                _written(db, added)
+                return len(added)
         except sqlite3.Error as exc:
             raise IndexWriteError(f"the search index could not be updated: {exc}") from exc
 
@@ -219,7 +211,7 @@ class SqliteEngine(SearchEngine):
         try:
             with db:
                 self._delete(db, list(document_ids))
-                _written(db)
+                _written(db, [])
         except sqlite3.Error as exc:
             raise IndexWriteError(f"the search index could not be updated: {exc}") from exc
 
@@ -230,8 +222,9 @@ class SqliteEngine(SearchEngine):
             raise IndexWriteError(f"{exc} before updating it") from exc
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, paragraphs: Iterable[Paragraph]) -> int:
-        count = 0
+    def _insert(db: sqlite3.Connection, paragraphs: Iterable[Paragraph]) -> list[int]:
+        """Insert the paragraphs; their rowids. The caller then closes the write (``_written``)."""
+        added = []
         for p in paragraphs:
             data = p.to_dict()
             # A paragraph id loaded twice replaces the earlier row and everything hung on it.
@@ -246,14 +239,12 @@ class SqliteEngine(SearchEngine):
                  p.published, p.document_type, p.kind, p.stance, p.judgement))
             rowid = cur.lastrowid
             db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
-            db.execute("INSERT INTO fts (rowid, section, text, themes, filters) VALUES (?,?,?,?,?)",
-                       (rowid, p.section, _strip_markers(p.text),
-                        " ".join(t.replace("-", " ") for t in p.themes), _filter_tokens(p)))
+            db.execute("INSERT INTO fts (rowid, section, text, themes) VALUES (?,?,?,?)",
+                       (rowid, p.section, _strip_markers(p.text), " ".join(t.replace("-", " ") for t in p.themes)))
             db.executemany("INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)",
                            [(rowid, t) for t in p.themes])
-            count += 1
-        _written(db)
-        return count
+            added.append(rowid)
+        return added
 
     @staticmethod
     def _delete(db: sqlite3.Connection, document_ids: list[str]) -> None:
@@ -273,17 +264,16 @@ class SqliteEngine(SearchEngine):
             raise EngineUnavailable(f"the search index could not be read: {exc}") from exc
         return SearchResponse(total=plan.total, hits=hits, facets=facets)
 
-    def _matched(self, db: sqlite3.Connection, generation: tuple, expression: str) -> np.ndarray:
-        """The sorted rowids matching an FTS5 expression (cached per index generation)."""
-        key = (generation, expression)
+    def _phrase(self, db: sqlite3.Connection, columns: Columns, term: Term) -> "_Phrase":
+        """The paragraphs holding a word or phrase, with its weighted count in each
+        (cached per index generation: ticking a facet or turning a page reuses it)."""
+        key = (columns.generation, term.words, term.prefix)
         with self._matches_lock:
             found = self._matches.get(key)
             if found is not None:
                 self._matches.move_to_end(key)
                 return found
-        text = db.execute("SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ? "
-                          "ORDER BY rowid)", (expression,)).fetchone()[0]
-        found = np.array(text.split(","), dtype=np.int64) if text else np.zeros(0, dtype=np.int64)
+        found = _Phrase.find(db, columns, term)
         with self._matches_lock:
             self._matches[key] = found
             while len(self._matches) > MATCH_CACHE_SIZE:
@@ -345,6 +335,41 @@ class SqliteEngine(SearchEngine):
             raise EngineUnavailable(f"the search index at {self.path} cannot be read: {exc}") from exc
 
 
+class _Phrase:
+    """One word, phrase or prefix of a query: the existing paragraphs holding it
+    (sorted rowids) and its weighted count in each, as bm25 needs them."""
+
+    def __init__(self, rows: np.ndarray, counts: np.ndarray):
+        self.rows, self.counts = rows, counts
+
+    @classmethod
+    def find(cls, db: sqlite3.Connection, columns: Columns, term: Term) -> "_Phrase":
+        words = [w.replace('"', "") for w in term.words]
+        tokens = postings.tokenize(db, [" ".join(words)])[0]
+        if len(tokens) == 1 and not term.prefix:
+            rows, counts = postings.term_postings(db, tokens[0])
+            keep = rows < len(columns.present)
+            keep[keep] = columns.present[rows[keep]]
+            return cls(rows[keep], counts[keep].astype(np.float64))
+        # Phrases and prefixes need positions: FTS5 says which rows hold them.
+        rows = columns.existing(postings.parse_ids(db.execute(
+            "SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid)",
+            (_term(term),)).fetchone()[0]))
+        if not tokens:
+            return cls(rows, np.ones(len(rows)))
+        counts = None
+        for i, token in enumerate(tokens):
+            last_prefix = term.prefix and i == len(tokens) - 1
+            found = postings.prefix_postings(db, token) if last_prefix else postings.term_postings(db, token)
+            here = postings.counts_at(*found, rows)
+            counts = here if counts is None else np.minimum(counts, here)
+        # FTS5 found the phrase in each of these rows: it counts at least once.
+        return cls(rows, np.maximum(counts, 1.0))
+
+    def counts_at(self, rowids: np.ndarray) -> np.ndarray:
+        return postings.counts_at(self.rows, self.counts, rowids)
+
+
 class _Plan:
     """One search: the paragraphs matching its words (less exclusions), the filters
     as masks over them, and from those the total, the facets and any page."""
@@ -353,21 +378,24 @@ class _Plan:
                  request: SearchRequest, identity: int | None = None):
         self.db, self.request = db, request
         self.words = compile_match(query.positive) if query.positive else None
-        # A paragraph is excluded when it matches any negated word or phrase.
-        negative = " OR ".join(_term(t) for c in query.negative for t in c.alternatives) or None
-        generation = engine._generation(db, identity)
-        self.columns = engine._columns_for(db, generation)
-        if self.words:
-            self.expression = f"({self.words}) NOT ({negative})" if negative else self.words
-            self.matched = engine._matched(db, generation, self.expression)
-        else:
-            self.expression = None
-            self.matched = self.columns.all_rowids
-            if negative:
-                self.matched = np.setdiff1d(self.matched, engine._matched(db, generation, negative),
-                                            assume_unique=True)
+        self.columns = columns = engine._columns_for(db, engine._generation(db, identity))
+        # FTS5's boolean logic over the phrases' row sets: OR within a clause, AND
+        # between clauses, and a paragraph is excluded when it holds any negated term.
+        self.phrases: list[_Phrase] = []
+        matched = None
+        for clause in query.positive:
+            found = [engine._phrase(db, columns, t) for t in clause.alternatives]
+            self.phrases += found
+            rows = _union([f.rows for f in found])
+            matched = rows if matched is None else np.intersect1d(matched, rows, assume_unique=True)
+        if matched is None:
+            matched = columns.all_rowids
+        negative = [engine._phrase(db, columns, t).rows for c in query.negative for t in c.alternatives]
+        if negative:
+            matched = np.setdiff1d(matched, _union(negative), assume_unique=True)
+        self.matched = matched
         self.filters = request.filters
-        self.masks = {facet: self.columns.mask(facet, values, self.matched)
+        self.masks = {facet: columns.mask(facet, values, self.matched)
                       for facet, values in self.filters.items()}
         keep = np.ones(len(self.matched), dtype=bool)
         for mask in self.masks.values():
@@ -383,7 +411,7 @@ class _Plan:
         stop = None if limit is None else offset + limit
         if stop == 0 or not self.total:
             return [], []
-        if self.expression and self.request.sort == "relevance":
+        if self.phrases and self.request.sort == "relevance":
             rowids, scores = self._ranked(stop)
         else:
             rowids = self.columns.newest_first(self.selected, stop)
@@ -391,21 +419,25 @@ class _Plan:
         return rowids[offset:stop].tolist(), scores[offset:stop].tolist()
 
     def _ranked(self, stop: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """The filtered matches in bm25 order, equal scores newest first. FTS5 scores
-        only paragraphs that pass the filters (their tokens are ANDed to the words),
-        and SQLite's sorter keeps only the rows up to the page's end."""
-        expression = self.expression + "".join(
-            " AND filters : (" + " OR ".join(filter_token(facet, v) for v in values) + ")"
-            for facet, values in self.filters.items())
-        # date_rank(rowid) breaks ties inside the sort: the same boilerplate paragraph in
-        # many letters scores the same, and the newest letter should come first.
-        self.db.create_function("date_rank", 1, self.columns.date_rank_of, deterministic=True)
-        window = "" if stop is None else f" LIMIT {int(stop)}"
-        rows = self.db.execute(f"SELECT rowid, -{BM25} FROM fts WHERE fts MATCH ? "
-                               f"ORDER BY {BM25}, date_rank(rowid){window}", (expression,)).fetchall()
-        rowids = np.fromiter((r for r, _ in rows), dtype=np.int64, count=len(rows))
-        scores = np.fromiter((s for _, s in rows), dtype=np.float64, count=len(rows))
-        return rowids, scores
+        """The selected paragraphs by bm25, equal scores newest first (the same
+        boilerplate paragraph in many letters scores the same, and the newest letter
+        should come first); only the first ``stop`` are sorted."""
+        columns, rows = self.columns, self.selected
+        scores = postings.bm25([(len(p.rows), p.counts_at(rows)) for p in self.phrases],
+                               columns.lengths[rows], len(columns.all_rowids), columns.average_length)
+        if stop is not None and stop < len(rows):
+            # Only rows scoring at least the stop-th best can be on the page.
+            threshold = np.partition(scores, len(rows) - stop)[len(rows) - stop]
+            keep = scores >= threshold
+            rows, scores = rows[keep], scores[keep]
+        order = np.lexsort((columns.date_rank[rows], -scores))[:stop]
+        return rows[order], scores[order]
+
+
+def _union(arrays: list[np.ndarray]) -> np.ndarray:
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.unique(np.concatenate(arrays))
 
 
 @contextmanager
@@ -421,8 +453,13 @@ def _snapshot(db: sqlite3.Connection) -> Iterator[None]:
         db.rollback()  # nothing to keep: only the scratch snippet table was written
 
 
-def _written(db: sqlite3.Connection) -> None:
-    """Close a write: count it, and store the facet columns as they now are."""
+def _written(db: sqlite3.Connection, added: list[int] | None) -> None:
+    """Close a write: index the words of the rows ``added`` (``None``: of every row),
+    count the write, and store the facet columns as they now are."""
+    if added is None:
+        postings.build_all(db)
+    else:
+        postings.add_rows(db, added)
     db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
     counter = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
     Columns.load(db, (None, counter)).save(db, counter)

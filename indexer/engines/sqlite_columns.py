@@ -37,6 +37,7 @@ class Columns:
     themes: np.ndarray                   # bool (rowid, theme code - 1)
     theme_values: list[str]
     date_rank: np.ndarray                # int32 by rowid: place in newest-first order
+    lengths: np.ndarray                  # int32 by rowid: tokens in the paragraph (bm25's length)
 
     @classmethod
     def read(cls, db: sqlite3.Connection, generation: tuple) -> "Columns":
@@ -50,13 +51,13 @@ class Columns:
             values = json.loads(bytes(stored["values"]).decode())
         codes = {f: arrays.pop(f"code_{f}") for f in SINGLE_VALUED}
         return cls(generation, arrays["present"], codes, values["facets"], arrays["themes"],
-                   values["themes"], arrays["date_rank"])
+                   values["themes"], arrays["date_rank"], arrays["lengths"])
 
     def save(self, db: sqlite3.Connection, counter: int) -> None:
         """Store these columns in the index file as those of write number ``counter``."""
         buffer = io.BytesIO()
         values = json.dumps({"facets": self.values, "themes": self.theme_values}).encode()
-        np.savez(buffer, present=self.present, themes=self.themes, date_rank=self.date_rank,
+        np.savez(buffer, present=self.present, themes=self.themes, date_rank=self.date_rank, lengths=self.lengths,
                  values=np.frombuffer(values, dtype=np.uint8),
                  **{f"code_{f}": self.codes[f] for f in SINGLE_VALUED})
         db.execute("DELETE FROM facet_columns")
@@ -66,8 +67,9 @@ class Columns:
     def load(cls, db: sqlite3.Connection, generation: tuple) -> "Columns":
         """Build the columns from the tables."""
         names = ", ".join(FACET_FIELDS[f] for f in SINGLE_VALUED)
-        rows = db.execute(f"SELECT rowid, {names} FROM paragraphs").fetchall()
-        columns = list(zip(*rows)) or [()] * (len(SINGLE_VALUED) + 1)
+        rows = db.execute(f"SELECT rowid, tokens, {names} FROM paragraphs").fetchall()
+        rowid_column, tokens, *columns = list(zip(*rows)) or [()] * (len(SINGLE_VALUED) + 2)
+        columns = [rowid_column, *columns]
         rowids = np.array(columns[0], dtype=np.int64)
         size = int(rowids.max()) + 1 if len(rowids) else 1
         present = np.zeros(size, dtype=bool)
@@ -90,16 +92,29 @@ class Columns:
             "SELECT rowid FROM paragraphs ORDER BY published DESC, document_id, paragraph_number")], dtype=np.int64)
         date_rank = np.zeros(size, dtype=np.int32)
         date_rank[order] = np.arange(len(order), dtype=np.int32)
-        return cls(generation, present, codes, values, themes, theme_values, date_rank)
+        lengths = np.zeros(size, dtype=np.int32)
+        lengths[rowids] = np.array(tokens, dtype=np.int32)
+        return cls(generation, present, codes, values, themes, theme_values, date_rank, lengths)
 
     @cached_property
     def date_rank_of(self):
         """rowid -> place in date order, as a C-level callable for SQLite's sorter."""
         return array("i", self.date_rank.tobytes()).__getitem__
 
-    @property
+    @cached_property
     def all_rowids(self) -> np.ndarray:
         return np.flatnonzero(self.present)
+
+    @cached_property
+    def average_length(self) -> float:
+        """Mean tokens per paragraph (bm25's average document length)."""
+        count = len(self.all_rowids)
+        return float(self.lengths[self.present].sum()) / count if count else 1.0
+
+    def existing(self, rowids: np.ndarray) -> np.ndarray:
+        """Those of ``rowids`` (sorted) that are paragraphs now, not deleted ones."""
+        rowids = rowids[rowids < len(self.present)]
+        return rowids[self.present[rowids]]
 
     # -- filters ---------------------------------------------------------------
     def mask(self, facet: str, wanted: list[str], rowids: np.ndarray) -> np.ndarray:
