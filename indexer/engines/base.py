@@ -37,6 +37,11 @@ MAX_OFFSET = 10_000  # deeper paging is what export is for
 # them into <mark> only after the text itself has been escaped.
 MARK_START, MARK_END = "\ue000", "\ue001"
 _ADJACENT_MARKS = re.compile(re.escape(MARK_END) + r"(\s+)" + re.escape(MARK_START))
+_MARKERS = re.compile(f"[{MARK_START}{MARK_END}]")
+# Characters HTML parsing rewrites or drops (controls, CR, surrogates, noncharacters, BOM;
+# astral characters, to be safe): a snippet holding one goes through bleach.
+_PARSER_REWRITES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff"
+                              "\U00010000-\U0010ffff]")
 
 
 class EngineError(RuntimeError):
@@ -110,11 +115,27 @@ def _clean(html_text: str) -> str:
 
 def render_marked(text: str) -> Markup:
     """Escape document text, then turn engine markers into <mark>; a matched
-    phrase whose words were marked one by one becomes a single <mark>."""
+    phrase whose words were marked one by one becomes a single <mark>.
+
+    Belt and braces, bleach then re-parses the result keeping only <mark>
+    (``render_marked_through_bleach``). Where that parse provably changes nothing
+    (the markers pair up in order and the text holds no character an HTML parser
+    rewrites, so escaped text and balanced <mark> elements are all it would find),
+    the result is built directly: about 0.003 ms instead of 0.3–0.5 ms a snippet,
+    a sixth of a search page's time. The two paths are held equal on generated and
+    real text in tests/indexer/engines/test_snippets.py."""
+    markers = _MARKERS.findall(text)
+    if _PARSER_REWRITES.search(text) or markers != [MARK_START, MARK_END] * (len(markers) // 2):
+        return render_marked_through_bleach(text)
+    escaped = html.escape(_ADJACENT_MARKS.sub(r"\1", text), quote=False)
+    return Markup(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+def render_marked_through_bleach(text: str) -> Markup:
+    """``render_marked`` with bleach's parse always."""
     text = _ADJACENT_MARKS.sub(r"\1", text)
     escaped = html.escape(text, quote=False)
     marked = escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-    # Belt and braces: only <mark> may ever survive into a snippet.
     return sanitise_snippet(marked)
 
 
