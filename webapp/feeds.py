@@ -38,7 +38,8 @@ def _sub(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
 def search_feed():
     params = parse_search_args(request.args)
     params.sort, params.offset, params.per_page = "date", 0, FEED_ENTRIES
-    response = services().searcher.search(params.request(facets=False))
+    # The feed carries each paragraph's whole text, never a snippet: nothing to highlight.
+    response = services().searcher.search(params.request(facets=False, snippets=False))
     settings = services().settings
     base = settings.base_url.rstrip("/")
     query = urlencode(params.query_args(sort=None, page=None, per_page=None), doseq=True)

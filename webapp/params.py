@@ -34,11 +34,12 @@ class SearchParams:
     notices: list[str] = field(default_factory=list)
 
     def request(self, *, facets: bool = True, limit: int | None = None, offset: int | None = None,
-                **filters: list[str]) -> SearchRequest:
+                snippets: bool = True, **filters: list[str]) -> SearchRequest:
         merged = {**self.filters, **filters}
         return SearchRequest(q=self.q, filters=merged, sort=self.sort,
                              offset=self.offset if offset is None else offset,
-                             limit=self.per_page if limit is None else limit, facets=facets)
+                             limit=self.per_page if limit is None else limit, facets=facets,
+                             snippets=snippets)
 
     def query_args(self, **changes) -> MultiDict:
         """The URL arguments for this search, with some changed: for links

@@ -64,6 +64,9 @@ class SearchRequest:
     offset: int = 0
     limit: int = 20
     facets: bool = True
+    # False: the caller shows no snippets (e.g. the Atom feed), so an engine may skip
+    # highlighting; each hit's "snippet" is then the escaped opening of its text, unmarked.
+    snippets: bool = True
 
     def __post_init__(self):
         self.filters = {k: [v for v in vs if v] for k, vs in self.filters.items()

@@ -95,6 +95,29 @@ def test_atom_feed_carries_payloads_as_text_only(client):
     assert b"<script>" not in data                  # ...but escaped in the XML
 
 
+def test_atom_feed_asks_the_engine_for_no_snippets(sample_data):
+    """The feed shows each paragraph's whole text, so it lets the engine skip highlighting;
+    pages and the API still ask for snippets."""
+    from indexer.search import Searcher
+    from webapp import create_app
+
+    settings, _ = sample_data
+    searcher = Searcher.open(settings)
+    asked = []
+    search = searcher.search
+    searcher.search = lambda request: asked.append(request) or search(request)
+    client = create_app(settings, searcher=searcher).test_client()
+    try:
+        assert client.get("/search.atom?q=staying+put").status_code == 200
+        assert [r.snippets for r in asked] == [False]
+        asked.clear()
+        assert client.get("/api/v1/search?q=staying+put").status_code == 200
+        assert client.get("/search?q=staying+put").status_code == 200
+        assert asked and all(r.snippets for r in asked)
+    finally:
+        searcher.close()
+
+
 def test_search_page_links_exports_and_feed(client):
     html = client.get("/search?q=staying+put&authority=Kent").get_data(as_text=True)
     assert 'href="/search.csv?q=staying+put&amp;authority=Kent"' in html or \

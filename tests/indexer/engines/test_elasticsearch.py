@@ -15,8 +15,8 @@ from indexer.engines.base import (
     MARK_END, MARK_START, EngineError, EngineUnavailable, IndexWriteError, SearchRequest, render_marked,
 )
 from indexer.engines.elasticsearch import (
-    SCHEMA_VERSION, BulkLoadError, ElasticsearchEngine, fold, index_mappings, index_settings, render_snippet,
-    to_document,
+    SCHEMA_VERSION, BulkLoadError, ElasticsearchEngine, FastJsonSerializer, fold, highlight_settings, index_mappings,
+    index_settings, render_snippet, to_document,
 )
 from indexer.model import Paragraph
 from indexer.query import parse
@@ -291,3 +291,58 @@ def test_exported_hits_are_not_highlighted(es_engine):
     snippet = hits["d2-3"]["snippet"]
     assert "<mark>" not in snippet and "passports" in snippet
     assert "&lt;script&gt;" in snippet and "<script" not in snippet
+
+
+def _snippets(engine, q, **kwargs):
+    return {h["paragraph_id"]: str(h["snippet"])
+            for h in engine.search(SearchRequest(q=q, limit=100, **kwargs), parse(q)).hits}
+
+
+def test_words_and_phrases_are_highlighted_from_the_stemmed_body_alone():
+    """Without a prefix, highlighting reads only the stemmed body clauses (no matched_fields);
+    with one, the unstemmed clauses the prefix needs are combined in."""
+    settings = highlight_settings(parse('"staying put" advisers'))
+    assert "matched_fields" not in settings["fields"]["body"]
+    fields = {next(iter(next(iter(c.values())))) for c in settings["highlight_query"]["bool"]["should"]}
+    assert fields == {"body"}
+    settings = highlight_settings(parse("advis* carers"))
+    assert settings["fields"]["body"]["matched_fields"] == ["body", "body.exact"]
+    fields = {next(iter(next(iter(c.values())))) for c in settings["highlight_query"]["bool"]["should"]}
+    assert fields == {"body", "body.exact"}
+
+
+def test_stemmed_and_prefix_matches_are_marked(es_engine):
+    es_engine.rebuild(PARAGRAPHS)
+    assert "<mark>Personal advisers</mark>" in _snippets(es_engine, '"personal advisers"')["d1-4"]
+    assert "<mark>personal adviser</mark>" in _snippets(es_engine, '"personal advisers"')["d4-1"]
+    assert "<mark>passports</mark>" in _snippets(es_engine, "passport")["d2-3"]
+    prefixed = _snippets(es_engine, "advis*")
+    assert "<mark>advisers</mark>" in prefixed["d1-4"] and "<mark>Advisor</mark>" in prefixed["d2-2"]
+
+
+def test_without_snippets_the_same_hits_come_unmarked(es_engine):
+    es_engine.rebuild(PARAGRAPHS)
+    q = "passports | hotel"
+    marked = es_engine.search(SearchRequest(q=q, limit=100), parse(q))
+    plain = es_engine.search(SearchRequest(q=q, limit=100, snippets=False), parse(q))
+    assert [h["paragraph_id"] for h in plain.hits] == [h["paragraph_id"] for h in marked.hits]
+    assert [h["score"] for h in plain.hits] == [h["score"] for h in marked.hits]
+    assert plain.total == marked.total and plain.facets == marked.facets
+    assert any("<mark>" in h["snippet"] for h in marked.hits)
+    for hit in plain.hits:
+        assert "<mark>" not in hit["snippet"] and isinstance(hit["snippet"], Markup)
+    snippet = {h["paragraph_id"]: h["snippet"] for h in plain.hits}["d2-3"]
+    assert "&lt;script&gt;" in snippet and "<script" not in snippet
+
+
+def test_the_client_reads_and_writes_json_as_the_standard_library_does():
+    """orjson where it can; the standard library's bytes where orjson refuses (a lone
+    surrogate, an integer beyond 64 bits), so no document is sent or read differently."""
+    from elasticsearch.serializer import JsonSerializer
+
+    fast, standard = FastJsonSerializer(), JsonSerializer()
+    for value in ({"text": "café leader’s 🏠 <mark>", "n": 3, "x": 2.5, "list": [None, True]},
+                  {"text": "lone \ud800 surrogate"}, {"big": 2 ** 70}, {"date": datetime(2024, 5, 1).date()}):
+        assert fast.dumps(value) == standard.dumps(value)
+        assert fast.loads(standard.dumps(value)) == standard.loads(standard.dumps(value))
+    assert fast.loads(b'{"a": "\\ud800"}') == {"a": "\ud800"}
