@@ -115,7 +115,8 @@ def cmd_export(args) -> int:
     try:
         searcher.engine.check()
         rows = export_rows(searcher.scan(SearchRequest(q=args.query, filters=_filters(args),
-                                                       sort=args.sort, facets=False)), settings)
+                                                       sort=args.sort, facets=False, snippets=False)),
+                           settings)
         chunks = FORMATS[fmt][0](rows)
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.

@@ -27,13 +27,14 @@ XLSX_CHUNK = 64 * 1024
 def export_rows(hits: Iterable[dict], settings) -> Iterator[tuple]:
     """One tuple per hit, in COLUMNS order (tuples: exports run to 100k rows)."""
     for hit in hits:
-        permalink = settings.permalink(hit["document_id"], hit.get("paragraph_number"))
+        get = hit.get
+        permalink = settings.permalink(hit["document_id"], get("paragraph_number"))
         yield (
-            hit.get("authority") or "", hit.get("ons_code") or "", hit.get("region") or "",
-            hit.get("document_type") or "", hit.get("published") or "",
-            hit.get("visit_start") or "", hit.get("visit_end") or "", hit.get("section") or "",
-            hit.get("paragraph_number"), "; ".join(hit.get("themes") or []),
-            hit.get("stance") or "", hit.get("text") or "", hit.get("source") or "",
+            get("authority") or "", get("ons_code") or "", get("region") or "",
+            get("document_type") or "", get("published") or "",
+            get("visit_start") or "", get("visit_end") or "", get("section") or "",
+            get("paragraph_number"), "; ".join(get("themes") or ()),
+            get("stance") or "", get("text") or "", get("source") or "",
             permalink, citation(hit, permalink),
         )
 
@@ -58,12 +59,26 @@ def csv_cell(value) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def csv_line(row: tuple) -> str:
+    """``",".join(map(csv_cell, row))`` with the common cases inline: an export
+    writes 15 cells a row for 100k rows, and a call per cell is a third of its time."""
+    cells = []
+    for value in row:
+        if value.__class__ is str:
+            if value[:1] in FORMULA_STARTS:
+                value = "'" + value
+            cells.append('"' + value.replace('"', '""') + '"')
+        else:
+            cells.append(csv_cell(value))
+    return ",".join(cells)
+
+
 def csv_chunks(rows: Iterable[tuple]) -> Iterator[str]:
     # A byte-order mark so Excel reads the file as UTF-8.
     yield "\ufeff" + ",".join(map(csv_cell, COLUMNS)) + "\r\n"
     lines = []
     for row in rows:
-        lines.append(",".join(map(csv_cell, row)))
+        lines.append(csv_line(row))
         if len(lines) == 1000:
             yield "\r\n".join(lines) + "\r\n"
             lines = []
@@ -124,7 +139,7 @@ FORMATS = {
 def export(fmt: str):
     params = parse_search_args(request.args)
     searcher, settings = services().searcher, services().settings
-    search_request = params.request(facets=False)
+    search_request = params.request(facets=False, snippets=False)  # exports show none
     # Fail before streaming starts, while a proper error page can still be sent.
     searcher.engine.check()
     hits = searcher.scan(search_request)

@@ -286,7 +286,7 @@ class SqliteEngine(SearchEngine):
         marks = ",".join("?" * len(rowids))
         data = {r: orjson.loads(d) for r, d in db.execute(
             f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({marks})", rowids)}
-        snippets = _page_snippets(db, plan.words, data) if plan.words else {}
+        snippets = _page_snippets(db, plan.words, data) if plan.words and plan.request.snippets else {}
         hits = []
         for rowid, score in zip(rowids, scores):
             hit = data[rowid]
@@ -298,7 +298,8 @@ class SqliteEngine(SearchEngine):
 
     def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
         """Every hit in order, for exports: rows are read in batches, and each
-        ``snippet`` is the escaped opening of the text (exports do not highlight)."""
+        ``snippet`` is the escaped opening of the text (exports do not highlight),
+        left out when the request wants no snippets."""
         # A connection of its own: the caller may search while it writes the rows out.
         identity = os.stat(self.path).st_ino if self.path.exists() else None
         with closing(self._connect(self.path)) as db, _snapshot(db):
@@ -311,7 +312,8 @@ class SqliteEngine(SearchEngine):
                 for rowid, score in zip(batch, scores[start:start + SCAN_BATCH]):
                     hit = orjson.loads(data[rowid])
                     hit["score"] = round(score, 4)
-                    hit["snippet"] = html.escape(_strip_markers(_shorten(hit["text"])), quote=False)
+                    if request.snippets:
+                        hit["snippet"] = html.escape(_strip_markers(_shorten(hit["text"])), quote=False)
                     yield hit
 
     def document_paragraphs(self, document_id: str) -> list[dict]:

@@ -135,3 +135,12 @@ def test_csv_cells_read_back_as_written(values):
     [read] = list(csv.reader(io.StringIO(line, newline="")))
     expected = ["" if v is None else str(v) if isinstance(v, int) else neutralise_formula(v) for v in values]
     assert read == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(alphabet=st.sampled_from('ab"=\r\n,\' +-@\t')), st.text(),
+                          st.integers(min_value=0), st.none()), min_size=1, max_size=6))
+def test_a_csv_line_is_its_cells_joined(values):
+    from webapp.exports import csv_cell, csv_line
+
+    assert csv_line(tuple(values)) == ",".join(map(csv_cell, values))
