@@ -73,16 +73,19 @@ def add_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
         batch = rowids[start:start + 500]
         db.execute("INSERT INTO temp.new_rows (rowid, section, text, themes) SELECT rowid, section, text, "
                    f"themes FROM main.fts WHERE rowid IN ({','.join('?' * len(batch))})", batch)
-    existing = parse_ids(db.execute("SELECT group_concat(rowid) FROM paragraphs").fetchone()[0])
+    existing_ids = parse_ids(db.execute("SELECT group_concat(rowid) FROM paragraphs").fetchone()[0])
+    existing = np.zeros(int(existing_ids.max(initial=0)) + 2, dtype=bool)
+    existing[existing_ids] = True
     lengths = _Lengths()
     for term, rows, counts in list(_gather(db, "temp.new_instances", lengths)):
         old = db.execute("SELECT rowids, counts FROM postings WHERE term = ?", (term,)).fetchone()
         if old is not None:
             old_rows, old_counts = np.frombuffer(old[0], np.int64), np.frombuffer(old[1], np.uint16)
-            keep = np.isin(old_rows, existing, assume_unique=True) & ~np.isin(old_rows, rows, assume_unique=True)
+            keep = existing[old_rows.clip(max=len(existing) - 1)] & ~np.isin(old_rows, rows)
             rows, counts = np.concatenate([old_rows[keep], rows]), np.concatenate([old_counts[keep], counts])
-            order = np.argsort(rows, kind="stable")
-            rows, counts = rows[order], counts[order]
+            if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():  # new rowids usually come last
+                order = np.argsort(rows, kind="stable")
+                rows, counts = rows[order], counts[order]
         db.execute("INSERT OR REPLACE INTO postings VALUES (?, ?, ?)", (term, rows.tobytes(), counts.tobytes()))
     db.execute("DELETE FROM temp.new_rows")
     lengths.store(db)
