@@ -12,11 +12,11 @@ import pytest
 from markupsafe import Markup
 
 from indexer.engines.base import (
-    MARK_END, MARK_START, EngineError, EngineUnavailable, IndexWriteError, SearchRequest, render_marked,
+    EngineError, EngineUnavailable, IndexWriteError, SearchRequest,
 )
 from indexer.engines.elasticsearch import (
     SCHEMA_VERSION, BulkLoadError, ElasticsearchEngine, FastJsonSerializer, fold, highlight_settings, index_mappings,
-    index_settings, render_snippet, to_document,
+    index_settings, to_document,
 )
 from indexer.model import Paragraph
 from indexer.query import parse
@@ -257,33 +257,6 @@ def test_refused_paragraphs_are_an_index_write_error(es_engine):
 
 
 # -- snippets ------------------------------------------------------------------------------
-
-SNIPPET_PIECES = ["", "a", " ", "  ", "\n", "\t", "&", "<", ">", "&amp;", "&lt;b&gt;", "<script>", "<mark>",
-                  "</mark>", '"', "'", "&#60;", "&copy", "<!--", "]]>", "café", "leader’s", "\u00a0", "…",
-                  "\r", "\x00", "\x0c", "\ufeff", "🏠", MARK_START, MARK_END]
-
-
-def test_render_snippet_is_render_marked():
-    """render_snippet skips bleach only where bleach would change nothing: on generated
-    text (with stray, unpaired and nested markers, and characters HTML parsing rewrites)
-    and on the contract paragraphs, it always equals render_marked."""
-    from hypothesis import given, settings, strategies as st
-
-    piece = st.one_of(st.sampled_from(SNIPPET_PIECES), st.text(max_size=6))
-
-    @settings(max_examples=1500, deadline=None, database=None)
-    @given(st.lists(st.tuples(st.lists(piece, max_size=4), st.booleans()), max_size=6))
-    def check(parts):
-        text = "".join((MARK_START + "".join(p) + MARK_END) if mark else "".join(p) for p, mark in parts)
-        assert render_snippet(text) == render_marked(text)
-        assert isinstance(render_snippet(text), Markup)
-
-    check()
-    for p in PARAGRAPHS:
-        words = p.text.split(" ")
-        marked = " ".join(MARK_START + w + MARK_END if i % 3 == 1 else w for i, w in enumerate(words))
-        assert render_snippet(marked) == render_marked(marked)
-
 
 def test_exported_hits_are_not_highlighted(es_engine):
     es_engine.rebuild(PARAGRAPHS)
