@@ -11,6 +11,8 @@ the same file serves systemd, the container image and the soak tests:
     OFSTED_FINDINGS_WORKERS         worker processes (default 2 x cores + 1, at most 8)
     OFSTED_FINDINGS_THREADS         threads per worker (default 2)
     OFSTED_FINDINGS_TIMEOUT         seconds before a silent worker is restarted (default 30)
+    OFSTED_FINDINGS_MAX_REQUESTS    requests a worker serves before it is replaced (default
+                                    20000, 0 for never)
     OFSTED_FINDINGS_ACCESS_LOG      access log file, "-" for stdout (default), "" for none
     OFSTED_FINDINGS_LOG_LEVEL       gunicorn's error log level (default info)
 """
@@ -54,9 +56,12 @@ timeout = _int("TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5
 # A worker that has served this many requests is replaced, so a slow leak never builds up;
-# the jitter stops all workers restarting at once.
-max_requests = 2000
-max_requests_jitter = 200
+# the jitter stops all workers restarting at once. Not too often: a new worker imports the
+# app and fills its caches again, under load. At 2000, five workers serving 100 requests/s
+# were each replaced every 100 s, and each replacement showed as a spike of seconds in
+# the load test's latencies (benchmarks/load.py).
+max_requests = _int("MAX_REQUESTS", 20000, minimum=0)
+max_requests_jitter = max_requests // 10
 
 # The app takes no uploads; these limits refuse oversized request lines and headers early.
 limit_request_line = 8190

@@ -227,7 +227,7 @@ def test_web_unit_runs_gunicorn_with_the_env_file_and_the_hardening_it_needs():
 
 # -- gunicorn ------------------------------------------------------------------------------
 def _gunicorn_settings(monkeypatch, **env) -> dict:
-    for name in ("BIND", "WORKERS", "THREADS", "TIMEOUT", "ACCESS_LOG", "LOG_LEVEL"):
+    for name in ("BIND", "WORKERS", "THREADS", "TIMEOUT", "ACCESS_LOG", "LOG_LEVEL", "MAX_REQUESTS"):
         monkeypatch.delenv(ENV_PREFIX + name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(ENV_PREFIX + name, value)
@@ -247,6 +247,15 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
                               TIMEOUT="60", ACCESS_LOG="")
     assert conf["bind"] == ["0.0.0.0:9000", "[::1]:9001"]
     assert (conf["workers"], conf["timeout"], conf["accesslog"]) == (3, 60, None)
+
+
+def test_gunicorn_replaces_workers_rarely_and_not_all_at_once(monkeypatch):
+    conf = _gunicorn_settings(monkeypatch)
+    assert conf["max_requests"] == 20000 and conf["max_requests_jitter"] == 2000
+    conf = _gunicorn_settings(monkeypatch, MAX_REQUESTS="0")
+    assert (conf["max_requests"], conf["max_requests_jitter"]) == (0, 0)
+    with pytest.raises(SystemExit, match="OFSTED_FINDINGS_MAX_REQUESTS must be at least 0"):
+        _gunicorn_settings(monkeypatch, MAX_REQUESTS="-1")
 
 
 @pytest.mark.parametrize("value", ["many", "0", "-2"])
