@@ -430,6 +430,31 @@ def node_cpu_ms(es_url: str) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
+def node_jit_cpu_ms(es_url: str) -> float | None:
+    """CPU milliseconds the node's JIT compiler threads (C1, C2) have used, from /proc
+    (None for another machine's node). A fresh node compiles for minutes under load: on
+    two cores, after the 120 s ramp, they still took about 40% of the JVM's CPU."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{es_url}/_nodes/_local/process?filter_path=nodes.*.process.id",
+                                timeout=10) as response:
+        pid = next(iter(json.load(response)["nodes"].values()))["process"]["id"]
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            if not (task / "comm").read_text().startswith(("C1 Compiler", "C2 Compiler")):
+                continue
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -579,6 +604,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         with gunicorn(settings, workers=args.workers, threads=args.threads) as url:
             warm_up(url, args.warm_up, ramp_seconds=args.ramp, rate=args.rate)
             before = es_node_stats(es_url) if es_url else None
+            jit_before = node_jit_cpu_ms(es_url) if es_url else None
             gunicorn_before, machine_before, own_before = process_tree_cpu("gunicorn"), machine_cpu(), os.times()
             result = run_load(url, rate=args.rate, seconds=args.seconds, concurrency=args.concurrency)
             gunicorn_cpu = process_tree_cpu("gunicorn") - gunicorn_before
@@ -586,6 +612,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             generator_cpu = own.user + own.system - own_before.user - own_before.system
             machine = [b - a for a, b in zip(machine_before, machine_cpu())]
             after = es_node_stats(es_url) if es_url else None
+            jit_after = node_jit_cpu_ms(es_url) if es_url else None
     summary = result.summary()
     summary["engine"] = args.engine
     # CPU seconds over the run: gunicorn's workers, the whole machine (every core, whoever
@@ -602,6 +629,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             "fetch_ms_mean": round((after["fetch_ms"] - before["fetch_ms"])
                                    / max(after["fetches"] - before["fetches"], 1), 2),
             "jvm_cpu_s": round((after["cpu_ms"] - before["cpu_ms"]) / 1000, 1),
+            # of which the JIT compilers (a fresh node's), when the node runs here
+            "jit_cpu_s": (round((jit_after - jit_before) / 1000, 1)
+                          if jit_before is not None and jit_after is not None else None),
             "gc_s": round((after["gc_ms"] - before["gc_ms"]) / 1000, 1),
             "heap_used_percent": after["heap_used_percent"],
             "search_threads": after["search_threads"],
