@@ -241,9 +241,10 @@ def _export(searcher, connection, q: str) -> None:
     started = time.perf_counter()
     connection.request("GET", "/search.csv?" + urlencode({"q": q}))
     response = connection.getresponse()
-    rows = -1  # the header line
+    rows, last = -1, b""  # -1: the header line
     while chunk := response.read(256 * 1024):
-        rows += chunk.count(b"\r\n")
+        rows += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")  # a CRLF split by the read
+        last = chunk[-1:]
     elapsed = time.perf_counter() - started
     growth_mb = sampler.stop() / 1024 / 1024
     rate = rows / elapsed

@@ -1,7 +1,7 @@
 """Searching as users do it: parse their words, expand synonyms, ask the engine."""
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from indexer.engines import SearchEngine, SearchRequest, SearchResponse, open_engine
 from indexer.query import SynonymTable, parse
@@ -27,6 +27,12 @@ class Searcher:
 
     def scan(self, request: SearchRequest) -> Iterator[dict]:
         return self.engine.scan(request, parse(request.q, self.synonyms))
+
+    def scan_values(self, request: SearchRequest, fields: Sequence[str]) -> Iterator[tuple]:
+        return self.engine.scan_values(request, parse(request.q, self.synonyms), fields)
+
+    def scan_csv(self, request: SearchRequest, base_url: str) -> Iterator[bytes]:
+        return self.engine.scan_csv(request, parse(request.q, self.synonyms), base_url)
 
     def close(self) -> None:
         self.engine.close()

@@ -105,7 +105,7 @@ def cmd_search(args) -> int:
 def cmd_export(args) -> int:
     from indexer.engines import SearchRequest
     from indexer.search import Searcher
-    from webapp.exports import FORMATS, export_rows
+    from webapp.exports import FORMATS, export_chunks
     settings = _settings(args)
     fmt = args.format or (args.output.suffix.lstrip(".") if args.output else "csv")
     if fmt not in FORMATS:
@@ -114,10 +114,9 @@ def cmd_export(args) -> int:
     searcher = Searcher.open(settings)
     try:
         searcher.engine.check()
-        rows = export_rows(searcher.scan(SearchRequest(q=args.query, filters=_filters(args),
-                                                       sort=args.sort, facets=False, snippets=False)),
-                           settings)
-        chunks = FORMATS[fmt][0](rows)
+        search_request = SearchRequest(q=args.query, filters=_filters(args), sort=args.sort,
+                                       facets=False, snippets=False)
+        chunks = export_chunks(searcher, search_request, fmt, settings.base_url)
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.
             tmp = args.output.with_name(f".{args.output.name}.part")

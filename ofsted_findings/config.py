@@ -79,5 +79,10 @@ class Settings:
         return replace(self, **changes)
 
     def permalink(self, document_id: str, paragraph_number: int | None = None) -> str:
-        url = f"{self.base_url.rstrip('/')}/documents/{document_id}"
-        return f"{url}#p{paragraph_number}" if paragraph_number is not None else url
+        return self.base_url.rstrip("/") + document_path(document_id, paragraph_number)
+
+
+def document_path(document_id: str, paragraph_number: int | None = None) -> str:
+    """A document's page, or one paragraph's anchor on it, below the site's base URL."""
+    path = f"/documents/{document_id}"
+    return f"{path}#p{paragraph_number}" if paragraph_number is not None else path

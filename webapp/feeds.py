@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, request
 
-from webapp.formatting import citation
+from ofsted_findings.formatting import citation
 from webapp.params import parse_search_args
 from webapp.services import services
 

@@ -6,7 +6,7 @@ from flask import url_for
 from markupsafe import Markup
 
 from indexer.engines.base import FACETS, sanitise_snippet
-from webapp.formatting import citation, date_time, long_date
+from ofsted_findings.formatting import citation, date_time, long_date
 from webapp.services import services
 
 

@@ -11,13 +11,15 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Iterator
+from itertools import islice
+from typing import Iterable, Iterator, Sequence
 
 from bleach.sanitizer import Cleaner
 from markupsafe import Markup
 
 from indexer.model import Paragraph
 from indexer.query import ParsedQuery
+from ofsted_findings.export_format import STORED_FIELDS, csv_line, export_rows
 
 # Facet (and filter) names are part of the public API: /api/v1/search?theme=...
 FACETS = ("authority", "region", "year", "document_type", "theme", "stance", "judgement", "kind")
@@ -32,6 +34,7 @@ FACET_LIMIT = 50
 FACET_SIZES = {"authority": 200}
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000  # deeper paging is what export is for
+CSV_CHUNK_ROWS = 1000  # rows per chunk of an export's CSV
 
 # Engines wrap matches in these private-use characters; ``render_marked`` turns
 # them into <mark> only after the text itself has been escaped.
@@ -163,6 +166,20 @@ class SearchEngine(ABC):
     @abstractmethod
     def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
         """Every hit of the search, in the request's sort order, streamed (for export)."""
+
+    def scan_values(self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]) -> Iterator[tuple]:
+        """``scan``, each hit as a tuple of the named stored fields (None where it has
+        none). An engine may read these without making whole hits: exports run to
+        100k rows, and the dict of each is a good part of their cost."""
+        for hit in self.scan(request, query):
+            yield tuple(hit.get(name) for name in fields)
+
+    def scan_csv(self, request: SearchRequest, query: ParsedQuery, base_url: str) -> Iterator[bytes]:
+        """The export's lines of CSV (ofsted_findings.export_format), a chunk at a time,
+        the header apart. An engine may keep each paragraph's line ready-quoted."""
+        rows = export_rows(self.scan_values(request, query, STORED_FIELDS), base_url)
+        while batch := list(islice(rows, CSV_CHUNK_ROWS)):
+            yield "".join([csv_line(row) + "\r\n" for row in batch]).encode()
 
     @abstractmethod
     def document_paragraphs(self, document_id: str) -> list[dict]: ...

@@ -1,8 +1,8 @@
 """The embedded default engine: SQLite FTS5 (porter + unicode61, bm25, snippets).
 
 One file holds the paragraphs (with their facets as columns), their themes, an
-FTS5 table over section, text and themes, and the postings of every token
-(``sqlite_postings``). A rebuild writes a new file and renames it over the old one,
+FTS5 table over section, text and themes, the postings of every token
+(``sqlite_postings``) and each paragraph's line of export CSV, ready-quoted. A rebuild writes a new file and renames it over the old one,
 so searches keep being served from the old index until the new one is complete;
 open engines notice the new file and reconnect.
 
@@ -22,8 +22,9 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from contextlib import closing, contextmanager
+from operator import itemgetter
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import orjson
@@ -36,9 +37,10 @@ from indexer.engines import sqlite_postings as postings
 from indexer.engines.sqlite_columns import Columns
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
+from ofsted_findings.export_format import csv_fragments, splice_csv
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 -- AUTOINCREMENT: a deleted paragraph's rowid is never given to a new one, so stale
 -- postings (sqlite_postings) can never be read as another paragraph's.
@@ -55,6 +57,12 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 CREATE TABLE IF NOT EXISTS paragraph_data (
     rowid INTEGER PRIMARY KEY,
     data TEXT NOT NULL
+);
+-- Each paragraph's line of export CSV, ready-quoted but for the site's base URL
+-- (ofsted_findings.export_format.csv_fragments): an export copies these bytes.
+CREATE TABLE IF NOT EXISTS paragraph_csv (
+    rowid INTEGER PRIMARY KEY,
+    head BLOB NOT NULL, path BLOB NOT NULL, citation BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS paragraph_themes (
     rowid INTEGER NOT NULL,
@@ -239,6 +247,7 @@ class SqliteEngine(SearchEngine):
                  p.published, p.document_type, p.kind, p.stance, p.judgement))
             rowid = cur.lastrowid
             db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
+            db.execute("INSERT INTO paragraph_csv VALUES (?, ?, ?, ?)", (rowid, *csv_fragments(data)))
             db.execute("INSERT INTO fts (rowid, section, text, themes) VALUES (?,?,?,?)",
                        (rowid, p.section, _strip_markers(p.text), " ".join(t.replace("-", " ") for t in p.themes)))
             db.executemany("INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)",
@@ -300,6 +309,33 @@ class SqliteEngine(SearchEngine):
         """Every hit in order, for exports: rows are read in batches, and each
         ``snippet`` is the escaped opening of the text (exports do not highlight),
         left out when the request wants no snippets."""
+        for batch in self._scan(request, query, "SELECT rowid, data FROM paragraph_data"):
+            for score, (data,) in batch:
+                hit = orjson.loads(data)
+                hit["score"] = round(score, 4)
+                if request.snippets:
+                    hit["snippet"] = html.escape(_strip_markers(_shorten(hit["text"])), quote=False)
+                yield hit
+
+    def scan_values(self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]) -> Iterator[tuple]:
+        pick = itemgetter(*fields)
+        if len(fields) == 1:  # itemgetter of one name gives the value, not a tuple
+            pick = lambda hit, one=pick: (one(hit),)  # noqa: E731
+        for batch in self._scan(request, query, "SELECT rowid, data FROM paragraph_data"):
+            for _, (data,) in batch:
+                hit = orjson.loads(data)
+                try:
+                    yield pick(hit)
+                except KeyError:  # a field the paragraph lacks: None, as the base engine gives
+                    yield tuple(hit.get(name) for name in fields)
+
+    def scan_csv(self, request: SearchRequest, query: ParsedQuery, base_url: str) -> Iterator[bytes]:
+        for batch in self._scan(request, query, "SELECT rowid, head, path, citation FROM paragraph_csv"):
+            yield splice_csv([fragments for _, fragments in batch], base_url)
+
+    def _scan(self, request: SearchRequest, query: ParsedQuery, select: str) -> Iterator[list[tuple]]:
+        """Every hit in order, SCAN_BATCH at a time: (score, columns) from ``select``,
+        a query of the rowid and columns of one table."""
         # A connection of its own: the caller may search while it writes the rows out.
         identity = os.stat(self.path).st_ino if self.path.exists() else None
         with closing(self._connect(self.path)) as db, _snapshot(db):
@@ -307,14 +343,9 @@ class SqliteEngine(SearchEngine):
             rowids, scores = plan.page(0, None)
             for start in range(0, len(rowids), SCAN_BATCH):
                 batch = rowids[start:start + SCAN_BATCH]
-                data = dict(db.execute(
-                    f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({','.join('?' * len(batch))})", batch))
-                for rowid, score in zip(batch, scores[start:start + SCAN_BATCH]):
-                    hit = orjson.loads(data[rowid])
-                    hit["score"] = round(score, 4)
-                    if request.snippets:
-                        hit["snippet"] = html.escape(_strip_markers(_shorten(hit["text"])), quote=False)
-                    yield hit
+                found = {row[0]: row[1:] for row in db.execute(
+                    f"{select} WHERE rowid IN ({','.join('?' * len(batch))})", batch)}
+                yield list(zip(scores[start:start + SCAN_BATCH], map(found.__getitem__, batch)))
 
     def document_paragraphs(self, document_id: str) -> list[dict]:
         rows = self._db().execute(
@@ -471,6 +502,7 @@ def _delete_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
     db.executemany("DELETE FROM fts WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraph_themes WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraph_data WHERE rowid=?", [(r,) for r in rowids])
+    db.executemany("DELETE FROM paragraph_csv WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraphs WHERE rowid=?", [(r,) for r in rowids])
 
 

@@ -7,10 +7,8 @@ import json
 from xml.etree import ElementTree as ET
 
 import openpyxl
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from webapp.exports import COLUMNS, neutralise_formula
+from ofsted_findings.export_format import COLUMNS, neutralise_formula
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -124,23 +122,3 @@ def test_search_page_links_exports_and_feed(client):
         'href="/search.csv?authority=Kent&amp;q=staying+put"' in html
     assert "/search.xlsx?" in html and "/search.ndjson?" in html
     assert 'type="application/atom+xml"' in html
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.text(), st.integers(min_value=0), st.none()), min_size=1, max_size=6))
-def test_csv_cells_read_back_as_written(values):
-    from webapp.exports import csv_cell
-
-    line = ",".join(map(csv_cell, values)) + "\r\n"
-    [read] = list(csv.reader(io.StringIO(line, newline="")))
-    expected = ["" if v is None else str(v) if isinstance(v, int) else neutralise_formula(v) for v in values]
-    assert read == expected
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.text(alphabet=st.sampled_from('ab"=\r\n,\' +-@\t')), st.text(),
-                          st.integers(min_value=0), st.none()), min_size=1, max_size=6))
-def test_a_csv_line_is_its_cells_joined(values):
-    from webapp.exports import csv_cell, csv_line
-
-    assert csv_line(tuple(values)) == ",".join(map(csv_cell, values))

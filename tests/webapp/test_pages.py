@@ -220,7 +220,7 @@ def test_pagination_keeps_the_search_and_page_size(client):
 
 
 def test_formatting_of_dates_and_citations():
-    from webapp.formatting import citation, date_time, long_date
+    from ofsted_findings.formatting import citation, date_time, long_date
     assert long_date("2024-03-05") == "5 March 2024"
     assert long_date("not a date") == "not a date"
     assert date_time("2026-11-23T06:57:04+00:00") == "23 November 2026, 06:57 UTC"

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.engines.base import FACETS, EngineUnavailable, SearchRequest
+from indexer.engines.base import FACETS, EngineUnavailable, SearchEngine, SearchRequest
 from indexer.query import parse
+from ofsted_findings.export_format import STORED_FIELDS, csv_line, export_rows
 
 from .conftest import ALL_IDS, PARAGRAPHS
 
@@ -210,6 +211,40 @@ def test_scan_applies_filters(loaded):
 
 
 # -- documents -----------------------------------------------------------------------------
+
+def _csv_the_slow_way(engine, request, base_url: str) -> bytes:
+    """What any engine's scan_csv must give: each row from scan_values, quoted cell by cell."""
+    values = SearchEngine.scan_values(engine, request, parse(request.q), STORED_FIELDS)
+    return "".join(csv_line(row) + "\r\n" for row in export_rows(values, base_url)).encode()
+
+
+@pytest.mark.parametrize("q,sort", [("", "date"), ("flat", "relevance"), ("hotel -placed", "relevance")])
+def test_scan_csv_is_each_hits_row_quoted(loaded, q, sort):
+    request = SearchRequest(q=q, sort=sort, facets=False, snippets=False)
+    for base_url in ("http://findings.test", 'https://x.test/a"b/'):
+        lines = b"".join(loaded.scan_csv(request, parse(q), base_url))
+        assert lines == _csv_the_slow_way(loaded, request, base_url)
+        assert len(lines.split(b"\r\n")) - 1 >= len(list(loaded.scan(request, parse(q))))
+
+
+def test_scan_values_are_the_scanned_hits_fields(loaded):
+    request = SearchRequest(q="flat", facets=False, snippets=False)
+    fields = ("paragraph_id", "themes", "no-such-field")
+    assert list(loaded.scan_values(request, parse("flat"), fields)) == \
+        [(h["paragraph_id"], h["themes"], None) for h in loaded.scan(request, parse("flat"))]
+    assert [v for (v,) in loaded.scan_values(request, parse("flat"), ("text",))] == \
+        [h["text"] for h in loaded.scan(request, parse("flat"))]
+
+
+def test_scan_csv_follows_replaced_documents(engine):
+    from indexer.model import Paragraph
+    engine.replace_documents(["d2"], [Paragraph(document_id="d2", paragraph_number=1, authority="Leeds",
+                                                text='=cmd|" /C calc"!A0 and "quotes", flats')])
+    request = SearchRequest(q="flat", facets=False, snippets=False)
+    lines = b"".join(engine.scan_csv(request, parse("flat"), "http://findings.test"))
+    assert lines == _csv_the_slow_way(engine, request, "http://findings.test")
+    assert b"\"'=cmd|\"\" /C calc\"\"!A0 and \"\"quotes\"\", flats\"" in lines
+
 
 def test_document_paragraphs_and_ids(loaded):
     assert [p["paragraph_number"] for p in loaded.document_paragraphs("d2")] == [1, 2, 3]

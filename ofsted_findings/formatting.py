@@ -1,4 +1,4 @@
-"""Plain-text formatting shared by pages, exports and feeds."""
+"""Plain-text formatting shared by pages, exports (whoever makes them) and feeds."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -32,9 +32,14 @@ def date_time(value: str | None) -> str:
 
 def citation(paragraph: dict, url: str) -> str:
     """Authority, document, date, paragraph and permalink: enough to find it again."""
-    parts = [paragraph.get("authority") or "Unknown authority",
-             f"\u201c{paragraph.get('document_title') or 'Untitled document'}\u201d"]
-    if paragraph.get("published"):
-        parts.append(f"published {long_date(paragraph['published'])}")
-    parts.append(f"paragraph {paragraph.get('paragraph_number')}")
-    return ", ".join(parts) + f". {url}"
+    stem = citation_stem(paragraph.get("authority"), paragraph.get("document_title"), paragraph.get("published"))
+    return f"{stem}{paragraph.get('paragraph_number')}. {url}"
+
+
+def citation_stem(authority: str | None, document_title: str | None, published: str | None) -> str:
+    """A citation up to its paragraph number: the same for every paragraph of a
+    document, so an export of 100k rows formats it once per document."""
+    parts = [authority or "Unknown authority", f"\u201c{document_title or 'Untitled document'}\u201d"]
+    if published:
+        parts.append(f"published {long_date(published)}")
+    return ", ".join(parts) + ", paragraph "

@@ -1,0 +1,80 @@
+"""An exported paragraph's row and CSV, and the ready-quoted pieces the SQLite engine keeps."""
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ofsted_findings.config import Settings
+from ofsted_findings.export_format import (
+    COLUMNS, CSV_HEADER, STORED_FIELDS, csv_cell, csv_fragments, csv_line, export_rows, neutralise_formula,
+    splice_csv,
+)
+from ofsted_findings.formatting import citation
+
+# Text with what CSV and spreadsheets treat specially, and the separators a fast path might use.
+HOSTILE = st.text(alphabet=st.sampled_from('ab "=\r\n,\'+-@\t;\x00\x01é“”#/'), max_size=12) | st.text(max_size=12)
+PARAGRAPHS = st.fixed_dictionaries({
+    "authority": HOSTILE | st.none(), "ons_code": HOSTILE, "region": HOSTILE, "document_type": HOSTILE,
+    "published": st.none() | st.dates().map(str) | HOSTILE, "visit_start": st.none() | HOSTILE,
+    "visit_end": st.none() | HOSTILE, "section": HOSTILE, "paragraph_number": st.integers(0, 10_000),
+    "themes": st.lists(st.sampled_from(["staying-put", "health", "=x"]), max_size=3), "stance": HOSTILE,
+    "text": HOSTILE, "source": HOSTILE, "document_id": st.text(alphabet="abc-1\"'=", min_size=1, max_size=8),
+    "document_title": HOSTILE | st.none(),
+})
+BASE_URLS = st.sampled_from(["http://findings.test", "https://example.org/findings/", 'http://q.test/"x"', ""])
+
+
+def _row(paragraph: dict, base_url: str) -> tuple:
+    [row] = export_rows([tuple(paragraph.get(name) for name in STORED_FIELDS)], base_url)
+    return row
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(), st.integers(min_value=0), st.none()), min_size=1, max_size=6))
+def test_csv_cells_read_back_as_written(values):
+    line = ",".join(map(csv_cell, values)) + "\r\n"
+    [read] = list(csv.reader(io.StringIO(line, newline="")))
+    assert read == ["" if v is None else neutralise_formula(str(v)) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PARAGRAPHS, min_size=1, max_size=4), BASE_URLS)
+def test_spliced_fragments_are_the_rows_csv(paragraphs, base_url):
+    spliced = splice_csv([csv_fragments(p) for p in paragraphs], base_url)
+    assert spliced == "".join(csv_line(_row(p, base_url)) + "\r\n" for p in paragraphs).encode()
+
+
+@settings(max_examples=200, deadline=None)
+@given(PARAGRAPHS, BASE_URLS)
+def test_a_spliced_line_reads_back_as_the_row(paragraph, base_url):
+    text = (CSV_HEADER + splice_csv([csv_fragments(paragraph)], base_url).decode()).lstrip("\ufeff")
+    [record] = list(csv.DictReader(io.StringIO(text, newline="")))
+    row = _row(paragraph, base_url)
+    assert tuple(record) == COLUMNS
+    assert list(record.values()) == [neutralise_formula(str(v)) for v in row]
+
+
+def test_the_permalink_and_citation_are_the_sites():
+    settings_ = Settings.from_env(environ={}).with_(base_url="https://findings.example/")
+    paragraph = {"authority": "Wigan", "document_id": "wigan-2024", "document_title": "Focused visit",
+                 "published": "2024-03-05", "paragraph_number": 7, "themes": ["staying-put", "health"]}
+    row = _row(paragraph, settings_.base_url)
+    permalink = settings_.permalink("wigan-2024", 7)
+    assert row[COLUMNS.index("permalink")] == permalink == "https://findings.example/documents/wigan-2024#p7"
+    assert row[COLUMNS.index("citation")] == citation(paragraph, permalink) == (
+        "Wigan, \u201cFocused visit\u201d, published 5 March 2024, paragraph 7. " + permalink)
+    assert row[COLUMNS.index("themes")] == "staying-put; health"
+    assert row[COLUMNS.index("paragraph_number")] == 7
+
+
+def test_formulas_are_neutralised_in_every_cell():
+    paragraph = {"authority": "=SUM(A1)", "text": "-1+2", "section": "@x", "document_id": "d",
+                 "paragraph_number": 1, "document_title": "+t", "published": None}
+    line = splice_csv([csv_fragments(paragraph)], "http://findings.test").decode()
+    [read] = list(csv.reader(io.StringIO(line, newline="")))
+    assert read[0] == "'=SUM(A1)" and read[7] == "'@x" and read[11] == "'-1+2"
+    assert read[14].startswith("'=SUM(A1), \u201c+t\u201d, paragraph 1. http://findings.test/documents/d#p1")
+    assert neutralise_formula(3) == 3 and neutralise_formula("plain") == "plain"
