@@ -219,6 +219,36 @@ def warm_up(base_url: str, rounds: int = 3, paths: Sequence[str] | None = None, 
         run_load(base_url, rate=rate, seconds=ramp_seconds, paths=paths)
 
 
+# A node in service compiled its hot paths long ago: a run is measured once the JIT
+# compilers take less than this share of the node's CPU.
+JIT_SETTLED_SHARE = 0.15
+MAX_RAMP_SECONDS = 600
+JIT_WINDOW_SECONDS = 30
+
+
+def ramp_until_jit_settles(base_url: str, es_url: str, *, rate: float, min_seconds: float = RAMP_SECONDS,
+                           max_seconds: float = MAX_RAMP_SECONDS) -> tuple[float, float | None]:
+    """Send the mix at ``rate``, unmeasured, for at least ``min_seconds`` and then until
+    the Elasticsearch node's JIT compilers took under JIT_SETTLED_SHARE of its CPU over
+    JIT_WINDOW_SECONDS (or ``max_seconds`` passed). On two cores a fresh node was still
+    compiling after 120 s (43% of its CPU in the next minute, p95 189 ms) and far less
+    after 300 s (13%, p95 127 ms). Returns the seconds sent and the last JIT share (None
+    for a node on another machine, whose threads cannot be read: then ``min_seconds``)."""
+    run_load(base_url, rate=rate, seconds=min_seconds)
+    ramped, share = min_seconds, None
+    while ramped < max_seconds:
+        jit_before, jvm_before = node_jit_cpu_ms(es_url), node_cpu_ms(es_url)
+        if jit_before is None:
+            break
+        run_load(base_url, rate=rate, seconds=JIT_WINDOW_SECONDS)
+        ramped += JIT_WINDOW_SECONDS
+        jit, jvm = node_jit_cpu_ms(es_url) - jit_before, node_cpu_ms(es_url) - jvm_before
+        share = jit / max(jvm, 1.0)
+        if share < JIT_SETTLED_SHARE:
+            break
+    return ramped, share
+
+
 # -- a server to load --------------------------------------------------------------------------
 def free_port() -> int:
     with socket.socket() as sock:
@@ -572,7 +602,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="send the mix this many times, one by one, before the timed run (default %(default)s)")
     parser.add_argument("--ramp", type=float, default=RAMP_SECONDS, metavar="SECONDS",
                         help="then send at the rate for this long, unmeasured (default %(default)s; "
-                             "a fresh JVM needs it)")
+                             "a fresh JVM needs it), and on Elasticsearch until its JIT has settled")
     parser.add_argument("--profile", action="store_true",
                         help="also time each request of the mix in-process (Flask test client, cProfile)")
     parser.add_argument("--json", type=Path, help="write the summary here too")
@@ -602,7 +632,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.profile:
             profile_in_process(settings, es_url=es_url)
         with gunicorn(settings, workers=args.workers, threads=args.threads) as url:
-            warm_up(url, args.warm_up, ramp_seconds=args.ramp, rate=args.rate)
+            if es_url and args.ramp > 0:
+                warm_up(url, args.warm_up)
+                ramped, share = ramp_until_jit_settles(url, es_url, rate=args.rate, min_seconds=args.ramp)
+                print(f"warmed up for {ramped:.0f} s at the rate"
+                      + (f" (JIT compilers' share of the node's CPU then {share:.0%})" if share is not None else ""),
+                      flush=True)
+            else:
+                warm_up(url, args.warm_up, ramp_seconds=args.ramp, rate=args.rate)
             before = es_node_stats(es_url) if es_url else None
             jit_before = node_jit_cpu_ms(es_url) if es_url else None
             gunicorn_before, machine_before, own_before = process_tree_cpu("gunicorn"), machine_cpu(), os.times()

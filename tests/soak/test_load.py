@@ -2,8 +2,9 @@
 exports, feeds) at 100 requests/s for 60 s against gunicorn on 127.0.0.1, on both engines.
 
 Each server is warmed up first, as one in service would be: the mix a few times one request
-at a time, then RAMP_SECONDS at the rate, unmeasured (a fresh JVM needs minutes of traffic
-to compile its hot paths; see benchmarks/load.py warm_up). Elasticsearch runs on a node of
+at a time, then RAMP_SECONDS at the rate, unmeasured, and on Elasticsearch more until its
+JIT has settled (a fresh JVM needs minutes of traffic to compile its hot paths; see
+benchmarks/load.py ramp_until_jit_settles). Elasticsearch runs on a node of
 its own with production's JIT (the test node's C1-only fast start costs about 2.5x the CPU
 per search), unless $OFSTED_FINDINGS_TEST_ES_URL names one.
 
@@ -17,7 +18,8 @@ import uuid
 import pytest
 
 from benchmarks.load import (
-    RAMP_SECONDS, TARGET_P95_MS, c1_only_warning, elasticsearch_node, gunicorn, markdown_table, plot, query_mix, run_load,
+    JIT_SETTLED_SHARE, JIT_WINDOW_SECONDS, MAX_RAMP_SECONDS, RAMP_SECONDS, TARGET_P95_MS, c1_only_warning,
+    delete_indices, elasticsearch_node, gunicorn, markdown_table, plot, query_mix, ramp_until_jit_settles, run_load,
     warm_up,
 )
 from indexer.pipeline import build_index
@@ -50,7 +52,9 @@ def load_results(soak_index, soak_report, request, tmp_path_factory) -> dict:
         f"An open-loop generator (`benchmarks/load.py`) sent {RATE} requests/s for {SECONDS} s to "
         f"gunicorn (`deploy/gunicorn.conf.py`, default workers) on 127.0.0.1, after {WARM_UP_ROUNDS} "
         f"warm-up rounds of the mix one request at a time and {RAMP_SECONDS} s at the rate, unmeasured "
-        "(Elasticsearch: a node of its own with production's JIT), cycling through "
+        f"(Elasticsearch: a node of its own with production's JIT, and more at the rate until its JIT "
+        f"compilers took under {JIT_SETTLED_SHARE:.0%} of its CPU over {JIT_WINDOW_SECONDS} s, at most "
+        f"{MAX_RAMP_SECONDS} s in all), cycling through "
         f"{len(query_mix())} requests to {', '.join(f'`{p}`' for p in paths)}. Latency is measured "
         "from when each request was due, so queueing counts; a request that could not be sent within "
         f"10 s of its due time counts as an error. Target: p95 <= {TARGET_P95_MS} ms, 0 errors.",
@@ -69,15 +73,21 @@ def _run_engine(engine: str, soak_index, tmp_path_factory, notes: list[str]):
                                         es_index=f"ofsted-findings-soak-{uuid.uuid4().hex[:8]}")
             try:
                 build_index(settings, progress=False)
-                return _load(engine, settings, tmp_path_factory)
+                return _load(engine, settings, tmp_path_factory, notes)
             finally:
-                _delete_indices(settings)
-    return _load(engine, soak_index, tmp_path_factory)
+                delete_indices(es_url, settings.es_index)
+    return _load(engine, soak_index, tmp_path_factory, notes)
 
 
-def _load(engine: str, settings, tmp_path_factory):
+def _load(engine: str, settings, tmp_path_factory, notes: list[str]):
     with gunicorn(settings, log_dir=tmp_path_factory.mktemp(f"load-{engine}")) as url:
-        warm_up(url, WARM_UP_ROUNDS, ramp_seconds=RAMP_SECONDS, rate=RATE)
+        if engine == "elasticsearch":
+            warm_up(url, WARM_UP_ROUNDS)
+            ramped, share = ramp_until_jit_settles(url, settings.es_url, rate=RATE)
+            notes.append(f"- Elasticsearch was warmed up at the rate for {ramped:.0f} s"
+                         + (f"; its JIT compilers then took {share:.0%} of its CPU." if share is not None else "."))
+        else:
+            warm_up(url, WARM_UP_ROUNDS, ramp_seconds=RAMP_SECONDS, rate=RATE)
         return run_load(url, rate=RATE, seconds=SECONDS)
 
 
@@ -86,21 +96,6 @@ def _result(load_results, engine):
     if isinstance(result, Exception):
         raise result
     return result
-
-
-def _delete_indices(settings) -> None:
-    """Drop the run's own indices by name (the node refuses wildcard deletes)."""
-    from elasticsearch import Elasticsearch
-
-    client = Elasticsearch(settings.es_url)
-    try:
-        names = list(client.indices.get(index=f"{settings.es_index}-*", ignore_unavailable=True))
-        if names:
-            client.indices.delete(index=",".join(names))
-    except Exception as exc:  # cleanup must not hide the figures; the node is thrown away anyway
-        print(f"could not delete the soak indices {settings.es_index}-*: {exc}")
-    finally:
-        client.close()
 
 
 @pytest.mark.parametrize("engine", ENGINES)
