@@ -8,6 +8,7 @@ site's base URL; ``splice_csv`` puts it in as the rows go out.
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Iterable, Iterator
 
 from ofsted_findings.config import document_path
@@ -22,6 +23,7 @@ STORED_FIELDS = COLUMNS[:13] + ("document_id", "document_title")
 THEMES = COLUMNS.index("themes")
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = frozenset("=+-@\t\r\n")
+CHUNK_ROWS = 1000  # rows per chunk of a streamed export
 CSV_HEADER = "\ufeff" + ",".join(f'"{name}"' for name in COLUMNS) + "\r\n"  # BOM: Excel reads UTF-8
 
 
@@ -43,6 +45,13 @@ def export_rows(values: Iterable[tuple], base_url: str) -> Iterator[tuple]:
         yield (authority or "", ons_code or "", region or "", document_type or "", published or "",
                visit_start or "", visit_end or "", section or "", number, "; ".join(themes or ()),
                stance or "", text or "", source or "", permalink, f"{stems[1]}{number}. {permalink}")
+
+
+def batches(rows: Iterable, size: int = CHUNK_ROWS) -> Iterator[list]:
+    """Lists of ``size`` rows (the last may be shorter): an export goes out a chunk at a time."""
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 def neutralise_formula(value):

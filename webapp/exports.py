@@ -11,29 +11,17 @@ from typing import Iterable, Iterator
 import orjson
 from flask import Blueprint, Response, request, stream_with_context
 
-from ofsted_findings.export_format import COLUMNS, CSV_HEADER, STORED_FIELDS, THEMES, export_rows
+from ofsted_findings.export_format import COLUMNS, CSV_HEADER, STORED_FIELDS, THEMES, batches, export_rows
 from webapp.params import parse_search_args
 from webapp.services import services
 
 bp = Blueprint("exports", __name__)
 
 XLSX_CHUNK = 64 * 1024
-CHUNK_ROWS = 1000  # rows per chunk of NDJSON
-
-
-def _batches(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == CHUNK_ROWS:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def ndjson_chunks(rows: Iterable[tuple]) -> Iterator[bytes]:
-    for batch in _batches(rows):
+    for batch in batches(rows):
         yield b"".join([_json_line(row) for row in batch])
 
 

@@ -11,7 +11,6 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
 from typing import Iterable, Iterator, Sequence
 
 from bleach.sanitizer import Cleaner
@@ -19,7 +18,7 @@ from markupsafe import Markup
 
 from indexer.model import Paragraph
 from indexer.query import ParsedQuery
-from ofsted_findings.export_format import STORED_FIELDS, csv_line, export_rows
+from ofsted_findings.export_format import STORED_FIELDS, batches, csv_line, export_rows
 
 # Facet (and filter) names are part of the public API: /api/v1/search?theme=...
 FACETS = ("authority", "region", "year", "document_type", "theme", "stance", "judgement", "kind")
@@ -34,7 +33,6 @@ FACET_LIMIT = 50
 FACET_SIZES = {"authority": 200}
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000  # deeper paging is what export is for
-CSV_CHUNK_ROWS = 1000  # rows per chunk of an export's CSV
 
 # Engines wrap matches in these private-use characters; ``render_marked`` turns
 # them into <mark> only after the text itself has been escaped.
@@ -178,7 +176,7 @@ class SearchEngine(ABC):
         """The export's lines of CSV (ofsted_findings.export_format), a chunk at a time,
         the header apart. An engine may keep each paragraph's line ready-quoted."""
         rows = export_rows(self.scan_values(request, query, STORED_FIELDS), base_url)
-        while batch := list(islice(rows, CSV_CHUNK_ROWS)):
+        for batch in batches(rows):
             yield "".join([csv_line(row) + "\r\n" for row in batch]).encode()
 
     @abstractmethod

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from ofsted_findings.config import Settings
 from ofsted_findings.export_format import (
-    COLUMNS, CSV_HEADER, STORED_FIELDS, csv_cell, csv_fragments, csv_line, export_rows, neutralise_formula,
+    CHUNK_ROWS, COLUMNS, CSV_HEADER, STORED_FIELDS, batches, csv_cell, csv_fragments, csv_line, export_rows, neutralise_formula,
     splice_csv,
 )
 from ofsted_findings.formatting import citation
@@ -78,3 +78,10 @@ def test_formulas_are_neutralised_in_every_cell():
     assert read[0] == "'=SUM(A1)" and read[7] == "'@x" and read[11] == "'-1+2"
     assert read[14].startswith("'=SUM(A1), \u201c+t\u201d, paragraph 1. http://findings.test/documents/d#p1")
     assert neutralise_formula(3) == 3 and neutralise_formula("plain") == "plain"
+
+
+def test_batches_keep_every_row_in_order():
+    chunks = list(batches(iter(range(2500))))
+    assert [len(chunk) for chunk in chunks] == [CHUNK_ROWS, CHUNK_ROWS, 500]
+    assert [row for chunk in chunks for row in chunk] == list(range(2500))
+    assert list(batches([])) == []
