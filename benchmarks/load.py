@@ -197,13 +197,15 @@ RAMP_SECONDS = 120
 
 
 def warm_up(base_url: str, rounds: int = 3, paths: Sequence[str] | None = None, *,
-            ramp_seconds: float = 0, rate: float = 100) -> None:
+            ramp_seconds: float = 0, rate: float = 100, es_url: str | None = None) -> tuple[float, float | None]:
     """Send the mix a few times, one request at a time, then (``ramp_seconds``) at ``rate``
     without measuring, before a timed run: a server that has just started (its templates,
     its caches, the search engine's JIT) is not what users meet. A JVM needs minutes of
     traffic to compile its hot paths: on a fresh Elasticsearch node the mix cost the JVM
     75.6, 63.7, then 49.5 CPU seconds in three successive minutes at 100 requests/s (and
-    about 36-45 on a node that had served for an hour)."""
+    about 36-45 on a node that had served for an hour). So with ``es_url`` the ramp goes on
+    until that node's JIT has settled (``ramp_until_jit_settles``). Returns the seconds
+    ramped and the JIT compilers' last share of the node's CPU (None where not measured)."""
     url = urllib.parse.urlsplit(base_url)
     for _ in range(rounds):
         for path in paths or query_mix():
@@ -215,8 +217,12 @@ def warm_up(base_url: str, rounds: int = 3, paths: Sequence[str] | None = None, 
                 connection.getresponse().read()
             finally:
                 connection.close()
-    if ramp_seconds > 0:
-        run_load(base_url, rate=rate, seconds=ramp_seconds, paths=paths)
+    if ramp_seconds <= 0:
+        return 0, None
+    if es_url:
+        return ramp_until_jit_settles(base_url, es_url, rate=rate, min_seconds=ramp_seconds, paths=paths)
+    run_load(base_url, rate=rate, seconds=ramp_seconds, paths=paths)
+    return ramp_seconds, None
 
 
 # A node in service compiled its hot paths long ago: a run is measured once the JIT
@@ -227,20 +233,21 @@ JIT_WINDOW_SECONDS = 30
 
 
 def ramp_until_jit_settles(base_url: str, es_url: str, *, rate: float, min_seconds: float = RAMP_SECONDS,
-                           max_seconds: float = MAX_RAMP_SECONDS) -> tuple[float, float | None]:
+                           max_seconds: float = MAX_RAMP_SECONDS,
+                           paths: Sequence[str] | None = None) -> tuple[float, float | None]:
     """Send the mix at ``rate``, unmeasured, for at least ``min_seconds`` and then until
     the Elasticsearch node's JIT compilers took under JIT_SETTLED_SHARE of its CPU over
     JIT_WINDOW_SECONDS (or ``max_seconds`` passed). On two cores a fresh node was still
     compiling after 120 s (43% of its CPU in the next minute, p95 189 ms) and far less
     after 300 s (13%, p95 127 ms). Returns the seconds sent and the last JIT share (None
     for a node on another machine, whose threads cannot be read: then ``min_seconds``)."""
-    run_load(base_url, rate=rate, seconds=min_seconds)
+    run_load(base_url, rate=rate, seconds=min_seconds, paths=paths)
     ramped, share = min_seconds, None
     while ramped < max_seconds:
         jit_before, jvm_before = node_jit_cpu_ms(es_url), node_cpu_ms(es_url)
         if jit_before is None:
             break
-        run_load(base_url, rate=rate, seconds=JIT_WINDOW_SECONDS)
+        run_load(base_url, rate=rate, seconds=JIT_WINDOW_SECONDS, paths=paths)
         ramped += JIT_WINDOW_SECONDS
         jit, jvm = node_jit_cpu_ms(es_url) - jit_before, node_cpu_ms(es_url) - jvm_before
         share = jit / max(jvm, 1.0)
@@ -632,14 +639,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.profile:
             profile_in_process(settings, es_url=es_url)
         with gunicorn(settings, workers=args.workers, threads=args.threads) as url:
-            if es_url and args.ramp > 0:
-                warm_up(url, args.warm_up)
-                ramped, share = ramp_until_jit_settles(url, es_url, rate=args.rate, min_seconds=args.ramp)
-                print(f"warmed up for {ramped:.0f} s at the rate"
-                      + (f" (JIT compilers' share of the node's CPU then {share:.0%})" if share is not None else ""),
-                      flush=True)
-            else:
-                warm_up(url, args.warm_up, ramp_seconds=args.ramp, rate=args.rate)
+            ramped, share = warm_up(url, args.warm_up, ramp_seconds=args.ramp, rate=args.rate, es_url=es_url)
+            print(f"warmed up for {ramped:.0f} s at the rate"
+                  + (f" (JIT compilers' share of the node's CPU then {share:.0%})" if share is not None else ""),
+                  flush=True)
             before = es_node_stats(es_url) if es_url else None
             jit_before = node_jit_cpu_ms(es_url) if es_url else None
             gunicorn_before, machine_before, own_before = process_tree_cpu("gunicorn"), machine_cpu(), os.times()

@@ -19,7 +19,7 @@ import pytest
 
 from benchmarks.load import (
     JIT_SETTLED_SHARE, JIT_WINDOW_SECONDS, MAX_RAMP_SECONDS, RAMP_SECONDS, TARGET_P95_MS, c1_only_warning,
-    delete_indices, elasticsearch_node, gunicorn, markdown_table, plot, query_mix, ramp_until_jit_settles, run_load,
+    delete_indices, elasticsearch_node, gunicorn, markdown_table, plot, query_mix, run_load,
     warm_up,
 )
 from indexer.pipeline import build_index
@@ -81,13 +81,11 @@ def _run_engine(engine: str, soak_index, tmp_path_factory, notes: list[str]):
 
 def _load(engine: str, settings, tmp_path_factory, notes: list[str]):
     with gunicorn(settings, log_dir=tmp_path_factory.mktemp(f"load-{engine}")) as url:
-        if engine == "elasticsearch":
-            warm_up(url, WARM_UP_ROUNDS)
-            ramped, share = ramp_until_jit_settles(url, settings.es_url, rate=RATE)
+        es_url = settings.es_url if engine == "elasticsearch" else None
+        ramped, share = warm_up(url, WARM_UP_ROUNDS, ramp_seconds=RAMP_SECONDS, rate=RATE, es_url=es_url)
+        if es_url:
             notes.append(f"- Elasticsearch was warmed up at the rate for {ramped:.0f} s"
                          + (f"; its JIT compilers then took {share:.0%} of its CPU." if share is not None else "."))
-        else:
-            warm_up(url, WARM_UP_ROUNDS, ramp_seconds=RAMP_SECONDS, rate=RATE)
         return run_load(url, rate=RATE, seconds=SECONDS)
 
 
