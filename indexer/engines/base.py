@@ -117,6 +117,25 @@ def _clean(html_text: str) -> str:
     return cleaner.clean(html_text)
 
 
+SNIPPET_CHARS = 300  # a snippet made without the engine's highlighter stops near here
+
+
+def strip_markers(text: str) -> str:
+    """The text with any MARK_START / MARK_END of its own made spaces: a document's
+    characters must never come out of a snippet as <mark>."""
+    return text.replace(MARK_START, " ").replace(MARK_END, " ")
+
+
+def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def opening_snippet(text: str) -> Markup:
+    """The escaped opening of a paragraph, without highlights: the snippet of an
+    exported hit (exports do not highlight), the same from every engine."""
+    return Markup(html.escape(shorten(strip_markers(text)), quote=False))
+
+
 def render_marked(text: str) -> Markup:
     """Escape document text, then turn engine markers into <mark>; a matched
     phrase whose words were marked one by one becomes a single <mark>.

@@ -14,7 +14,6 @@ words. Boosts: themes 3, section 2, body 1, and exact word forms a little more.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 import unicodedata
@@ -29,11 +28,11 @@ from elastic_transport import TransportError
 import orjson
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.serializer import JsonSerializer
-from markupsafe import Markup
 
 from indexer.engines.base import (
     FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, MARK_END, MARK_START, EngineUnavailable,
-    IndexWriteError, SearchEngine, SearchRequest, SearchResponse, render_marked,
+    SNIPPET_CHARS, IndexWriteError, SearchEngine, SearchRequest, SearchResponse, opening_snippet, render_marked,
+    shorten, strip_markers,
 )
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
@@ -42,7 +41,6 @@ SCHEMA_VERSION = 2  # 2: the judgement facet field. Recorded in each index's map
 CONFIG_DIR = Path(__file__).with_name("es")
 BULK_CHUNK = 1000
 SCAN_PAGE = 1000
-SNIPPET_CHARS = 300
 PIT_KEEP_ALIVE = "2m"
 # Boosts: a match in a theme name or a heading says more about the paragraph than one in its body.
 BODY, HEADING, THEMES = ("body", 1.0), ("heading", 2.0), ("themes", 3.0)
@@ -256,7 +254,7 @@ def to_hit(raw: dict, positive: bool) -> dict:
     folded = body if body is not None else fold(text)  # the text as it was indexed
     marked = _unfold_fragment(fragments[0], folded, text) if fragments else None
     if marked is None:  # matched only in a heading or theme, or no words to match
-        marked = _shorten(_strip_markers(text))
+        marked = shorten(strip_markers(text))
     source["snippet"] = render_marked(marked)
     return source
 
@@ -265,7 +263,7 @@ def to_scanned_hit(raw: dict, positive: bool) -> dict:
     """An exported hit: exports do not highlight (as in the SQLite engine), so its
     snippet is the escaped opening of the text, which holds no tag at all."""
     source = _paragraph(raw, positive)
-    source["snippet"] = Markup(html.escape(_shorten(_strip_markers(source.get("text") or "")), quote=False))
+    source["snippet"] = opening_snippet(source.get("text") or "")
     return source
 
 
@@ -295,18 +293,10 @@ def _unfold_fragment(fragment: str, folded: str, original: str) -> str | None:
         elif piece:
             # One character of the folded text is one of the original. A document's own
             # marker characters are no match: they become spaces.
-            out.append(_strip_markers(original[i:i + len(piece)]))
+            out.append(strip_markers(original[i:i + len(piece)]))
             i += len(piece)
     text = "".join(out)
     return ("…" if start > 0 else "") + text + ("…" if i < len(original) else "")
-
-
-def _strip_markers(text: str) -> str:
-    return text.replace(MARK_START, " ").replace(MARK_END, " ")
-
-
-def _shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 class FastJsonSerializer(JsonSerializer):

@@ -15,7 +15,6 @@ holding only the page's paragraphs.
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import sqlite3
@@ -31,7 +30,7 @@ import orjson
 
 from indexer.engines.base import (
     MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest,
-    SearchResponse, render_marked,
+    SearchResponse, opening_snippet, render_marked, shorten, strip_markers,
 )
 from indexer.engines import sqlite_postings as postings
 from indexer.engines.sqlite_columns import Columns
@@ -249,7 +248,7 @@ class SqliteEngine(SearchEngine):
             db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
             db.execute("INSERT INTO paragraph_csv VALUES (?, ?, ?, ?)", (rowid, *csv_fragments(data)))
             db.execute("INSERT INTO fts (rowid, section, text, themes) VALUES (?,?,?,?)",
-                       (rowid, p.section, _strip_markers(p.text), " ".join(t.replace("-", " ") for t in p.themes)))
+                       (rowid, p.section, strip_markers(p.text), " ".join(t.replace("-", " ") for t in p.themes)))
             db.executemany("INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)",
                            [(rowid, t) for t in p.themes])
             added.append(rowid)
@@ -301,7 +300,7 @@ class SqliteEngine(SearchEngine):
             hit = data[rowid]
             hit["score"] = round(float(score), 4)
             snip = snippets.get(rowid)
-            hit["snippet"] = render_marked(snip if snip is not None else _shorten(_strip_markers(hit["text"])))
+            hit["snippet"] = render_marked(snip if snip is not None else shorten(strip_markers(hit["text"])))
             hits.append(hit)
         return hits
 
@@ -314,7 +313,7 @@ class SqliteEngine(SearchEngine):
                 hit = orjson.loads(data)
                 hit["score"] = round(score, 4)
                 if request.snippets:
-                    hit["snippet"] = html.escape(_strip_markers(_shorten(hit["text"])), quote=False)
+                    hit["snippet"] = opening_snippet(hit["text"])
                 yield hit
 
     def scan_values(self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]) -> Iterator[tuple]:
@@ -515,18 +514,9 @@ def _page_snippets(db: sqlite3.Connection, words: str, data: dict[int, dict]) ->
                "tokenize = 'porter unicode61 remove_diacritics 2')")
     db.execute("DELETE FROM temp.page_fts")
     db.executemany("INSERT INTO temp.page_fts (rowid, section, text, themes) VALUES (?,?,?,?)",
-                   [(rowid, d.get("section") or "", _strip_markers(d.get("text") or ""),
+                   [(rowid, d.get("section") or "", strip_markers(d.get("text") or ""),
                      " ".join(t.replace("-", " ") for t in d.get("themes") or ()))
                     for rowid, d in data.items()])
     return dict(db.execute(
         f"SELECT rowid, snippet(page_fts, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
         "FROM temp.page_fts WHERE page_fts MATCH ?", (words,)))
-
-
-def _strip_markers(text: str) -> str:
-    # A document's own marker characters must not come out of snippet() as <mark>.
-    return text.replace(MARK_START, " ").replace(MARK_END, " ")
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"

@@ -3,7 +3,9 @@ direct path equal to bleach's wherever it is taken."""
 from hypothesis import given, settings, strategies as st
 from markupsafe import Markup
 
-from indexer.engines.base import MARK_END, MARK_START, render_marked, render_marked_through_bleach
+from indexer.engines.base import (
+    MARK_END, MARK_START, SNIPPET_CHARS, opening_snippet, render_marked, render_marked_through_bleach,
+)
 
 from .conftest import PARAGRAPHS
 
@@ -33,3 +35,13 @@ def test_render_marked_equals_bleach_on_real_paragraphs():
 def test_only_our_marks_are_markup():
     rendered = render_marked(f"<script>alert(1)</script> {MARK_START}staying{MARK_END} {MARK_START}put{MARK_END}")
     assert rendered == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>staying put</mark>"
+
+
+def test_an_exported_hits_snippet_is_the_escaped_opening_without_marks():
+    text = f"<script>alert(1)</script> {MARK_START}own markers{MARK_END} " + "word " * 200
+    snippet = opening_snippet(text)
+    assert isinstance(snippet, Markup)
+    assert snippet.startswith("&lt;script&gt;alert(1)&lt;/script&gt;  own markers  word")
+    assert "<" not in snippet and MARK_START not in snippet and MARK_END not in snippet
+    assert snippet.endswith("word…") and len(snippet) <= SNIPPET_CHARS + 40  # 40: the escaped "<" and ">"
+    assert opening_snippet("short & plain") == "short &amp; plain"
