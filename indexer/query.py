@@ -1,42 +1,74 @@
 """The query language users type, parsed once and compiled by each engine.
 
 Syntax (explained to users on the help page):
-  staying put          both words (AND)
-  "staying put"        the exact phrase
+  staying put          the words, ranked by BM25 over all of them (see below)
+  "staying put"        the exact phrase (its words' inflections and UK/US spellings allowed)
   taster | trainer     either (``OR`` works too)
   -hotel  -"B&B"       without
   advis*               prefix
 
-Parsing never fails: whatever cannot be understood is read as plain words and
-a notice says so. Synonyms from the theme taxonomy are expanded here, once,
-so both engines find "trainer flats" for "taster flat".
+Several plain words: a paragraph must hold most of them (``minimum_should_match``: all
+of one or two words, all but one of three or four, three in four of more), so a
+paragraph that lacks one of four words is still found, ranked lower. Common words
+("in", "the") are dropped unless quoted. A quoted phrase is required.
+
+Synonyms and spellings from the theme taxonomy widen a word or phrase (never a quoted
+one, which only takes spelling variants): the typed words are kept and rank above their
+synonyms. A hyphenated word also matches joined ("pre-tenancy": "pre tenancy" or
+"pretenancy"). Themes never stand in for words: a paragraph holding none of a clause's
+words or synonyms does not match it.
+
+Parsing never fails: whatever cannot be understood is read as plain words and a notice
+says so.
 """
 from __future__ import annotations
 
+import math
+import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from indexer.analysis import STOP_WORDS, fold_word, normalise, stems_of
+from indexer.analysis import words as words_of
+
+__all__ = ["Clause", "ParsedQuery", "SynonymTable", "Term", "normalise", "parse", "words_of"]
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 32
+# How much a synonym's match counts beside the typed word's (1.0).
+SYNONYM_WEIGHT = 0.5
 
-# Curly quotes and dashes users paste from Word or PDFs.
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-                         "\u2018": "'", "\u2019": "'", "\u2013": "-", "\u2014": "-", "\u2212": "-"})
-_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*", re.UNICODE)
 _TOKEN = re.compile(r'\s*(-?)("([^"]*)"?|\S+)')
 _OR_WORDS = {"|", "or", "||"}
 
 
 @dataclass(frozen=True)
 class Term:
-    """A word (one element) or a phrase (several), optionally a prefix."""
+    """A word (one element) or a phrase (several), optionally a prefix.
+
+    ``synonym_of`` names the typed words a synonym widens (None: typed, or a spelling
+    variant of what was typed); ``quoted``: typed inside quotes."""
     words: tuple[str, ...]
     prefix: bool = False
+    quoted: bool = False
+    synonym_of: str | None = None
 
     @property
     def is_phrase(self) -> bool:
         return len(self.words) > 1
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        """What the engines match: each word's stem. A prefix is matched against stems, so
+        its last word is cut to what it shares with its own stem ("hotels*" -> "hotel")."""
+        if self.prefix:
+            last = fold_word(self.words[-1])
+            return stems_of(self.words[:-1]) + (os.path.commonprefix([last, stems_of((last,))[0]]) or last,)
+        return stems_of(self.words)
+
+    @property
+    def weight(self) -> float:
+        return SYNONYM_WEIGHT if self.synonym_of else 1.0
 
     def text(self) -> str:
         return " ".join(self.words) + ("*" if self.prefix else "")
@@ -44,9 +76,15 @@ class Term:
 
 @dataclass
 class Clause:
-    """Alternatives joined by OR; a negated clause excludes its matches."""
+    """Alternatives joined by OR; a negated clause excludes its matches; a required
+    clause (a quoted phrase) must match, the others count towards minimum_should_match."""
     alternatives: list[Term]
     negated: bool = False
+    required: bool = False
+
+    @property
+    def typed(self) -> Term:
+        return self.alternatives[0]
 
 
 @dataclass
@@ -54,6 +92,9 @@ class ParsedQuery:
     raw: str
     clauses: list[Clause] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # How many fewer plain clauses a paragraph may hold than the rule asks: a search
+    # that found nothing is retried relaxed (see indexer.search), and says so.
+    relax: int = 0
 
     @property
     def positive(self) -> list[Clause]:
@@ -64,50 +105,108 @@ class ParsedQuery:
         return [c for c in self.clauses if c.negated]
 
     @property
+    def required(self) -> list[Clause]:
+        return [c for c in self.positive if c.required]
+
+    @property
+    def optional(self) -> list[Clause]:
+        """The positive clauses of which ``minimum_should_match`` must match."""
+        return [c for c in self.positive if not c.required]
+
+    @property
+    def minimum_should_match(self) -> int:
+        optional = len(self.optional)
+        return max(min(optional, 1), minimum_should_match(optional) - self.relax)
+
+    @property
     def is_empty(self) -> bool:
         return not self.clauses
 
     def highlight_terms(self) -> list[Term]:
         return [t for c in self.positive for t in c.alternatives]
 
+    def proximity(self) -> list[tuple[str, ...]]:
+        """The stems of each plain clause's typed term, in order, when there are several:
+        paragraphs holding them close together rank higher (a ranking signal only,
+        never a condition)."""
+        out = [c.typed.stems for c in self.optional if not c.typed.prefix]
+        return out if len(out) > 1 else []
 
-def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    def with_words_replaced(self, replacements: dict[str, str]) -> str:
+        """The raw query with misspelt words replaced (for "did you mean")."""
+        def swap(m: re.Match) -> str:
+            word = m.group(0)
+            new = replacements.get(word.lower())
+            if new is None:
+                return word
+            return new.capitalize() if word[:1].isupper() else new
+        return re.sub(r"[^\W_]+", swap, self.raw)
 
 
-def words_of(text: str) -> tuple[str, ...]:
-    return tuple(w.lower() for w in _WORD.findall(normalise(text)))
-
-
-def _fold(word: str) -> str:
-    # A light plural fold for matching synonyms: "flats" ~ "flat", "passports" ~ "passport".
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+def minimum_should_match(optional: int) -> int:
+    """How many of ``optional`` plain clauses a paragraph must hold."""
+    if optional <= 2:
+        return optional
+    if optional <= 4:
+        return optional - 1
+    return math.ceil(optional * 0.75)
 
 
 def _key(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(_fold(w) for w in words)
+    return stems_of(words)
 
 
 class SynonymTable:
-    """Groups of interchangeable words or phrases (from the taxonomy)."""
+    """Groups of interchangeable words or phrases (the taxonomy's theme synonyms) and
+    spelling variants (which also apply inside quoted phrases)."""
 
-    def __init__(self, groups: list[list[str]] | None = None):
-        self._groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-        self.longest = 1
-        for group in groups or []:
+    def __init__(self, groups: list[list[str]] | None = None, spelling: list[list[str]] | None = None):
+        self._groups = self._index(groups or [])
+        self._spelling = self._index(spelling or [])
+        self.longest = max([len(k) for k in (*self._groups, *self._spelling)], default=1)
+
+    @classmethod
+    def from_taxonomy(cls, taxonomy) -> "SynonymTable":
+        return cls(taxonomy.theme_synonyms(), taxonomy.spelling)
+
+    @staticmethod
+    def _index(groups: list[list[str]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+        table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for group in groups:
             variants = [w for w in (words_of(v) for v in group) if w]
             for v in variants:
-                self._groups.setdefault(_key(v), [])
+                known = table.setdefault(_key(v), [])
                 for other in variants:
-                    if other not in self._groups[_key(v)]:
-                        self._groups[_key(v)].append(other)
-                self.longest = max(self.longest, len(v))
+                    if other not in known:
+                        known.append(other)
+        return table
 
     def variants(self, words: tuple[str, ...]) -> list[tuple[str, ...]]:
-        return self._groups.get(_key(words), [])
+        """Synonyms and spellings of the whole term (the term itself included)."""
+        out = list(self._groups.get(_key(words), []))
+        for v in self.spellings(words):
+            if v not in out:
+                out.append(v)
+        return out
+
+    def spellings(self, words: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """Spelling variants of a term: of the whole, then of each word in place."""
+        out = list(self._spelling.get(_key(words), []))
+        for i, word in enumerate(words):
+            for alt in self._spelling.get(_key((word,)), []):
+                variant = words[:i] + alt + words[i + 1:]
+                if variant not in out:
+                    out.append(variant)
+        return out
+
+    def is_spelling(self, a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return _key(b) in {_key(v) for v in self.spellings(a)}
+
+    def knows(self, words: tuple[str, ...]) -> bool:
+        return _key(words) in self._groups or _key(words) in self._spelling
 
     def __bool__(self) -> bool:
-        return bool(self._groups)
+        return bool(self._groups or self._spelling)
 
 
 def parse(raw: str, synonyms: SynonymTable | None = None) -> ParsedQuery:
@@ -130,17 +229,21 @@ def parse(raw: str, synonyms: SynonymTable | None = None) -> ParsedQuery:
             pending_or = bool(query.clauses)
             continue
         if quoted is not None:
-            terms = [Term(words_of(quoted))] if words_of(quoted) else []
+            words = words_of(quoted)
+            clauses = [Clause([Term(words, quoted=True)], required=True)] if words else []
         else:
-            terms = _plain_terms(token)
-        if not terms:
+            clauses = _plain_clauses(token)
+        if not clauses:
             continue
         if pending_or and query.clauses and not minus and not query.clauses[-1].negated:
-            query.clauses[-1].alternatives.extend(terms[:1])
-            terms = terms[1:]
+            last = query.clauses[-1]
+            last.alternatives.extend(clauses[0].alternatives)
+            last.required = False  # "a" | "b": either, so neither alone is required
+            clauses = clauses[1:]
         pending_or = False
-        for term in terms:
-            query.clauses.append(Clause([term], negated=bool(minus)))
+        for clause in clauses:
+            clause.negated = bool(minus)
+            query.clauses.append(clause)
 
     if len(query.clauses) > MAX_CLAUSES:
         query.clauses = query.clauses[:MAX_CLAUSES]
@@ -151,27 +254,32 @@ def parse(raw: str, synonyms: SynonymTable | None = None) -> ParsedQuery:
         query.notices.append("Your search has no words to look for.")
     if synonyms:
         _expand(query, synonyms)
+    _drop_stop_words(query)
     return query
 
 
-def _plain_terms(token: str) -> list[Term]:
-    """An unquoted token: words; a trailing * makes the last one a prefix.
-    Hyphenated or punctuated tokens ("16-year-old", "B&B") become phrases."""
+def _plain_clauses(token: str) -> list[Clause]:
+    """An unquoted token: a clause per word; a trailing * makes the last one a prefix.
+    A hyphenated or punctuated token ("pre-tenancy", "B&B") is one clause: the phrase
+    of its parts, or (hyphens only) the parts joined into one word."""
     prefix = token.endswith("*")
     words = words_of(token)
     if not words:
         return []
-    if len(words) > 1 and re.search(r"[-&/.'’]", token) and not re.search(r"[\s]", token):
-        return [Term(words, prefix=prefix)]
-    terms = [Term((w,)) for w in words]
+    if len(words) > 1 and re.search(r"[-&/.'’]", token) and not re.search(r"\s", token):
+        alternatives = [Term(words, prefix=prefix)]
+        if "-" in token and not prefix:
+            alternatives.append(Term(("".join(words),)))
+        return [Clause(alternatives)]
+    clauses = [Clause([Term((w,))]) for w in words]
     if prefix:
-        terms[-1] = Term(terms[-1].words, prefix=True)
-    return terms
+        clauses[-1] = Clause([Term(words[-1:], prefix=True)])
+    return clauses
 
 
 def _expand(query: ParsedQuery, synonyms: SynonymTable) -> None:
-    """Add synonym variants as alternatives. Consecutive plain words that form a
-    taxonomy phrase ("taster flats") are first merged into that phrase."""
+    """Widen each positive clause with synonyms and spellings. Consecutive plain words
+    that form a taxonomy phrase ("taster flats") are first merged into that phrase."""
     out: list[Clause] = []
     clauses = query.clauses
     i = 0
@@ -180,30 +288,45 @@ def _expand(query: ParsedQuery, synonyms: SynonymTable) -> None:
         for span in range(min(synonyms.longest, len(clauses) - i), 1, -1):
             window = clauses[i:i + span]
             if all(_is_plain_word(c) for c in window):
-                words = tuple(c.alternatives[0].words[0] for c in window)
-                variants = synonyms.variants(words)
-                if variants:
-                    out.append(Clause([Term(words)] + [Term(v) for v in variants if _key(v) != _key(words)]))
+                words = tuple(c.typed.words[0] for c in window)
+                if synonyms.knows(words):
+                    out.append(Clause([Term(words)]))
                     i += span
                     merged = True
                     break
-        if merged:
-            continue
-        clause = clauses[i]
-        if not clause.negated:
-            extra = []
-            for term in clause.alternatives:
-                if not term.prefix:
-                    extra += [Term(v) for v in synonyms.variants(term.words)
-                              if _key(v) != _key(term.words)]
-            for term in extra:
-                if term not in clause.alternatives:
-                    clause.alternatives.append(term)
-        out.append(clause)
-        i += 1
+        if not merged:
+            out.append(clauses[i])
+            i += 1
+    for clause in out:
+        if clause.negated:
+            continue  # "-advisor" excludes only what was typed
+        extra: list[Term] = []
+        for term in clause.alternatives:
+            if term.prefix:
+                continue
+            if term.quoted:
+                found = [Term(v, quoted=True) for v in synonyms.spellings(term.words)]
+            else:
+                found = [Term(v) if synonyms.is_spelling(term.words, v) else Term(v, synonym_of=term.text())
+                         for v in synonyms.variants(term.words)]
+            extra += [t for t in found if _key(t.words) != _key(term.words)]
+        seen = {_key(t.words) for t in clause.alternatives}
+        for term in extra:
+            if _key(term.words) not in seen:
+                seen.add(_key(term.words))
+                clause.alternatives.append(term)
     query.clauses = out
 
 
+def _drop_stop_words(query: ParsedQuery) -> None:
+    """Plain common words go when other words remain: "care leavers in custody"."""
+    def is_stop(c: Clause) -> bool:
+        return _is_plain_word(c) and c.typed.words[0] in STOP_WORDS
+    if any(not is_stop(c) for c in query.positive):
+        query.clauses = [c for c in query.clauses if c.negated or not is_stop(c)]
+
+
 def _is_plain_word(clause: Clause) -> bool:
-    return (not clause.negated and len(clause.alternatives) == 1
-            and len(clause.alternatives[0].words) == 1 and not clause.alternatives[0].prefix)
+    return (not clause.negated and not clause.required and len(clause.alternatives) == 1
+            and len(clause.typed.words) == 1 and not clause.typed.prefix and not clause.typed.quoted)
+

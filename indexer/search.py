@@ -1,10 +1,21 @@
-"""Searching as users do it: parse their words, expand synonyms, ask the engine."""
+"""Searching as users do it: parse their words, expand synonyms, ask the engine, and
+when that finds nothing, say why and what to try.
+
+After the engine's answer:
+- "did you mean": a typed word no paragraph holds gets the closest word the index holds
+  (the engine's ``suggest``); the response carries the corrected query (``suggestion``);
+- a search that found nothing, with a suggestion, shows the suggestion's results and says so;
+- a search of several words that still found nothing asks for one word fewer at a time
+  (``ParsedQuery.relax``) and says so;
+- a search that finds nothing at all suggests dropping words or filters.
+"""
 from __future__ import annotations
 
 from typing import Iterator, Sequence
 
 from indexer.engines import SearchEngine, SearchRequest, SearchResponse, open_engine
-from indexer.query import SynonymTable, parse
+from indexer.engines.base import FACET_FIELDS
+from indexer.query import ParsedQuery, SynonymTable, parse
 from indexer.themes import Taxonomy
 
 
@@ -15,38 +26,106 @@ class Searcher:
 
     @classmethod
     def open(cls, settings, taxonomy: Taxonomy | None = None) -> "Searcher":
-        taxonomy = taxonomy or Taxonomy.load()
-        return cls(open_engine(settings), SynonymTable(taxonomy.synonym_groups()))
+        return cls(open_engine(settings), SynonymTable.from_taxonomy(taxonomy or Taxonomy.load()))
+
+    def parse(self, q: str) -> ParsedQuery:
+        return parse(q, self.synonyms)
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        query = parse(request.q, self.synonyms)
+        response = self._search(request)
+        _filter_reasons(response, request)
+        return response
+
+    def _search(self, request: SearchRequest) -> SearchResponse:
+        query = self.parse(request.q)
+        response = self._run(request, query)
+        suggestion = self.suggestion(query)
+        if response.total == 0 and suggestion:
+            corrected = self.parse(suggestion)
+            found = self._run(request, corrected)
+            if found.total:
+                found.notices = [f"No paragraph holds “{request.q}”. Showing results for “{suggestion}”."]
+                found.suggestion = suggestion
+                return found
+        response.suggestion = suggestion
+        while response.total == 0 and query.minimum_should_match > 1:
+            query.relax += 1
+            relaxed = self._run(request, query)
+            if relaxed.total:
+                relaxed.notices.append("No paragraph holds all of your words: showing paragraphs that hold "
+                                       f"{query.minimum_should_match} of the {len(query.optional)}.")
+                relaxed.suggestion = suggestion
+                return relaxed
+        if response.total == 0 and query.positive:
+            response.notices.append(_try_instead(request, query))
+        return response
+
+    def _run(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
         response = self.engine.search(request, query)
         response.notices = query.notices + response.notices
         response.query = query
         return response
 
+    def suggestion(self, query: ParsedQuery) -> str | None:
+        """The query with each word no paragraph holds replaced by the closest word the
+        index holds, or None when every word is known (or none has a close match)."""
+        typed = [w for c in query.positive for t in c.alternatives if not t.synonym_of and not t.prefix
+                 for w in t.words]
+        found = self.engine.suggest(typed)
+        return query.with_words_replaced(found) if found else None
+
     def scan(self, request: SearchRequest) -> Iterator[dict]:
-        return self.engine.scan(request, parse(request.q, self.synonyms))
+        return self.engine.scan(request, self.parse(request.q))
 
     def scan_values(self, request: SearchRequest, fields: Sequence[str]) -> Iterator[tuple]:
-        return self.engine.scan_values(request, parse(request.q, self.synonyms), fields)
+        return self.engine.scan_values(request, self.parse(request.q), fields)
 
     def scan_csv(self, request: SearchRequest, base_url: str) -> Iterator[bytes]:
-        return self.engine.scan_csv(request, parse(request.q, self.synonyms), base_url)
+        return self.engine.scan_csv(request, self.parse(request.q), base_url)
 
     def close(self) -> None:
         self.engine.close()
 
 
+def _filter_reasons(response: SearchResponse, request: SearchRequest) -> None:
+    """Each hit also says which filters selected it (a theme filter picks paragraphs by
+    their theme, not by their words)."""
+    extra = [{"term": value, "kind": "filter", "of": facet, "where": facet}
+             for facet, values in sorted(request.filters.items()) for value in values]
+    if extra:
+        for hit in response.hits:
+            chosen = [r for r in extra if _hit_has(hit, r["of"], r["term"])]
+            hit["match_reasons"] = list(hit.get("match_reasons") or []) + chosen
+
+
+def _hit_has(hit: dict, facet: str, value: str) -> bool:
+    held = hit.get(FACET_FIELDS.get(facet, facet))
+    return value in held if isinstance(held, list) else str(held) == value
+
+
+def _try_instead(request: SearchRequest, query: ParsedQuery) -> str:
+    tips = []
+    if len(query.positive) > 1:
+        tips.append("fewer words")
+    if query.required:
+        tips.append("no quotation marks")
+    if request.filters:
+        tips.append("removing a filter (" + ", ".join(sorted(request.filters)) + ")")
+    if not tips:
+        tips.append("another word for the same thing")
+    return "Nothing matched. Try " + ", or ".join(tips) + "."
+
+
 # The fields of one result in the CLI's JSON lines and the JSON API: a public contract.
 PUBLIC_FIELDS = ("authority", "ons_code", "region", "document_id", "document_title", "document_type",
                  "kind", "published", "source", "section", "paragraph_number", "text", "snippet",
-                 "themes", "stance", "score", "url")
+                 "themes", "stance", "score", "url", "match_reasons")
 
 
 def public_hit(hit: dict, settings) -> dict:
     """One search hit as users and API clients see it."""
     out = {name: hit.get(name) for name in PUBLIC_FIELDS}
     out["themes"] = list(hit.get("themes") or [])
+    out["match_reasons"] = list(hit.get("match_reasons") or [])
     out["url"] = settings.permalink(hit["document_id"], hit.get("paragraph_number"))
     return out

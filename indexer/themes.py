@@ -109,7 +109,11 @@ class Taxonomy:
         return {t.id: t.label for t in self.themes}
 
     def synonym_groups(self) -> list[list[str]]:
-        return [g for t in self.themes for g in t.synonyms] + list(self.spelling)
+        return self.theme_synonyms() + list(self.spelling)
+
+    def theme_synonyms(self) -> list[list[str]]:
+        """The themes' groups of interchangeable words (search widens a word with them)."""
+        return [g for t in self.themes for g in t.synonyms]
 
     def tag(self, text: str) -> dict[str, list[str]]:
         """Theme id -> the terms that matched, in taxonomy order."""

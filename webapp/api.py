@@ -28,6 +28,7 @@ def search_json():
         "results": [public_hit(hit, settings) for hit in response.hits],
         "facets": facets_json(response.facets),
         "notices": response.notices,
+        "suggestion": response.suggestion,
         "offset": params.offset,
         "limit": params.per_page,
         "page": params.page,

@@ -13,8 +13,9 @@ def _array_param(name: str, description: str) -> dict:
 
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "required": False,
-     "description": 'The search: words (all must match), "a phrase", a | b (either), '
-                    "-word (without), prefix*.",
+     "description": 'The search: words (ranked by BM25; one or two words must all match, '
+                    'three or four all but one, more three in four), "a phrase" (required), '
+                    "a | b (either), -word (without), prefix*. Synonyms from the taxonomy widen words.",
      "schema": {"type": "string"}},
     *[_array_param(f, f"Only paragraphs whose {f} is one of these values (repeat for OR).")
       for f in FACETS],
@@ -43,6 +44,14 @@ RESULT_SCHEMA = {
         "score": {"type": ["number", "null"]},
         "snippet": {"type": "string", "description": "HTML in which only <mark> elements occur."},
         "url": {"type": "string", "format": "uri", "description": "The paragraph's permalink."},
+        "match_reasons": {"type": "array", "description": "Why the paragraph matched: each query term it "
+                          "holds (kind word, phrase, prefix, or synonym with `of` naming the typed words it "
+                          "widens; `where` text or heading), then each filter that selected it (kind filter, "
+                          "`of` the facet).",
+                          "items": {"type": "object", "required": ["term", "kind", "of", "where"], "properties": {
+                              "term": {"type": "string"},
+                              "kind": {"type": "string", "enum": ["word", "phrase", "prefix", "synonym", "filter"]},
+                              "of": {"type": ["string", "null"]}, "where": {"type": "string"}}}},
     },
 }
 ERROR_SCHEMA = {
@@ -82,6 +91,9 @@ def document(settings) -> dict:
                                         "type": "array", "items": {"type": "object", "properties": {
                                             "value": {"type": "string"}, "count": {"type": "integer"}}}}},
                                     "notices": {"type": "array", "items": {"type": "string"}},
+                                    "suggestion": {"type": ["string", "null"], "description":
+                                                   "Did you mean: the search with misspelt words replaced by "
+                                                   "words the index holds (null when every word is known)."},
                                     "offset": {"type": "integer"}, "limit": {"type": "integer"},
                                     "page": {"type": "integer"}}}),
                     "400": _error("A parameter could not be read"),

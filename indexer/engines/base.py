@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Sequence
 from bleach.sanitizer import Cleaner
 from markupsafe import Markup
 
+from indexer.explain import MARK_END, MARK_START, SNIPPET_CHARS, explain, marked_snippet
 from indexer.model import Paragraph
 from indexer.query import ParsedQuery
 from ofsted_findings.export_format import STORED_FIELDS, batches, csv_line, export_rows
@@ -34,9 +35,8 @@ FACET_SIZES = {"authority": 200}
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000  # deeper paging is what export is for
 
-# Engines wrap matches in these private-use characters; ``render_marked`` turns
-# them into <mark> only after the text itself has been escaped.
-MARK_START, MARK_END = "\ue000", "\ue001"
+# Matches are wrapped in MARK_START / MARK_END (private-use characters, indexer.explain);
+# ``render_marked`` turns them into <mark> only after the text itself has been escaped.
 _ADJACENT_MARKS = re.compile(re.escape(MARK_END) + r"(\s+)" + re.escape(MARK_START))
 _MARKERS = re.compile(f"[{MARK_START}{MARK_END}]")
 # Characters HTML parsing rewrites or drops (controls, CR, surrogates, noncharacters, BOM;
@@ -88,6 +88,8 @@ class SearchResponse:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     query: ParsedQuery | None = None
+    # "Did you mean": the query with misspelt words replaced by words the index holds.
+    suggestion: str | None = None
 
 
 _cleaners = threading.local()
@@ -116,8 +118,6 @@ def _clean(html_text: str) -> str:
         cleaner = _cleaners.cleaner = Cleaner(tags=["mark"], attributes={}, strip=True)
     return cleaner.clean(html_text)
 
-
-SNIPPET_CHARS = 300  # a snippet made without the engine's highlighter stops near here
 
 
 def strip_markers(text: str) -> str:
@@ -162,6 +162,21 @@ def render_marked_through_bleach(text: str) -> Markup:
     return sanitise_snippet(marked)
 
 
+def annotate(hit: dict, query: ParsedQuery, snippets: bool = True) -> dict:
+    """Add what every engine shows with a hit: ``match_reasons`` (which of the query's
+    terms it holds, and where) and ``snippet`` (the best window of its text, matches
+    marked; the escaped opening when snippets are not wanted)."""
+    text = hit.get("text") or ""
+    if not query.positive:
+        hit["match_reasons"] = []
+        hit["snippet"] = opening_snippet(text)
+        return hit
+    spans, reasons = explain(text, hit.get("section") or "", query)
+    hit["match_reasons"] = [r.to_dict() for r in reasons]
+    hit["snippet"] = render_marked(marked_snippet(text, spans)) if snippets else opening_snippet(text)
+    return hit
+
+
 class SearchEngine(ABC):
     name: str = "engine"
 
@@ -197,6 +212,11 @@ class SearchEngine(ABC):
         rows = export_rows(self.scan_values(request, query, STORED_FIELDS), base_url)
         for batch in batches(rows):
             yield "".join([csv_line(row) + "\r\n" for row in batch]).encode()
+
+    @abstractmethod
+    def suggest(self, words: Sequence[str]) -> dict[str, str]:
+        """For each folded word the index does not hold, the closest word it does hold
+        (by edit distance, then frequency); words it holds, or with no close word, are left out."""
 
     @abstractmethod
     def document_paragraphs(self, document_id: str) -> list[dict]: ...

@@ -6,17 +6,22 @@ previous index for one rollback. Analyzers and mappings are versioned JSON in
 ``es/``; queries arrive parsed and synonym-expanded (indexer/query.py), so this
 module only compiles clauses into a bool query.
 
-What it matches, clause by clause (the same as the SQLite engine, see the
-contract suite in tests/indexer/engines): a word or phrase in the body, section
-heading or theme names, stemmed with hunspell en_GB; a prefix against unstemmed
-words. Boosts: themes 3, section 2, body 1, and exact word forms a little more.
+What it matches (the same as the SQLite engine, see the contract suite in
+tests/indexer/engines): the stems of ``indexer.analysis``, which the engine computes
+and the node only splits on spaces, so both engines agree on every hit. A word or
+phrase is matched in the body, the heading (boost 2) or, for a single word, the
+joined hyphenated compounds; a prefix against stems. Required clauses (quoted phrases)
+are ``must``; the others a ``should`` group with the query's minimum_should_match; the
+typed words close together (``match_phrase`` with slop) add to the score; synonyms
+weigh less than typed words. Snippets and match reasons come from ``indexer.explain``
+(no highlighter on the node), and "did you mean" from the node's term suggester over
+the surface words.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-import unicodedata
 import uuid
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -29,68 +34,42 @@ import orjson
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.serializer import JsonSerializer
 
+from indexer.analysis import compounds, index_form, vocabulary
 from indexer.engines.base import (
-    FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, MARK_END, MARK_START, EngineUnavailable,
-    SNIPPET_CHARS, IndexWriteError, SearchEngine, SearchRequest, SearchResponse, opening_snippet, render_marked,
-    shorten, strip_markers,
+    FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, EngineUnavailable, IndexWriteError, SearchEngine,
+    SearchRequest, SearchResponse, annotate, opening_snippet,
 )
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
 
-SCHEMA_VERSION = 2  # 2: the judgement facet field. Recorded in each index's mapping _meta.
+# 2: the judgement facet field. 3: stems from indexer.analysis (no hunspell), no
+# highlighting fields, the surface words for suggestions. Recorded in each index's mapping _meta.
+SCHEMA_VERSION = 3
 CONFIG_DIR = Path(__file__).with_name("es")
 BULK_CHUNK = 1000
 SCAN_PAGE = 1000
 PIT_KEEP_ALIVE = "2m"
-# Boosts: a match in a theme name or a heading says more about the paragraph than one in its body.
-BODY, HEADING, THEMES = ("body", 1.0), ("heading", 2.0), ("themes", 3.0)
-# Searchable copies derived from the paragraph; never returned in hits. They are fetched
-# all the same: leaving them out of _source makes the node parse and rebuild every
-# document's source, which costs it more than sending them (measured, see benchmarks/load.py).
-DERIVED_FIELDS = ("body", "heading")
+# Boosts: a match in a heading says more about the paragraph than one in its body.
+BODY, HEADING, COMPOUNDS = ("stems", 1.0), ("heading_stems", 2.0), ("compounds", 1.0)
+# Searchable copies derived from the paragraph (stems, surface words): indexed, never
+# stored in _source (the mapping excludes them), so hits carry only the paragraph.
+DERIVED_FIELDS = ("stems", "heading_stems", "compounds", "words")
 # Only what search() reads from a response: the per-hit _index/_id/sort and the per-facet
 # bookkeeping are a third of the JSON. (A scan page is cheaper to send whole.)
-SEARCH_FILTER_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score", "hits.hits.highlight",
+SEARCH_FILTER_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score",
                       "aggregations.*.values.buckets.key", "aggregations.*.values.buckets.doc_count"]
-# The exact form of a word scores this much more than a stem variant (never changes what matches).
-EXACT_BONUS = 0.5
+# The typed words within this many positions of each other add to the score (as SQLite's NEAR).
+NEAR_SLOP = 8
+NEAR_BOOST = 0.3
+# "Did you mean": the node's term suggester, at most this many edits.
+MAX_EDITS = 2
 SORT_BY_DATE = [{"published": {"order": "desc", "missing": "_last"}},
                 {"document_id": {"order": "asc"}}, {"paragraph_number": {"order": "asc"}}]
 # While a new index loads: no refreshes, no replicas; serving_settings() restores both.
 LOADING_SETTINGS = {"refresh_interval": "-1", "auto_expand_replicas": "false", "number_of_replicas": 0}
 
-# Curly quotes to straight, as the query parser does; private-use markers out of
-# the text so only the highlighter's markers can ever become <mark>.
-_FOLD = {"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u201c": '"', "\u201d": '"',
-         "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-",
-         MARK_START: " ", MARK_END: " "}
-
-
 class BulkLoadError(IndexWriteError):
     """Some paragraphs were refused by Elasticsearch; nothing was switched over."""
-
-
-def fold(text: str) -> str:
-    """Quote and accent folding, exactly one character for one, so offsets into the
-    folded text are offsets into the original (the snippet is cut from the original)."""
-    return text if text.isascii() else text.translate(_FOLD_TABLE)
-
-
-class _FoldTable(dict):
-    """str.translate table filled in as characters are first seen."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        if ch in _FOLD:
-            folded = _FOLD[ch]
-        else:
-            base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-            folded = base if len(base) == 1 else ch
-        self[code] = folded
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
 
 
 @lru_cache(maxsize=None)
@@ -135,28 +114,21 @@ def serving_settings() -> dict:
 # -- query compilation --------------------------------------------------------------------
 
 def _term_query(term: Term) -> dict:
-    """One word, phrase or prefix, matched in the body, the heading or the theme names.
-
-    Words and phrases match stemmed (so the synonym "taster flat" finds "taster flats",
-    as in SQLite's porter index); the unstemmed ``.exact`` fields add to the score
-    when the very words match, and serve prefixes, which must not be stemmed."""
-    text = " ".join(fold(w) for w in term.words)
+    """One word, phrase or prefix (as stems) in the body or the heading; a single word
+    also among the joined hyphenated compounds. Weighted: typed words over synonyms."""
+    stems = " ".join(term.stems)
+    fields = [BODY, HEADING] + ([COMPOUNDS] if len(term.stems) == 1 and not term.prefix else [])
     should = []
-    for field, boost in (BODY, HEADING, THEMES):
-        stemmed = f"{field}.text" if field == "themes" else field
-        exact = f"{field}.exact"
+    for field, boost in fields:
         if term.prefix and term.is_phrase:
-            should.append({"match_phrase_prefix": {exact: {"query": text, "boost": boost}}})
+            should.append({"match_phrase_prefix": {field: {"query": stems, "boost": boost}}})
         elif term.prefix:
-            should.append({"prefix": {exact: {"value": text, "boost": boost}}})
+            should.append({"prefix": {field: {"value": stems, "boost": boost}}})
         elif term.is_phrase:
-            should.append({"match_phrase": {stemmed: {"query": text, "boost": boost}}})
-            should.append({"match_phrase": {exact: {"query": text, "boost": boost * EXACT_BONUS}}})
+            should.append({"match_phrase": {field: {"query": stems, "boost": boost}}})
         else:
-            should.append({"match": {stemmed: {"query": text, "operator": "and", "boost": boost}}})
-            should.append({"match": {exact: {"query": text, "operator": "and",
-                                             "boost": boost * EXACT_BONUS}}})
-    return {"bool": {"should": should, "minimum_should_match": 1}}
+            should.append({"term": {field: {"value": stems, "boost": boost}}})
+    return {"bool": {"should": should, "minimum_should_match": 1, "boost": term.weight}}
 
 
 def _clause_query(clause: Clause) -> dict:
@@ -168,11 +140,19 @@ def _clause_query(clause: Clause) -> dict:
 
 def compile_query(query: ParsedQuery) -> dict:
     """ParsedQuery -> an Elasticsearch bool query (without facet filters)."""
-    must = [_clause_query(c) for c in query.positive]
+    must = [_clause_query(c) for c in query.required]
+    optional = [_clause_query(c) for c in query.optional]
+    if optional:
+        must.append({"bool": {"should": optional, "minimum_should_match": query.minimum_should_match}})
     must_not = [_term_query(t) for c in query.negative for t in c.alternatives]
     if not must and not must_not:
         return {"match_all": {}}
     body: dict = {"must": must or [{"match_all": {}}]}
+    proximity = query.proximity()
+    if proximity:
+        # Ranking only: with ``must`` present, a ``should`` clause need not match.
+        body["should"] = [{"match_phrase": {BODY[0]: {"query": " ".join(" ".join(p) for p in proximity),
+                                                      "slop": NEAR_SLOP, "boost": NEAR_BOOST}}}]
     if must_not:
         body["must_not"] = must_not
     return {"bool": body}
@@ -195,41 +175,6 @@ def facet_aggregations(filters: dict[str, list[str]]) -> dict:
     return aggs
 
 
-def highlight_settings(query: ParsedQuery | None = None) -> dict:
-    """Only the body is highlighted (the snippet is cut from it), from a query of the body
-    clauses alone: the highlighter re-reads its query for every hit, and the heading and
-    theme clauses (ignored anyway, require_field_match) were most of it. Same passages,
-    same marks, about half the highlighting time.
-
-    Words and phrases are marked from the stemmed ``body`` clauses only: every word form
-    the unstemmed ``body.exact`` clauses match, the stemmed ones match too (the same
-    analyzer plus hunspell, on the query and the text alike), so the marks are the same,
-    and combining the two fields (``matched_fields``) doubled the highlighter's cost, about
-    2 ms of the node's CPU per page of 20 hits. What changes: in a long paragraph the
-    passage shown no longer prefers the exact word form over a stem variant (about 1.5% of
-    snippets on the real letters show another matching passage). A prefix only matches
-    unstemmed words, so a query with one still combines both fields."""
-    terms = query.highlight_terms() if query is not None else []
-    combine = query is None or any(term.prefix for term in terms)
-    fields = ("body", "body.exact") if combine else ("body",)
-    body = {"type": "unified", "fragment_size": SNIPPET_CHARS, "number_of_fragments": 1}
-    if combine:
-        body["matched_fields"] = list(fields)
-    settings = {"pre_tags": [MARK_START], "post_tags": [MARK_END], "encoder": "default",
-                "fields": {"body": body}}
-    if query is not None:
-        should = [c for term in terms for c in _term_query(term)["bool"]["should"]
-                  if _clause_field(c) in fields]
-        if should:
-            settings["highlight_query"] = {"bool": {"should": should}}
-    return settings
-
-
-def _clause_field(clause: dict) -> str:
-    (field,) = next(iter(clause.values())).keys()
-    return field
-
-
 def sort_for(request: SearchRequest, query: ParsedQuery) -> list:
     if request.sort == "date" or not query.positive:
         return list(SORT_BY_DATE)
@@ -240,63 +185,20 @@ def sort_for(request: SearchRequest, query: ParsedQuery) -> list:
 
 def to_document(p: Paragraph) -> dict:
     doc = p.to_dict()
-    doc["body"] = fold(p.text or "")
-    doc["heading"] = fold(p.section or "")
+    doc["stems"] = index_form(p.text or "")
+    doc["heading_stems"] = index_form(p.section or "")
+    doc["compounds"] = compounds(f"{p.section}\n{p.text}")
+    doc["words"] = " ".join(vocabulary(p.text or ""))
     return doc
-
-
-def to_hit(raw: dict, positive: bool) -> dict:
-    """A search hit: the paragraph, its score and its highlighted snippet."""
-    body = raw["_source"].get("body")
-    source = _paragraph(raw, positive)
-    text = source.get("text") or ""
-    fragments = (raw.get("highlight") or {}).get("body")
-    folded = body if body is not None else fold(text)  # the text as it was indexed
-    marked = _unfold_fragment(fragments[0], folded, text) if fragments else None
-    if marked is None:  # matched only in a heading or theme, or no words to match
-        marked = shorten(strip_markers(text))
-    source["snippet"] = render_marked(marked)
-    return source
-
-
-def to_scanned_hit(raw: dict, positive: bool) -> dict:
-    """An exported hit: exports do not highlight (as in the SQLite engine), so its
-    snippet is the escaped opening of the text, which holds no tag at all."""
-    source = _paragraph(raw, positive)
-    source["snippet"] = opening_snippet(source.get("text") or "")
-    return source
 
 
 def _paragraph(raw: dict, positive: bool) -> dict:
     source = raw["_source"]
-    for name in DERIVED_FIELDS:
+    for name in DERIVED_FIELDS:  # absent from _source in this schema; an older one kept them
         source.pop(name, None)
     score = raw.get("_score")
     source["score"] = round(float(score), 4) if positive and score is not None else 0.0
     return source
-
-
-_MARKERS = re.compile(f"([{MARK_START}{MARK_END}])")
-
-
-def _unfold_fragment(fragment: str, folded: str, original: str) -> str | None:
-    """The highlighted fragment (cut from the folded body) re-cut from the original
-    text, markers kept, with an ellipsis where it does not reach an end."""
-    plain = fragment.replace(MARK_START, "").replace(MARK_END, "")
-    start = folded.find(plain)
-    if start < 0 or len(folded) != len(original):
-        return None
-    out, i = [], start
-    for piece in _MARKERS.split(fragment):  # text, marker, text, marker, ... text
-        if piece == MARK_START or piece == MARK_END:
-            out.append(piece)
-        elif piece:
-            # One character of the folded text is one of the original. A document's own
-            # marker characters are no match: they become spaces.
-            out.append(strip_markers(original[i:i + len(piece)]))
-            i += len(piece)
-    text = "".join(out)
-    return ("…" if start > 0 else "") + text + ("…" if i < len(original) else "")
 
 
 class FastJsonSerializer(JsonSerializer):
@@ -512,10 +414,6 @@ class ElasticsearchEngine(SearchEngine):
         """The request body search() sends (public so benchmarks can send it raw)."""
         body = {"query": compile_query(query), "sort": sort_for(request, query),
                 "track_total_hits": True, "track_scores": bool(query.positive)}
-        if request.snippets and request.limit and query.highlight_terms():
-            # Nothing to mark without words to find, and no snippet to show without
-            # snippets: the highlighter is the dearest part of the node's fetch phase.
-            body["highlight"] = highlight_settings(query)
         filters = filter_clauses(request.filters)
         if filters:
             # Hits are filtered after the facets are counted (disjunctive facets).
@@ -538,7 +436,8 @@ class ElasticsearchEngine(SearchEngine):
         except NotFoundError:
             return SearchResponse(total=0, hits=[], facets={f: [] for f in FACETS} if request.facets else {})
         found = result.get("hits", {})  # filter_path drops what is empty
-        hits = [to_hit(h, bool(query.positive)) for h in found.get("hits", ())]
+        hits = [annotate(_paragraph(h, bool(query.positive)), query, request.snippets)
+                for h in found.get("hits", ())]
         facets = {}
         if request.facets:
             aggs = result.get("aggregations", {})
@@ -548,10 +447,13 @@ class ElasticsearchEngine(SearchEngine):
 
     def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
         """Every hit in order, one point-in-time page at a time. Exports do not show
-        snippets, so nothing is highlighted (see to_scanned_hit)."""
+        snippets, so nothing is highlighted."""
         positive = bool(query.positive)
         for raw in self._scan(request, query):
-            yield to_scanned_hit(raw, positive) if request.snippets else _paragraph(raw, positive)
+            hit = _paragraph(raw, positive)
+            if request.snippets:
+                hit["snippet"] = opening_snippet(hit.get("text") or "")
+            yield hit
 
     def scan_values(self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]) -> Iterator[tuple]:
         # The whole _source still travels: filtering it costs the node more CPU (it
@@ -586,6 +488,27 @@ class ElasticsearchEngine(SearchEngine):
                 self.es.close_point_in_time(id=pit)
             except Exception:
                 pass  # it expires by itself after PIT_KEEP_ALIVE
+
+    def suggest(self, words) -> dict[str, str]:
+        words = [w for w in dict.fromkeys(words) if w and w.isalpha()]
+        if not words:
+            return {}
+        # One term suggester per word: "missing" suggests only for words no paragraph holds;
+        # the closest first, then the most frequent (as the SQLite engine orders them).
+        suggest = {f"w{i}": {"text": word, "term": {
+            "field": "words", "suggest_mode": "missing", "max_edits": 1 if len(word) <= 4 else MAX_EDITS,
+            "min_word_length": 3, "prefix_length": 0, "sort": "score", "size": 5, "string_distance": "damerau_levenshtein"}}
+            for i, word in enumerate(words)}
+        try:
+            result = self._call(self.es.search, index=self.alias, size=0, suggest=suggest)
+        except NotFoundError:
+            return {}
+        out = {}
+        for i, word in enumerate(words):
+            options = [o for entry in result.get("suggest", {}).get(f"w{i}", []) for o in entry["options"]]
+            if options:
+                out[word] = options[0]["text"]
+        return out
 
     def document_paragraphs(self, document_id: str) -> list[dict]:
         try:

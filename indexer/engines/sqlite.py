@@ -1,17 +1,20 @@
-"""The embedded default engine: SQLite FTS5 (porter + unicode61, bm25, snippets).
+"""The embedded default engine: SQLite FTS5 over the stems of ``indexer.analysis``.
 
 One file holds the paragraphs (with their facets as columns), their themes, an
-FTS5 table over section, text and themes, the postings of every token
+FTS5 table over the stems of each paragraph's heading, text and hyphenated compounds
+(themes are filters and facets, never words to match), the vocabulary of surface words
+("did you mean"), the postings of every token
 (``sqlite_postings``) and each paragraph's line of export CSV, ready-quoted. A rebuild writes a new file and renames it over the old one,
 so searches keep being served from the old index until the new one is complete;
 open engines notice the new file and reconnect.
 
 A search asks FTS5 only what needs positions: which paragraphs hold a phrase of
-several words or a prefix. Single words come from the postings; the bm25 scores
-(FTS5's formula), facet counts, filters, totals and both orders are computed with
-numpy over the postings and the facet columns held in memory
-(``sqlite_columns.Columns``), and snippets come from a small temporary FTS5 table
-holding only the page's paragraphs.
+several words or a prefix, and which hold the typed words close together. Single words
+come from the postings; the bm25 scores (FTS5's formula, each term weighted: typed
+words over synonyms), minimum_should_match, facet counts, filters, totals and both
+orders are computed with numpy over the postings and the facet columns held in memory
+(``sqlite_columns.Columns``). Snippets and match reasons are made from the page's hits
+by ``indexer.explain``, as for every engine.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from contextlib import closing, contextmanager
 from operator import itemgetter
 from pathlib import Path
@@ -27,10 +30,13 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import orjson
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
+from indexer.analysis import compounds, index_form, vocabulary
 from indexer.engines.base import (
-    MARK_END, MARK_START, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest,
-    SearchResponse, opening_snippet, render_marked, shorten, strip_markers,
+    EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest, SearchResponse, annotate,
+    opening_snippet,
 )
 from indexer.engines import sqlite_postings as postings
 from indexer.engines.sqlite_columns import Columns
@@ -39,7 +45,7 @@ from indexer.query import Clause, ParsedQuery, Term
 from ofsted_findings.export_format import csv_fragments, splice_csv
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = """
 -- AUTOINCREMENT: a deleted paragraph's rowid is never given to a new one, so stale
 -- postings (sqlite_postings) can never be read as another paragraph's.
@@ -68,10 +74,13 @@ CREATE TABLE IF NOT EXISTS paragraph_themes (
     theme TEXT NOT NULL,
     PRIMARY KEY (theme, rowid)
 ) WITHOUT ROWID;
+-- Stems (indexer.analysis.index_form), so FTS5's tokenizer only splits on spaces.
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    section, text, themes,
-    tokenize = 'porter unicode61 remove_diacritics 2'
+    section, text, compounds,
+    tokenize = 'unicode61'
 );
+-- Surface words and how many paragraphs hold each: "did you mean" suggests from these.
+CREATE TABLE IF NOT EXISTS vocabulary (word TEXT PRIMARY KEY, paragraphs INTEGER NOT NULL) WITHOUT ROWID;
 -- generation: bumped by every write, so each process knows when to reload its columns.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
@@ -81,22 +90,34 @@ CREATE INDEX IF NOT EXISTS paragraphs_document ON paragraphs(document_id, paragr
 CREATE INDEX IF NOT EXISTS paragraphs_order ON paragraphs(published DESC, document_id, paragraph_number);
 CREATE INDEX IF NOT EXISTS paragraph_themes_rowid ON paragraph_themes(rowid);
 """ + postings.SCHEMA
-SNIPPET_TOKENS = 48
 SCAN_BATCH = 1000
 # Phrases (their rows and counts) kept per process from recent searches: ticking a
 # facet or turning a page reuses them.
 MATCH_CACHE_SIZE = 64
+# Paragraphs holding the typed words within this many tokens of each other score this
+# much more (FTS5's NEAR): a ranking signal, never a condition.
+NEAR_TOKENS = 8
+NEAR_BONUS = 0.3
+# "Did you mean": at most this many edits (insert, delete, substitute, swap), fewer for short words.
+MAX_EDITS = 2
 
 
 def compile_match(clauses: list[Clause]) -> str:
-    """ParsedQuery clauses -> an FTS5 MATCH expression. Every word is quoted,
-    so nothing a user types can be read as FTS5 syntax."""
+    """ParsedQuery clauses -> an FTS5 MATCH expression (all clauses required). Every
+    stem is quoted, so nothing a user types can be read as FTS5 syntax."""
     return " AND ".join("(" + " OR ".join(_term(t) for t in c.alternatives) + ")" for c in clauses)
 
 
 def _term(term: Term) -> str:
-    phrase = '"' + " ".join(w.replace('"', "") for w in term.words) + '"'
-    return phrase + ("*" if term.prefix else "")
+    return _phrase_expression(term.stems) + ("*" if term.prefix else "")
+
+
+def _phrase_expression(stems: tuple[str, ...]) -> str:
+    return '"' + " ".join(w.replace('"', "") for w in stems) + '"'
+
+
+def _near(phrases: list[tuple[str, ...]]) -> str:
+    return f"NEAR({' '.join(_phrase_expression(p) for p in phrases)}, {NEAR_TOKENS})"
 
 
 class OutdatedIndex(EngineUnavailable):
@@ -113,6 +134,7 @@ class SqliteEngine(SearchEngine):
         self._columns_lock = threading.Lock()
         self._matches: OrderedDict = OrderedDict()
         self._matches_lock = threading.Lock()
+        self._vocabulary: tuple | None = None  # (generation, words, paragraphs per word)
 
     # -- connections ---------------------------------------------------------
     def _connect(self, path: Path) -> sqlite3.Connection:
@@ -232,6 +254,7 @@ class SqliteEngine(SearchEngine):
     def _insert(db: sqlite3.Connection, paragraphs: Iterable[Paragraph]) -> list[int]:
         """Insert the paragraphs; their rowids. The caller then closes the write (``_written``)."""
         added = []
+        words: Counter = Counter()
         for p in paragraphs:
             data = p.to_dict()
             # A paragraph id loaded twice replaces the earlier row and everything hung on it.
@@ -247,11 +270,14 @@ class SqliteEngine(SearchEngine):
             rowid = cur.lastrowid
             db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
             db.execute("INSERT INTO paragraph_csv VALUES (?, ?, ?, ?)", (rowid, *csv_fragments(data)))
-            db.execute("INSERT INTO fts (rowid, section, text, themes) VALUES (?,?,?,?)",
-                       (rowid, p.section, strip_markers(p.text), " ".join(t.replace("-", " ") for t in p.themes)))
+            db.execute("INSERT INTO fts (rowid, section, text, compounds) VALUES (?,?,?,?)",
+                       (rowid, index_form(p.section), index_form(p.text),
+                        compounds(f"{p.section}\n{p.text}")))
+            words.update(set(vocabulary(p.text)))
             db.executemany("INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)",
                            [(rowid, t) for t in p.themes])
             added.append(rowid)
+        _count_words(db, words, +1)
         return added
 
     @staticmethod
@@ -294,15 +320,38 @@ class SqliteEngine(SearchEngine):
         marks = ",".join("?" * len(rowids))
         data = {r: orjson.loads(d) for r, d in db.execute(
             f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({marks})", rowids)}
-        snippets = _page_snippets(db, plan.words, data) if plan.words and plan.request.snippets else {}
         hits = []
         for rowid, score in zip(rowids, scores):
             hit = data[rowid]
             hit["score"] = round(float(score), 4)
-            snip = snippets.get(rowid)
-            hit["snippet"] = render_marked(snip if snip is not None else shorten(strip_markers(hit["text"])))
-            hits.append(hit)
+            hits.append(annotate(hit, plan.query, plan.request.snippets))
         return hits
+
+    def suggest(self, words) -> dict[str, str]:
+        known, listed, counts = self._words()
+        out = {}
+        for word in dict.fromkeys(words):
+            if not word or not word.isalpha() or word in known:
+                continue
+            edits = 1 if len(word) <= 4 else MAX_EDITS
+            close = process.extract(word, listed, scorer=OSA.distance, score_cutoff=edits, limit=None)
+            if close:
+                # Fewest edits, then the word most paragraphs hold, then alphabetical.
+                best = min(close, key=lambda found: (found[1], -counts[found[2]], found[0]))
+                out[word] = best[0]
+        return out
+
+    def _words(self) -> tuple[frozenset, list[str], list[int]]:
+        """The vocabulary (a set, a list, and each word's paragraph count), read once per
+        index generation."""
+        db = self._db()
+        generation = self._generation(db)
+        cached = self._vocabulary
+        if cached is None or cached[0] != generation:
+            rows = db.execute("SELECT word, paragraphs FROM vocabulary WHERE paragraphs > 0").fetchall()
+            listed = [w for w, _ in rows]
+            cached = self._vocabulary = (generation, frozenset(listed), listed, [n for _, n in rows])
+        return cached[1], cached[2], cached[3]
 
     def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
         """Every hit in order, for exports: rows are read in batches, and each
@@ -376,17 +425,14 @@ class _Phrase:
 
     @classmethod
     def find(cls, db: sqlite3.Connection, columns: Columns, term: Term) -> "_Phrase":
-        words = [w.replace('"', "") for w in term.words]
-        tokens = postings.tokenize(db, [" ".join(words)])[0]
+        tokens = [t for t in term.stems if t]
         if len(tokens) == 1 and not term.prefix:
             rows, counts = postings.term_postings(db, tokens[0])
             keep = rows < len(columns.present)
             keep[keep] = columns.present[rows[keep]]
             return cls(rows[keep], counts[keep].astype(np.float64))
         # Phrases and prefixes need positions: FTS5 says which rows hold them.
-        rows = columns.existing(postings.parse_ids(db.execute(
-            "SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid)",
-            (_term(term),)).fetchone()[0]))
+        rows = _matching_rows(db, columns, _term(term))
         if not tokens:
             return cls(rows, np.ones(len(rows)))
         counts = None
@@ -403,23 +449,28 @@ class _Phrase:
 
 
 class _Plan:
-    """One search: the paragraphs matching its words (less exclusions), the filters
-    as masks over them, and from those the total, the facets and any page."""
+    """One search: the paragraphs matching its terms (every required clause, at least
+    ``minimum_should_match`` of the others, none of the exclusions), the filters as masks
+    over them, and from those the total, the facets and any page."""
 
     def __init__(self, engine: SqliteEngine, db: sqlite3.Connection, query: ParsedQuery,
                  request: SearchRequest, identity: int | None = None):
-        self.db, self.request = db, request
-        self.words = compile_match(query.positive) if query.positive else None
+        self.db, self.request, self.query = db, request, query
         self.columns = columns = engine._columns_for(db, engine._generation(db, identity))
-        # FTS5's boolean logic over the phrases' row sets: OR within a clause, AND
-        # between clauses, and a paragraph is excluded when it holds any negated term.
-        self.phrases: list[_Phrase] = []
-        matched = None
+        # (phrase found, weight) of every alternative of every positive clause: bm25 sums them.
+        self.phrases: list[tuple[_Phrase, float]] = []
+        required, optional = [], []
         for clause in query.positive:
-            found = [engine._phrase(db, columns, t) for t in clause.alternatives]
+            found = [(engine._phrase(db, columns, t), t.weight) for t in clause.alternatives]
             self.phrases += found
-            rows = _union([f.rows for f in found])
+            rows = _union([f.rows for f, _ in found])
+            (required if clause.required else optional).append(rows)
+        matched = None
+        for rows in required:
             matched = rows if matched is None else np.intersect1d(matched, rows, assume_unique=True)
+        if optional:
+            held = _at_least(optional, query.minimum_should_match)
+            matched = held if matched is None else np.intersect1d(matched, held, assume_unique=True)
         if matched is None:
             matched = columns.all_rowids
         negative = [engine._phrase(db, columns, t).rows for c in query.negative for t in c.alternatives]
@@ -451,12 +502,17 @@ class _Plan:
         return rowids[offset:stop].tolist(), scores[offset:stop].tolist()
 
     def _ranked(self, stop: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """The selected paragraphs by bm25, equal scores newest first (the same
+        """The selected paragraphs by bm25 (typed words weighing more than synonyms, the
+        typed words close together a bonus), equal scores newest first (the same
         boilerplate paragraph in many letters scores the same, and the newest letter
         should come first); only the first ``stop`` are sorted."""
         columns, rows = self.columns, self.selected
-        scores = postings.bm25([(len(p.rows), p.counts_at(rows)) for p in self.phrases],
+        scores = postings.bm25([(len(p.rows), p.counts_at(rows), weight) for p, weight in self.phrases],
                                columns.lengths[rows], len(columns.all_rowids), columns.average_length)
+        proximity = self.query.proximity()
+        if proximity and len(rows):
+            near = _matching_rows(self.db, columns, _near(proximity))
+            scores = scores * (1 + NEAR_BONUS * np.isin(rows, near, assume_unique=True))
         if stop is not None and stop < len(rows):
             # Only rows scoring at least the stop-th best can be on the page.
             threshold = np.partition(scores, len(rows) - stop)[len(rows) - stop]
@@ -464,6 +520,24 @@ class _Plan:
             rows, scores = rows[keep], scores[keep]
         order = np.lexsort((columns.date_rank[rows], -scores))[:stop]
         return rows[order], scores[order]
+
+
+def _matching_rows(db: sqlite3.Connection, columns: Columns, expression: str) -> np.ndarray:
+    """The existing rowids FTS5 finds for a MATCH expression, ascending."""
+    return columns.existing(postings.parse_ids(db.execute(
+        "SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid)",
+        (expression,)).fetchone()[0]))
+
+
+def _at_least(row_sets: list[np.ndarray], needed: int) -> np.ndarray:
+    """The rowids found in at least ``needed`` of the (ascending, unique) row sets."""
+    if needed >= len(row_sets):
+        out = row_sets[0]
+        for rows in row_sets[1:]:
+            out = np.intersect1d(out, rows, assume_unique=True)
+        return out
+    rows, counts = np.unique(np.concatenate(row_sets), return_counts=True)
+    return rows[counts >= needed]
 
 
 def _union(arrays: list[np.ndarray]) -> np.ndarray:
@@ -497,26 +571,22 @@ def _written(db: sqlite3.Connection, added: list[int] | None) -> None:
     Columns.load(db, (None, counter)).save(db, counter)
 
 
+def _count_words(db: sqlite3.Connection, words: Counter, sign: int) -> None:
+    """Add (sign +1) or take away (-1) paragraphs from the vocabulary's counts."""
+    db.executemany("INSERT INTO vocabulary VALUES (?, ?) ON CONFLICT (word) DO UPDATE "
+                   "SET paragraphs = paragraphs + excluded.paragraphs",
+                   ((word, sign * n) for word, n in words.items()))
+
+
 def _delete_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
+    gone: Counter = Counter()
+    for r in rowids:
+        row = db.execute("SELECT data FROM paragraph_data WHERE rowid=?", (r,)).fetchone()
+        if row is not None:
+            gone.update(set(vocabulary(orjson.loads(row[0]).get("text") or "")))
+    _count_words(db, gone, -1)
     db.executemany("DELETE FROM fts WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraph_themes WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraph_data WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraph_csv WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraphs WHERE rowid=?", [(r,) for r in rowids])
-
-
-def _page_snippets(db: sqlite3.Connection, words: str, data: dict[int, dict]) -> dict[int, str]:
-    """Snippets for one page. FTS5's snippet() over the whole index would replay the
-    match for every row (a prefix query merges all its terms each time), so the page's
-    few paragraphs go into a temporary FTS5 table with the same tokenizer and the
-    snippets come from there: the same highlighting, at the cost of a tiny index."""
-    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.page_fts USING fts5(section, text, themes, "
-               "tokenize = 'porter unicode61 remove_diacritics 2')")
-    db.execute("DELETE FROM temp.page_fts")
-    db.executemany("INSERT INTO temp.page_fts (rowid, section, text, themes) VALUES (?,?,?,?)",
-                   [(rowid, d.get("section") or "", strip_markers(d.get("text") or ""),
-                     " ".join(t.replace("-", " ") for t in d.get("themes") or ()))
-                    for rowid, d in data.items()])
-    return dict(db.execute(
-        f"SELECT rowid, snippet(page_fts, 1, '{MARK_START}', '{MARK_END}', '…', {SNIPPET_TOKENS}) "
-        "FROM temp.page_fts WHERE page_fts MATCH ?", (words,)))

@@ -30,10 +30,11 @@ CREATE TABLE IF NOT EXISTS postings (
     counts BLOB NOT NULL    -- uint16, the weighted count of the term in each row
 );
 """
-TOKENIZER = "porter unicode61 remove_diacritics 2"
+TOKENIZER = "unicode61"  # the fts table holds stems (indexer.analysis): split on spaces
 # Integer column weights (FTS5 column order) so that weighted counts fit in 16 bits:
-# a match in a heading or a theme counts more than one in the body.
-WEIGHTS = {"section": 2, "text": 1, "themes": 3}
+# a match in a heading counts more than one in the body; a hyphenated compound found
+# joined counts as its word.
+WEIGHTS = {"section": 2, "text": 1, "compounds": 1}
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
 MAX_COUNT = np.iinfo(np.uint16).max
 FLUSH_POSTINGS = 1_000_000  # lengths are summed in chunks of this many postings
@@ -65,14 +66,14 @@ def add_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
     lose their entries for paragraphs that no longer exist."""
     if not rowids:
         return
-    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_rows USING fts5(section, text, themes, "
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_rows USING fts5(section, text, compounds, "
                f"tokenize = '{TOKENIZER}')")
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_instances USING fts5vocab(temp, new_rows, instance)")
     db.execute("DELETE FROM temp.new_rows")
     for start in range(0, len(rowids), 500):
         batch = rowids[start:start + 500]
-        db.execute("INSERT INTO temp.new_rows (rowid, section, text, themes) SELECT rowid, section, text, "
-                   f"themes FROM main.fts WHERE rowid IN ({','.join('?' * len(batch))})", batch)
+        db.execute("INSERT INTO temp.new_rows (rowid, section, text, compounds) SELECT rowid, section, text, "
+                   f"compounds FROM main.fts WHERE rowid IN ({','.join('?' * len(batch))})", batch)
     existing_ids = parse_ids(db.execute("SELECT group_concat(rowid) FROM paragraphs").fetchone()[0])
     existing = np.zeros(int(existing_ids.max(initial=0)) + 2, dtype=bool)
     existing[existing_ids] = True
@@ -179,28 +180,16 @@ def counts_at(rows: np.ndarray, counts: np.ndarray, wanted: np.ndarray) -> np.nd
     return np.where(rows[at] == wanted, counts[at], 0).astype(np.float64)
 
 
-def tokenize(db: sqlite3.Connection, texts: Iterable[str]) -> list[list[str]]:
-    """Each text's tokens as the index's tokenizer makes them, in order."""
-    texts = list(texts)
-    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_text USING fts5(text, tokenize = '{TOKENIZER}')")
-    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.query_tokens USING fts5vocab(temp, query_text, instance)")
-    db.execute("DELETE FROM temp.query_text")
-    db.executemany("INSERT INTO temp.query_text (rowid, text) VALUES (?, ?)", list(enumerate(texts)))
-    tokens: list[list[tuple[int, str]]] = [[] for _ in texts]
-    for doc, offset, term in db.execute("SELECT doc, offset, term FROM temp.query_tokens"):
-        tokens[doc].append((offset, term))
-    db.execute("DELETE FROM temp.query_text")
-    return [[term for _, term in sorted(found)] for found in tokens]
-
-
-def bm25(phrases: list[tuple[int, np.ndarray]], lengths: np.ndarray, rows: int, average_length: float) -> np.ndarray:
+def bm25(phrases: list[tuple[int, np.ndarray, float]], lengths: np.ndarray, rows: int,
+         average_length: float) -> np.ndarray:
     """FTS5's bm25 (as a positive score) of the rows whose lengths are given: each
-    phrase is (how many rows hold it, its weighted count in each of those rows)."""
+    phrase is (how many rows hold it, its weighted count in each of those rows, how
+    much it weighs in the sum: 1 for typed words, less for their synonyms)."""
     score = np.zeros(len(lengths), dtype=np.float64)
     norm = K1 * (1 - B + B * lengths / average_length)
-    for hits, counts in phrases:
+    for hits, counts, weight in phrases:
         idf = math.log((rows - hits + 0.5) / (hits + 0.5))
         if idf <= 0:
             idf = 1e-6  # as FTS5: a phrase in over half the rows still counts a little
-        score += idf * (counts * (K1 + 1)) / (counts + norm)
+        score += weight * idf * (counts * (K1 + 1)) / (counts + norm)
     return score

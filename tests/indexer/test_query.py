@@ -42,7 +42,7 @@ def test_only_exclusions_is_explained():
 
 
 def test_taxonomy_synonyms_expand_plain_words_into_phrases():
-    table = SynonymTable(Taxonomy.load().synonym_groups())
+    table = SynonymTable.from_taxonomy(Taxonomy.load())
     q = parse("taster flats", table)
     [clause] = q.clauses
     assert "trainer flat" in texts(clause) and "taster flats" in texts(clause)

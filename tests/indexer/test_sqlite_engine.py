@@ -10,9 +10,9 @@ def para(doc, n, text, **kw):
     return Paragraph(document_id=doc, paragraph_number=n, text=text, **kw)
 
 
-def test_match_expressions_quote_every_word():
-    expr = compile_match(parse('"staying put" NEAR | hotel* title:x').positive)
-    assert expr == '("staying put") AND ("near" OR "hotel"*) AND ("title") AND ("x")'
+def test_match_expressions_quote_every_stem():
+    expr = compile_match(parse('"staying put" NEAR | hotels* title:x').positive)
+    assert expr == '("stay put") AND ("near" OR "hotel"*) AND ("titl") AND ("x")'
 
 
 def test_rebuild_replaces_the_file_and_open_engines_see_the_new_index(tmp_path):

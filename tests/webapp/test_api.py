@@ -140,7 +140,7 @@ class DownEngine(SearchEngine):
         raise EngineUnavailable("connection refused")
 
     rebuild = replace_documents = delete_documents = search = scan = _down
-    document_paragraphs = document_ids = stats = check = _down
+    document_paragraphs = document_ids = stats = check = suggest = _down
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def es_client(es_url, tmp_path_factory):
     engine = ElasticsearchEngine(es_url, f"webapp-{uuid.uuid4().hex[:12]}")
     store = DocumentStore.open(settings)
     ids = sample.build(store, engine)
-    searcher = Searcher(engine, SynonymTable(Taxonomy.load().synonym_groups()))
+    searcher = Searcher(engine, SynonymTable.from_taxonomy(Taxonomy.load()))
     try:
         yield create_app(settings, searcher=searcher, store=store).test_client(), ids
     finally:

@@ -70,7 +70,7 @@ ALL_IDS = {p.paragraph_id for p in PARAGRAPHS}
 
 @pytest.fixture(scope="session")
 def synonyms() -> SynonymTable:
-    return SynonymTable(Taxonomy.load().synonym_groups())
+    return SynonymTable.from_taxonomy(Taxonomy.load())
 
 
 class EngineFactory:

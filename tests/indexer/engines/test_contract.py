@@ -68,12 +68,13 @@ def test_prefix(loaded):
     assert ids(loaded, "advis*") == {"d1-4", "d2-2", "d4-1"}
 
 
-def test_headings_and_theme_names_are_searched(loaded):
-    # No body says "accommodation": d1-2 and d1-3 sit under that heading, d3-2 has the
-    # theme unsuitable-accommodation.
-    assert ids(loaded, "accommodation") == {"d1-2", "d1-3", "d3-2"}
-    # d4-1's body says "stay in touch"; it is tagged staying-close.
-    assert ids(loaded, "close") == {"d4-1", "d4-2"}
+def test_headings_are_searched_but_themes_never_stand_in_for_words(loaded):
+    # No body says "accommodation": d1-2 and d1-3 sit under that heading; d3-2 only has the
+    # theme unsuitable-accommodation, which is a filter and a facet, not a word.
+    assert ids(loaded, "accommodation") == {"d1-2", "d1-3"}
+    # d4-1's body says "stay in touch"; it is tagged staying-close but says no "close".
+    assert ids(loaded, "close") == {"d4-2"}
+    assert ids(loaded, "", filters={"theme": ["staying-close"]}) == {"d4-1", "d4-2"}
 
 
 def test_curly_quotes_and_accents_fold(loaded):
@@ -140,7 +141,8 @@ def test_hits_carry_the_paragraph_a_score_and_a_snippet(loaded):
     hit = loaded.search(SearchRequest(q='"staying put"'), parse('"staying put"')).hits[0]
     expected = PARAGRAPHS[0].to_dict()
     assert {k: hit[k] for k in expected} == expected
-    assert set(hit) == set(expected) | {"score", "snippet"}
+    assert set(hit) == set(expected) | {"score", "snippet", "match_reasons"}
+    assert hit["match_reasons"] == [{"term": "staying put", "kind": "phrase", "of": None, "where": "text"}]
     assert isinstance(hit["score"], float) and hit["score"] > 0
 
 
@@ -263,7 +265,8 @@ def test_replace_documents_swaps_one_documents_paragraphs(engine):
     assert engine.replace_documents(["d2"], new) == 1
     assert ids(engine, "lodgings") == {"d2-1"}
     assert ids(engine, "passports") == set()            # d2-3 is gone
-    assert ids(engine, "taster") == {"d1-3", "d3-1"}    # d2-1's old text is gone (these are themes)
+    assert ids(engine, "taster") == set()               # d2-1's old text is gone
+    assert ids(engine, "flat") == {"d1-3", "d3-1"}
     assert ids(engine, "hotel") == {"d1-2", "d3-2"}     # other documents untouched
     assert [p["paragraph_number"] for p in engine.document_paragraphs("d2")] == [1]
 

@@ -16,9 +16,10 @@ WORDS = ("care leavers personal adviser advisers advice housing tenancy training
          "education employment health passport local offer leaders managers visits").split()
 SECTIONS = ("What needs to improve", "Care leavers", "Leadership", "Housing support")
 THEMES = ("staying-put", "taster-flats", "personal-advisers", "health-passports")
-# Single words, ORs, ANDs, prefixes and exclusions: scored exactly as FTS5 does.
-QUERIES = ["housing", "adviser", "housing | tenancy", "care leavers", "advis*", "support -housing",
-           "health passport* | flat", "taster", "leadership"]
+# Single words, ORs, prefixes and exclusions: scored exactly as FTS5 does. (Several typed
+# words also earn the NEAR bonus, test_typed_words_close_together_score_more.)
+QUERIES = ["housing", "adviser", "housing | tenancy", "advis*", "support -housing",
+           "health | passport* | flat", "training", "leadership"]
 
 
 def corpus(seed: int, documents: int = 12, prefix: str = "doc"):
@@ -40,10 +41,10 @@ def fts5_scores(engine: SqliteEngine, q: str) -> dict[str, float]:
 
     query = parse(q)
     expression = compile_match(query.positive)
-    negative = " OR ".join(f'"{" ".join(t.words)}"' for c in query.negative for t in c.alternatives)
+    negative = " OR ".join(f'"{" ".join(t.stems)}"' for c in query.negative for t in c.alternatives)
     if negative:
         expression = f"({expression}) NOT ({negative})"
-    weights = ", ".join(str(float(WEIGHTS[c])) for c in ("section", "text", "themes"))
+    weights = ", ".join(str(float(WEIGHTS[c])) for c in ("section", "text", "compounds"))
     with closing(sqlite3.connect(engine.path)) as db:
         return {pid: round(score, 4) for pid, score in db.execute(
             f"SELECT p.paragraph_id, -bm25(fts, {weights}) FROM fts JOIN paragraphs p ON p.rowid = fts.rowid "
@@ -66,6 +67,16 @@ def test_the_order_is_by_score_then_newest_first(tmp_path):
     assert len({h["score"] for h in hits}) > 3 and min(h["score"] for h in hits) > 0
     keys = [(-h["score"], "".join(chr(0x10FFFF - ord(c)) for c in h["published"])) for h in hits]
     assert keys == sorted(keys)
+
+
+def test_typed_words_close_together_score_more(tmp_path):
+    from indexer.engines.sqlite import NEAR_BONUS
+    engine = SqliteEngine(tmp_path / "index.sqlite3")
+    filler = " ".join(["support"] * 12)
+    engine.rebuild([Paragraph(document_id="near", paragraph_number=1, text=f"care leavers {filler}"),
+                    Paragraph(document_id="far", paragraph_number=1, text=f"care {filler} leavers")])
+    scores = engine_scores(engine, "care leavers")
+    assert scores["near-1"] == pytest.approx(scores["far-1"] * (1 + NEAR_BONUS), abs=2e-4)
 
 
 def test_a_phrase_whose_words_only_occur_together_scores_as_in_fts5(tmp_path):

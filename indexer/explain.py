@@ -1,0 +1,128 @@
+"""Saying why a paragraph matched: which of the query's terms it holds, marked in a snippet.
+
+Both engines match the stems of ``indexer.analysis``; this module finds the same stems
+in a hit's own text (and heading), so every engine marks the same words and gives the
+same reasons: the typed words, a synonym (naming the words it widens), a phrase, a
+hyphenated word found joined. It runs on the page's hits only (20 paragraphs), so the
+engines need no highlighter of their own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.analysis import Token, compounds_with_offsets, tokens
+from indexer.query import ParsedQuery, Term
+
+SNIPPET_CHARS = 300  # a snippet stops near here
+MARK_START, MARK_END = "\ue000", "\ue001"
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?;:])\s+)(?=\S)")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One query term a paragraph holds: ``kind`` is word, phrase, synonym or prefix;
+    ``of`` names the typed words a synonym widens; ``where`` is text or heading."""
+    term: str
+    kind: str
+    of: str | None = None
+    where: str = "text"
+
+    def to_dict(self) -> dict:
+        return {"term": self.term, "kind": self.kind, "of": self.of, "where": self.where}
+
+    def describe(self) -> str:
+        place = " (in the heading)" if self.where == "heading" else ""
+        if self.kind == "synonym":
+            return f"“{self.term}”, a synonym of “{self.of}”{place}"
+        return f"{self.kind} “{self.term}”{place}"
+
+
+def find(term: Term, toks: list[Token], joined: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """Character spans of the term's occurrences in a tokenised text."""
+    stems = term.stems
+    n = len(stems)
+    spans = []
+    for i in range(len(toks) - n + 1):
+        if all(toks[i + k].stem == stems[k] for k in range(n - 1)):
+            last = toks[i + n - 1]
+            if (last.word.startswith(stems[-1]) or last.stem.startswith(stems[-1])) if term.prefix \
+                    else last.stem == stems[-1]:
+                spans.append((toks[i].start, last.end))
+    if n == 1 and not term.prefix:
+        spans += [(a, b) for a, b, s in joined if s == stems[0]]
+    return spans
+
+
+def _kind(term: Term) -> str:
+    if term.synonym_of:
+        return "synonym"
+    if term.prefix:
+        return "prefix"
+    return "phrase" if term.is_phrase or term.quoted else "word"
+
+
+def explain(text: str, section: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], list[Reason]]:
+    """The spans to mark in ``text`` and the reasons the paragraph matched."""
+    body, heading = tokens(text), tokens(section or "")
+    body_joined, heading_joined = compounds_with_offsets(text), compounds_with_offsets(section or "")
+    spans: list[tuple[int, int]] = []
+    reasons: list[Reason] = []
+    for term in query.highlight_terms():
+        here = find(term, body, body_joined)
+        where = "text" if here else ("heading" if find(term, heading, heading_joined) else None)
+        if where is None:
+            continue
+        spans += here
+        reason = Reason(term.text(), _kind(term), term.synonym_of, where)
+        if reason not in reasons:
+            reasons.append(reason)
+    return _merge(spans), reasons
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
+
+
+def marked_snippet(text: str, spans: list[tuple[int, int]], limit: int = SNIPPET_CHARS) -> str:
+    """A window of about ``limit`` characters holding the most marked spans (starting at a
+    sentence where it can), with MARK_START/MARK_END around each span and an ellipsis
+    where it is cut. The caller escapes it (base.render_marked)."""
+    text = text.replace(MARK_START, " ").replace(MARK_END, " ")  # a document's own markers are no match
+    if len(text) <= limit:
+        start, end = 0, len(text)
+    else:
+        start = _best_start(text, spans, limit)
+        end = start + limit
+        if end < len(text):
+            cut = text.rfind(" ", start, end)
+            end = cut if cut > start else end
+    out, at = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        out += [text[at:a], MARK_START, text[a:b], MARK_END]
+        at = b
+    out.append(text[at:end])
+    return ("…" if start > 0 else "") + "".join(out) + ("…" if end < len(text) else "")
+
+
+def _best_start(text: str, spans: list[tuple[int, int]], limit: int) -> int:
+    if not spans:
+        return 0
+    starts = sorted({m.start() for m in _SENTENCE_START.finditer(text)} | {0})
+    best, best_count = 0, -1
+    for a, _ in spans:
+        # The sentence holding this span, or the span itself when that sentence starts too early.
+        sentence = max((s for s in starts if s <= a), default=0)
+        candidate = sentence if a - sentence < limit // 2 else max(0, text.rfind(" ", 0, a - 40) + 1)
+        count = sum(1 for x, y in spans if x >= candidate and y <= candidate + limit)
+        if count > best_count:
+            best, best_count = candidate, count
+    return best
