@@ -66,7 +66,7 @@ es: $(STAMP) es-fetch
 bench: setup es-fetch
 	$(BIN)/python -m benchmarks
 
-quality: $(STAMP)
+quality: $(STAMP) es-fetch
 	$(BIN)/python -m indexer.quality
 
 soak: setup system-deps es-fetch

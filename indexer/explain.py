@@ -21,7 +21,8 @@ _SENTENCE_START = re.compile(r"(?:^|(?<=[.!?;:])\s+)(?=\S)")
 
 @dataclass(frozen=True)
 class Reason:
-    """One query term a paragraph holds: ``kind`` is word, phrase, synonym or prefix;
+    """One query term a paragraph holds: ``kind`` is word (typed words, one or more),
+    phrase (quoted), synonym or prefix;
     ``of`` names the typed words a synonym widens; ``where`` is text or heading."""
     term: str
     kind: str
@@ -59,7 +60,7 @@ def _kind(term: Term) -> str:
         return "synonym"
     if term.prefix:
         return "prefix"
-    return "phrase" if term.is_phrase or term.quoted else "word"
+    return "phrase" if term.quoted else "word"
 
 
 def explain(text: str, section: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], list[Reason]]:

@@ -39,6 +39,10 @@ MAX_CLAUSES = 32
 SYNONYM_WEIGHT = 0.5
 
 _TOKEN = re.compile(r'\s*(-?)("([^"]*)"?|\S+)')
+# Prefixes English writes joined, hyphenated or apart ("pretenancy", "pre-tenancy", "pre
+# tenancy"): a typed word starting with one also matches its two parts as a phrase.
+COMPOUND_PREFIXES = ("after", "anti", "co", "multi", "non", "over", "post", "pre", "re", "self", "semi",
+                     "sub", "under", "well")
 _OR_WORDS = {"|", "or", "||"}
 
 
@@ -95,6 +99,9 @@ class ParsedQuery:
     # How many fewer plain clauses a paragraph may hold than the rule asks: a search
     # that found nothing is retried relaxed (see indexer.search), and says so.
     relax: int = 0
+    # Themes the typed words name (the taxonomy's tagger run on the query): paragraphs
+    # carrying one rank higher. A ranking signal only: a theme never makes a hit.
+    themes: tuple[str, ...] = ()
 
     @property
     def positive(self) -> list[Clause]:
@@ -146,7 +153,7 @@ class ParsedQuery:
 def minimum_should_match(optional: int) -> int:
     """How many of ``optional`` plain clauses a paragraph must hold."""
     if optional <= 2:
-        return optional
+        return min(optional, 1)
     if optional <= 4:
         return optional - 1
     return math.ceil(optional * 0.75)
@@ -230,7 +237,7 @@ def parse(raw: str, synonyms: SynonymTable | None = None) -> ParsedQuery:
             continue
         if quoted is not None:
             words = words_of(quoted)
-            clauses = [Clause([Term(words, quoted=True)], required=True)] if words else []
+            clauses = [Clause(_quoted_forms(quoted), required=True)] if words else []
         else:
             clauses = _plain_clauses(token)
         if not clauses:
@@ -254,8 +261,19 @@ def parse(raw: str, synonyms: SynonymTable | None = None) -> ParsedQuery:
         query.notices.append("Your search has no words to look for.")
     if synonyms:
         _expand(query, synonyms)
+    _split_compounds(query)
     _drop_stop_words(query)
     return query
+
+
+def _quoted_forms(quoted: str) -> list[Term]:
+    """A quoted phrase, and the same with its hyphenated words joined ("pre-tenancy
+    training" also as "pretenancy training")."""
+    forms = [Term(words_of(quoted), quoted=True)]
+    joined = words_of(re.sub(r"(?<=\w)-(?=\w)", "", quoted))
+    if joined != forms[0].words:
+        forms.append(Term(joined, quoted=True))
+    return forms
 
 
 def _plain_clauses(token: str) -> list[Clause]:
@@ -316,6 +334,35 @@ def _expand(query: ParsedQuery, synonyms: SynonymTable) -> None:
                 seen.add(_key(term.words))
                 clause.alternatives.append(term)
     query.clauses = out
+
+
+def _split_compounds(query: ParsedQuery) -> None:
+    """A typed word written joined ("pretenancy") also matches its parts ("pre tenancy",
+    "pre-tenancy"), and two typed words written apart ("pre tenancy") match joined; the
+    hyphenated form already matches both (``_plain_clauses``)."""
+    out: list[Clause] = []
+    for clause in query.clauses:
+        previous = out[-1] if out else None
+        if (previous is not None and _is_plain_word(previous) and _is_plain_word(clause)
+                and previous.typed.words[0] in COMPOUND_PREFIXES):
+            words = previous.typed.words + clause.typed.words
+            out[-1] = Clause([Term(words), Term(("".join(words),))])
+        else:
+            out.append(clause)
+    query.clauses = out
+    for clause in query.positive:
+        term = clause.typed
+        if term.prefix or term.quoted or term.is_phrase:
+            continue
+        word = term.words[0]
+        for prefix in COMPOUND_PREFIXES:
+            if len(clause.alternatives) > 1 and clause.alternatives[1].words == (word[:len(prefix)], word[len(prefix):]):
+                break
+            if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+                parts = Term((prefix, word[len(prefix):]))
+                if parts not in clause.alternatives:
+                    clause.alternatives.append(parts)
+                break
 
 
 def _drop_stop_words(query: ParsedQuery) -> None:

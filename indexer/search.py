@@ -1,13 +1,14 @@
 """Searching as users do it: parse their words, expand synonyms, ask the engine, and
 when that finds nothing, say why and what to try.
 
-After the engine's answer:
+Around the engine's answer:
 - "did you mean": a typed word no paragraph holds gets the closest word the index holds
-  (the engine's ``suggest``); the response carries the corrected query (``suggestion``);
-- a search that found nothing, with a suggestion, shows the suggestion's results and says so;
-- a search of several words that still found nothing asks for one word fewer at a time
+  (the engine's ``suggest``); the response carries the corrected query (``suggestion``),
+  and, since the unknown word can match nothing, the corrected query's results when it
+  has any (``searched_for``), saying so;
+- a search of several words that found nothing asks for one word fewer at a time
   (``ParsedQuery.relax``) and says so;
-- a search that finds nothing at all suggests dropping words or filters.
+- a search that finds nothing at all suggests dropping words, quotes or filters.
 """
 from __future__ import annotations
 
@@ -20,16 +21,28 @@ from indexer.themes import Taxonomy
 
 
 class Searcher:
-    def __init__(self, engine: SearchEngine, synonyms: SynonymTable | None = None):
+    def __init__(self, engine: SearchEngine, synonyms: SynonymTable | None = None,
+                 taxonomy: Taxonomy | None = None):
         self.engine = engine
         self.synonyms = synonyms or SynonymTable()
+        self.taxonomy = taxonomy
 
     @classmethod
     def open(cls, settings, taxonomy: Taxonomy | None = None) -> "Searcher":
-        return cls(open_engine(settings), SynonymTable.from_taxonomy(taxonomy or Taxonomy.load()))
+        return cls.for_engine(open_engine(settings), taxonomy)
+
+    @classmethod
+    def for_engine(cls, engine: SearchEngine, taxonomy: Taxonomy | None = None) -> "Searcher":
+        """A searcher with the taxonomy's synonyms, spellings and themes."""
+        taxonomy = taxonomy or Taxonomy.load()
+        return cls(engine, SynonymTable.from_taxonomy(taxonomy), taxonomy)
 
     def parse(self, q: str) -> ParsedQuery:
-        return parse(q, self.synonyms)
+        query = parse(q, self.synonyms)
+        if self.taxonomy is not None and query.positive:
+            typed = " ".join(c.typed.text() for c in query.positive)
+            query.themes = tuple(self.taxonomy.tag(typed))
+        return query
 
     def search(self, request: SearchRequest) -> SearchResponse:
         response = self._search(request)
@@ -38,26 +51,32 @@ class Searcher:
 
     def _search(self, request: SearchRequest) -> SearchResponse:
         query = self.parse(request.q)
-        response = self._run(request, query)
         suggestion = self.suggestion(query)
-        if response.total == 0 and suggestion:
-            corrected = self.parse(suggestion)
-            found = self._run(request, corrected)
-            if found.total:
-                found.notices = [f"No paragraph holds “{request.q}”. Showing results for “{suggestion}”."]
-                found.suggestion = suggestion
-                return found
+        if suggestion:
+            # A typed word no paragraph holds can match nothing: show what the closest
+            # known words find, say so, and offer what was typed.
+            corrected = self._relaxed_until_found(request, self.parse(suggestion))
+            if corrected.total:
+                corrected.notices.insert(0, f"No paragraph holds “{request.q}”: showing results for "
+                                            f"“{suggestion}”.")
+                corrected.suggestion = corrected.searched_for = suggestion
+                return corrected
+        response = self._relaxed_until_found(request, query)
         response.suggestion = suggestion
-        while response.total == 0 and query.minimum_should_match > 1:
-            query.relax += 1
-            relaxed = self._run(request, query)
-            if relaxed.total:
-                relaxed.notices.append("No paragraph holds all of your words: showing paragraphs that hold "
-                                       f"{query.minimum_should_match} of the {len(query.optional)}.")
-                relaxed.suggestion = suggestion
-                return relaxed
         if response.total == 0 and query.positive:
             response.notices.append(_try_instead(request, query))
+        return response
+
+    def _relaxed_until_found(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
+        """The search, or when it finds nothing, the same asking for one plain word fewer
+        at a time, saying so."""
+        response = self._run(request, query)
+        while response.total == 0 and query.minimum_should_match > 1:
+            query.relax += 1
+            response = self._run(request, query)
+            if response.total:
+                response.notices.append("No paragraph holds all of your words: showing paragraphs that "
+                                        f"hold {query.minimum_should_match} of the {len(query.optional)}.")
         return response
 
     def _run(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:

@@ -90,6 +90,9 @@ class SearchResponse:
     query: ParsedQuery | None = None
     # "Did you mean": the query with misspelt words replaced by words the index holds.
     suggestion: str | None = None
+    # The search whose results these are, when it is not what was typed (the suggestion,
+    # run because a typed word is in no paragraph).
+    searched_for: str | None = None
 
 
 _cleaners = threading.local()

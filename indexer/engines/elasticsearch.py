@@ -61,6 +61,8 @@ SEARCH_FILTER_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score
 # The typed words within this many positions of each other add to the score (as SQLite's NEAR).
 NEAR_SLOP = 8
 NEAR_BOOST = 0.3
+# Paragraphs carrying a theme the query names score this much more (ranking only).
+THEME_BOOST = 1.0
 # "Did you mean": the node's term suggester, at most this many edits.
 MAX_EDITS = 2
 SORT_BY_DATE = [{"published": {"order": "desc", "missing": "_last"}},
@@ -148,11 +150,16 @@ def compile_query(query: ParsedQuery) -> dict:
     if not must and not must_not:
         return {"match_all": {}}
     body: dict = {"must": must or [{"match_all": {}}]}
+    # Ranking only: with ``must`` present, a ``should`` clause need not match.
+    should = []
     proximity = query.proximity()
     if proximity:
-        # Ranking only: with ``must`` present, a ``should`` clause need not match.
-        body["should"] = [{"match_phrase": {BODY[0]: {"query": " ".join(" ".join(p) for p in proximity),
-                                                      "slop": NEAR_SLOP, "boost": NEAR_BOOST}}}]
+        should.append({"match_phrase": {BODY[0]: {"query": " ".join(" ".join(p) for p in proximity),
+                                                  "slop": NEAR_SLOP, "boost": NEAR_BOOST}}})
+    if query.themes and query.positive:
+        should.append({"terms": {"themes": list(query.themes), "boost": THEME_BOOST}})
+    if should:
+        body["should"] = should
     if must_not:
         body["must_not"] = must_not
     return {"bool": body}

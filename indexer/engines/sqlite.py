@@ -98,6 +98,8 @@ MATCH_CACHE_SIZE = 64
 # much more (FTS5's NEAR): a ranking signal, never a condition.
 NEAR_TOKENS = 8
 NEAR_BONUS = 0.3
+# Paragraphs carrying a theme the query names score this much more (ranking only).
+THEME_BONUS = 0.5
 # "Did you mean": at most this many edits (insert, delete, substitute, swap), fewer for short words.
 MAX_EDITS = 2
 
@@ -513,6 +515,9 @@ class _Plan:
         if proximity and len(rows):
             near = _matching_rows(self.db, columns, _near(proximity))
             scores = scores * (1 + NEAR_BONUS * np.isin(rows, near, assume_unique=True))
+        codes = [columns.theme_values.index(t) for t in self.query.themes if t in columns.theme_values]
+        if codes and len(rows):
+            scores = scores * (1 + THEME_BONUS * columns.themes[np.ix_(rows, codes)].any(axis=1))
         if stop is not None and stop < len(rows):
             # Only rows scoring at least the stop-th best can be on the page.
             threshold = np.partition(scores, len(rows) - stop)[len(rows) - stop]

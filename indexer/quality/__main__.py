@@ -1,32 +1,93 @@
-"""``python -m indexer.quality [--verbose] [--shared PATH]``: print the quality figures."""
+"""``python -m indexer.quality [--verbose] [--shared PATH] [--skip-extraction] [--skip-relevance]``:
+print the quality figures: extraction (metadata, themes, stance) against the gold set, then
+relevance of both engines against the judged queries, beside a plain BM25 baseline."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import sys
+import tempfile
+import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
-from indexer.quality.evaluate import TARGETS, evaluate, evaluate_heldout, format_heldout, format_report, shared_dir
+from indexer.quality.evaluate import ROOT, TARGETS, evaluate, evaluate_heldout, format_heldout, format_report, shared_dir
+
+ENGINES = ("sqlite", "elasticsearch")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexer.quality", description=__doc__)
     parser.add_argument("--shared", type=Path, default=None, help="the shared corpus folder (default ../shared)")
-    parser.add_argument("--verbose", action="store_true", help="per-theme counts and every mismatch")
+    parser.add_argument("--verbose", action="store_true", help="per-theme counts, every mismatch, every query")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a figure is below its target")
+    parser.add_argument("--skip-extraction", action="store_true", help="only the relevance figures")
+    parser.add_argument("--skip-relevance", action="store_true", help="only the extraction figures")
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help="engines whose relevance is measured (default: sqlite,elasticsearch)")
+    parser.add_argument("--es-url", default=os.environ.get("OFSTED_FINDINGS_TEST_ES_URL"),
+                        help="a running Elasticsearch node (default: start one on 127.0.0.1 for the run)")
     args = parser.parse_args(argv)
     shared = args.shared or shared_dir()
     if not (shared / "corpus").is_dir():
         print(f"the shared corpus is not at {shared}; pass --shared PATH", file=sys.stderr)
         return 2
-    report = evaluate(shared)
-    print(format_report(report, verbose=args.verbose))
-    held = format_heldout(evaluate_heldout(shared))
-    if held:
-        print("\n" + held)
-    figures = report.figures()
-    below = [k for k, target in TARGETS.items()
-             if (figures[k] > target if k == "leaked_lines" else figures[k] < target)]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = sorted(set(engines) - set(ENGINES))
+    if unknown:
+        print(f"unknown engine(s) {', '.join(unknown)}: choose from {', '.join(ENGINES)}", file=sys.stderr)
+        return 2
+    below = []
+    if not args.skip_extraction:
+        report = evaluate(shared)
+        print(format_report(report, verbose=args.verbose))
+        held = format_heldout(evaluate_heldout(shared))
+        if held:
+            print("\n" + held)
+        figures = report.figures()
+        below = [k for k, target in TARGETS.items()
+                 if (figures[k] > target if k == "leaked_lines" else figures[k] < target)]
+    if not args.skip_relevance:
+        print()
+        print(_relevance(shared, engines, args.es_url, args.verbose))
     return 1 if args.strict and below else 0
+
+
+def _relevance(shared: Path, names: list[str], es_url: str | None, verbose: bool) -> str:
+    from indexer.quality.relevance import evaluate as evaluate_relevance, format_run
+
+    with ExitStack() as stack:
+        engines = {}
+        for name in names:
+            if name == "sqlite":
+                from indexer.engines.sqlite import SqliteEngine
+                folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="relevance-sqlite-")))
+                engines[name] = SqliteEngine(folder / "index.sqlite3")
+            else:
+                from indexer.engines.elasticsearch import ElasticsearchEngine
+                url = es_url or _start_node(stack)
+                engine = ElasticsearchEngine(url, f"relevance-{uuid.uuid4().hex[:12]}")
+                stack.callback(_drop, engine)
+                engines[name] = engine
+            stack.callback(engines[name].close)
+        return format_run(evaluate_relevance(shared, engines), verbose=verbose)
+
+
+def _start_node(stack: ExitStack) -> str:
+    """A node of deploy/es_node.py's (a script, not a package) for the run, stopped after."""
+    spec = importlib.util.spec_from_file_location("ofsted_findings_es_node", ROOT / "deploy" / "es_node.py")
+    es_node = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(es_node)
+    print("starting an Elasticsearch node on 127.0.0.1 for the relevance run…", file=sys.stderr)
+    node = es_node.start_node()
+    stack.callback(node.stop)
+    return node.url
+
+
+def _drop(engine) -> None:
+    for name in engine.indices():
+        engine.es.options(ignore_status=404).indices.delete(index=name)
 
 
 if __name__ == "__main__":
