@@ -32,11 +32,21 @@ class Reason:
     def to_dict(self) -> dict:
         return {"term": self.term, "kind": self.kind, "of": self.of, "where": self.where}
 
-    def describe(self) -> str:
-        place = " (in the heading)" if self.where == "heading" else ""
-        if self.kind == "synonym":
-            return f"“{self.term}”, a synonym of “{self.of}”{place}"
-        return f"{self.kind} “{self.term}”{place}"
+
+def describe(reason: dict, label=lambda facet, value: f"{facet} {value}") -> str:
+    """One of a hit's match_reasons in words ("“trainer flat”, a synonym of “taster
+    flats”"); ``label(facet, value)`` names a filter as the caller shows it."""
+    term, kind, of, where = reason.get("term"), reason.get("kind"), reason.get("of"), reason.get("where")
+    if kind == "filter":
+        return f"your filter {label(of, term)}"
+    place = " in the heading" if where == "heading" else ""
+    if kind == "synonym":
+        return f"“{term}”{place}, a synonym of “{of}”"
+    if kind == "phrase":
+        return f"the phrase “{term}”{place}"
+    if kind == "prefix":
+        return f"words starting “{term.rstrip('*')}”{place}"
+    return f"“{term}”{place}"
 
 
 def find(term: Term, toks: list[Token], joined: list[tuple[int, int, str]]) -> list[tuple[int, int]]:

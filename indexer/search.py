@@ -52,7 +52,7 @@ class Searcher:
     def _search(self, request: SearchRequest) -> SearchResponse:
         query = self.parse(request.q)
         suggestion = self.suggestion(query)
-        if suggestion:
+        if suggestion and not request.as_typed:
             # A typed word no paragraph holds can match nothing: show what the closest
             # known words find, say so, and offer what was typed.
             corrected = self._relaxed_until_found(request, self.parse(suggestion))

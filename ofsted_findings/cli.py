@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -88,11 +89,17 @@ def cmd_search(args) -> int:
     searcher = Searcher.open(settings)
     try:
         response = searcher.search(SearchRequest(q=args.query, filters=_filters(args), sort=args.sort,
-                                                 limit=args.limit, offset=args.offset, facets=False))
+                                                 limit=args.limit, offset=args.offset, facets=False,
+                                                 as_typed=args.as_typed))
     finally:
         searcher.close()
     for notice in response.notices:
         print(f"note: {notice}", file=sys.stderr)
+    if response.suggestion and not response.searched_for:
+        print(f"note: did you mean “{response.suggestion}”? "
+              f"(ofsted-findings search {shlex.quote(response.suggestion)})", file=sys.stderr)
+    elif response.searched_for:
+        print(f"note: to search for “{args.query}” as typed, add --as-typed", file=sys.stderr)
     hits = [public_hit(h, settings) for h in response.hits]
     if args.format == "json":
         for hit in hits:
@@ -223,11 +230,13 @@ def _print_hits_table(total: int, hits: list[dict]) -> None:
     import re
     from rich.console import Console
     from rich.table import Table
-    table = Table("authority", "document", "published", "¶", "snippet", show_lines=True)
+    from indexer.explain import describe
+    table = Table("authority", "document", "published", "¶", "snippet", "why", show_lines=True)
     for h in hits:
         snippet = re.sub(r"</?mark>", "", h["snippet"] or "")
         table.add_row(h["authority"] or "?", h["document_title"] or h["document_type"] or "",
-                      h["published"] or "", str(h["paragraph_number"]), snippet)
+                      h["published"] or "", str(h["paragraph_number"]), snippet,
+                      "; ".join(describe(r) for r in h.get("match_reasons") or []))
     console = Console()
     console.print(table)
     console.print(f"{total} paragraph(s) match; showing {len(hits)}.")
@@ -282,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--as-typed", action="store_true",
+                   help="search the words as typed (no spelling correction of words no paragraph holds)")
     _add_search_options(p)
     p.set_defaults(func=cmd_search)
 

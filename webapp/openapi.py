@@ -19,6 +19,10 @@ SEARCH_PARAMETERS = [
      "schema": {"type": "string"}},
     *[_array_param(f, f"Only paragraphs whose {f} is one of these values (repeat for OR).")
       for f in FACETS],
+    {"name": "as_typed", "in": "query", "required": False,
+     "description": "1: search the words as typed. By default a word no paragraph holds is replaced by "
+                    "the closest word the index holds (the response's suggestion) when that finds results.",
+     "schema": {"type": "string", "enum": ["0", "1", "true", "false"]}},
     {"name": "sort", "in": "query", "required": False,
      "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
     {"name": "page", "in": "query", "required": False,

@@ -31,6 +31,7 @@ class SearchParams:
     per_page: int = DEFAULT_PER_PAGE
     offset: int = 0
     view: str = "paragraphs"
+    as_typed: bool = False    # no spelling correction ("search instead for" what was typed)
     notices: list[str] = field(default_factory=list)
 
     def request(self, *, facets: bool = True, limit: int | None = None, offset: int | None = None,
@@ -39,7 +40,7 @@ class SearchParams:
         return SearchRequest(q=self.q, filters=merged, sort=self.sort,
                              offset=self.offset if offset is None else offset,
                              limit=self.per_page if limit is None else limit, facets=facets,
-                             snippets=snippets)
+                             snippets=snippets, as_typed=self.as_typed)
 
     def query_args(self, **changes) -> MultiDict:
         """The URL arguments for this search, with some changed: for links
@@ -48,7 +49,8 @@ class SearchParams:
         state = {"q": self.q, "sort": self.sort if self.sort != "relevance" else None,
                  "view": self.view if self.view != "paragraphs" else None,
                  "page": self.page if self.page > 1 else None,
-                 "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None}
+                 "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None,
+                 "as_typed": "1" if self.as_typed else None}
         state.update(changes)
         for facet in FACETS:
             for value in state.pop(facet, self.filters.get(facet, [])) or []:
@@ -100,6 +102,8 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
         problems.append(f"sort must be one of {', '.join(SORTS)}, not {sort[:40]!r}")
         sort = "relevance"
     params.sort = sort
+
+    params.as_typed = args.get("as_typed", "").strip().lower() in ("1", "true", "yes")
 
     view = args.get("view", "paragraphs") or "paragraphs"
     params.view = view if view in VIEWS else "paragraphs"

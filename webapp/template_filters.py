@@ -6,6 +6,7 @@ from flask import url_for
 from markupsafe import Markup
 
 from indexer.engines.base import FACETS, sanitise_snippet
+from indexer.explain import describe
 from ofsted_findings.formatting import citation, date_time, long_date
 from webapp.services import services
 
@@ -43,6 +44,11 @@ def facet_value_label(facet: str, value: str) -> str:
     return value
 
 
+def match_reason(reason: dict) -> str:
+    """One of a hit's match_reasons in words, filters named as the pages name them."""
+    return describe(reason, lambda facet, value: f"{FACET_LABELS.get(facet, facet)}: {facet_value_label(facet, value)}")
+
+
 def file_name(path: str | None) -> str:
     """Only the name of an ingested file: its folders on the server are nobody's business."""
     return (path or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -66,6 +72,7 @@ def init_app(app) -> None:
     app.add_template_filter(date_time, "date_time")
     app.add_template_filter(theme_label, "theme_label")
     app.add_template_filter(stance_label, "stance_label")
+    app.add_template_filter(match_reason, "match_reason")
     app.add_template_global(facet_value_label)
     app.add_template_global(search_url)
     app.add_template_global(authority_slug)

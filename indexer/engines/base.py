@@ -68,6 +68,8 @@ class SearchRequest:
     # False: the caller shows no snippets (e.g. the Atom feed), so an engine may skip
     # highlighting; each hit's "snippet" is then the escaped opening of its text, unmarked.
     snippets: bool = True
+    # True: search the words as typed, even one no paragraph holds (no spelling correction).
+    as_typed: bool = False
 
     def __post_init__(self):
         self.filters = {k: [v for v in vs if v] for k, vs in self.filters.items()

@@ -55,6 +55,19 @@ def test_search_json_has_the_public_fields_and_spans_authorities(crawled):
         assert len(h["published"]) == 10 and h["published"][4] == "-"
 
 
+def test_search_suggests_corrects_and_says_why(crawled):
+    data, _ = crawled
+    proc = cli("search", "stayng put", "--data-dir", str(data), "--format", "json", "--limit", "50")
+    hits = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert hits and all("staying put" in h["text"].lower() or "stay" in h["text"].lower() for h in hits)
+    assert "showing results for “staying put”" in proc.stderr and "--as-typed" in proc.stderr
+    assert all(h["match_reasons"] for h in hits)
+    typed = cli("search", "stayng put", "--as-typed", "--data-dir", str(data), "--limit", "5")
+    assert "did you mean “staying put”?" in typed.stderr
+    table = cli("search", "taster flats", "--data-dir", str(data), "--limit", "20").stdout
+    assert "why" in table and "synonym" in table
+
+
 @pytest.mark.parametrize("query", ['"unbalanced', "“curly”", "NEAR(care leavers)", "*", "^:", "!!!",
                                    "x" * 5000, "care:leavers title^2"])
 def test_odd_queries_never_fail(crawled, capsys, query):

@@ -182,3 +182,23 @@ def test_an_unreadable_store_gives_503_not_500(tmp_path):
     assert client.get("/healthz").status_code == 200
     for url in ("/", "/status", "/readyz", "/api/v1/search?q=x", "/documents/abc"):
         assert client.get(url).status_code == 503, url
+
+
+def test_a_misspelt_search_suggests_and_shows_the_corrected_results(client):
+    body = client.get("/api/v1/search?q=stayng put").get_json()
+    assert body["suggestion"] == "staying put"
+    assert body["total"] >= 4 and any("staying put" in n for n in body["notices"])
+    as_typed = client.get("/api/v1/search?q=stayng put&as_typed=1").get_json()
+    assert as_typed["suggestion"] == "staying put"
+    assert not any("showing results for" in n for n in as_typed["notices"])
+    assert all("put" in r["text"].lower() for r in as_typed["results"])     # only "put" can match as typed
+    assert client.get("/api/v1/search?q=staying put").get_json()["suggestion"] is None
+
+
+def test_each_result_says_why_it_matched(client):
+    body = client.get("/api/v1/search?q=taster flat&theme=taster-flats").get_json()
+    reasons = {r["document_id"]: r["match_reasons"] for r in body["results"]}
+    assert any({"term": "trainer flat", "kind": "synonym", "of": "taster flat", "where": "text"} in rs
+               for rs in reasons.values())
+    assert all({"term": "taster-flats", "kind": "filter", "of": "theme", "where": "theme"} in rs
+               for rs in reasons.values())

@@ -248,3 +248,18 @@ def test_ingested_files_show_their_name_not_the_server_path(tmp_path):
     for url in ("/search?q=staying", f"/documents/{record.document_id}"):
         html = page(client, url)
         assert "wigan-2024.pdf" in html and "/home/researcher" not in html
+
+
+def test_did_you_mean_links_run_the_suggestion_and_what_was_typed(client):
+    html = client.get("/search?q=stayng+put").get_data(as_text=True)
+    assert "Showing results for" in html and "staying put" in html
+    assert 'href="/search?q=staying+put"' in html
+    assert "as_typed=1" in html
+    typed = client.get("/search?q=stayng+put&as_typed=1").get_data(as_text=True)
+    assert "Did you mean" in typed and 'href="/search?q=staying+put"' in typed
+
+
+def test_each_result_shows_why_it_matched(client):
+    html = client.get("/search?q=taster+flat").get_data(as_text=True)
+    assert "Why this result:" in html
+    assert "“trainer flat”, a synonym of “taster flat”" in html
