@@ -41,7 +41,18 @@ AREA_LEAVERS = "The experiences and progress of care leavers"
 AREA_OVERALL = "Overall effectiveness"
 
 TITLE = r"(?:(?:Her|His)\s+Majesty[’'`]?s\s+(?:[Ii]nspectors?|HMIs?)|Senior\s+HMI|HMIs?|Ofsted\s+[Ii]nspectors?|[Ll]ead\s+[Ii]nspector|[Ss]ocial\s+[Cc]are\s+[Rr]egulatory\s+[Ii]nspectors?)"
-NAME = re.compile(r"^(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?)(?:\s+(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?|de|van|von|le|la))+$")
+PARTICLES = r"de|van|von|der|den|le|la|da|di|du|del|della|dos|ter|bin"
+NAME = re.compile(rf"^(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?)(?:\s+(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?|{PARTICLES}))+$")
+# A role or designation written beside a name, not part of it: "lead inspector Ceri Evans and
+# team inspectors Sally Sinclair and …", "Tom Anthony (HMI designate)", "HMI Schools".
+ROLE = re.compile(r"\b(?:(?:deputy\s+)?lead|team|shadow|assistant|senior|regulatory|observing)\s+inspectors?\b"
+                  r"|\bdesignate\b", re.I)
+# Capitalised words that name a body or a remit, never a person ("Her Majesty's Inspectors (HMI)
+# Social Care", "inspectors from the Care Quality Commission").
+NOT_A_NAME = {"care", "social", "schools", "school", "commission", "inspectorate", "inspectors", "inspector",
+              "services", "service", "council", "ofsted", "constabulary", "probation", "police", "trust",
+              "authority", "board", "partnership", "quality", "health", "years", "education", "skills",
+              "fire", "rescue", "majesty’s", "majesty's", "chief", "director", "national"}
 
 
 def opening_text(texts: list[str], limit: int = 60) -> str:
@@ -198,10 +209,10 @@ def inspectors(texts: list[str]) -> list[str]:
     m = re.search(r"Lead inspector:\s*(.{3,120}?)(?:\s+Judgement\b|\s+Overall\b|$)", head)
     if m:
         candidates.append(m.group(1))
-    for pattern in (r"(?:The )?inspectors (?:were|for this visit were)\s*:?\s*([^.]{3,300}?)\.(?:\s|$)",
-                    r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))? (?:were|was)\s*:?\s*([^.]{3,300}?)\.(?:\s|$)",
-                    r"(?:visit|inspection) was (?:carried out|undertaken|conducted) by\s*([^.]{3,300}?)\.(?:\s|$)",
-                    r"(?:carried out|undertaken|conducted) by\s*([^.]{3,300}?)\.(?:\s|$)"):
+    for pattern in (r"(?:The )?[Ii]nspectors (?:were|for this (?:visit|inspection) were)\s*:?\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+                    r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))? (?:were|was)\s*:?\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+                    r"(?:visit|inspection) was (?:carried out|undertaken|conducted|led) by\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+                    r"(?:carried out|undertaken|conducted) by\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)"):
         m = re.search(pattern, head)
         if m:
             candidates.append(m.group(1))
@@ -213,19 +224,51 @@ def inspectors(texts: list[str]) -> list[str]:
 
 
 def _names(phrase: str) -> list[str]:
-    phrase = re.sub(TITLE, ",", phrase)
+    phrase = re.sub(r"(\w)-\s+(?=\w)", r"\1-", phrase)       # "Jenny-" / "ellen Scotland" wrapped at the hyphen
     phrase = re.sub(r"\(.*?\)", ",", phrase)
+    phrase = re.sub(TITLE, ",", phrase)
+    phrase = ROLE.sub(",", phrase)
     parts = re.split(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+", phrase)
     names = []
     for part in parts:
-        part = part.strip(" ,.;:")
-        if not part:
-            continue
-        if not NAME.match(part) or len(part.split()) > 5:
-            continue
-        if part not in names:
+        part = _leading_name(part.strip(" ,.;:"))
+        if part and part not in names:
             names.append(part)
     return names
+
+
+def _leading_name(part: str) -> str:
+    """The name a part begins with. A sentence that ran on without its full stop ("… and Teresa
+    Godfrey Inspectors looked at …") keeps only its capitalised words before the first lower-case one."""
+    words = part.split()
+    taken = []
+    for i, word in enumerate(words):
+        # A surname may be printed in lower case when hyphenated ("Paula thomson-jones").
+        hyphenated = i > 0 and re.fullmatch(r"[a-zà-ÿ’']+(?:-[A-Za-zÀ-ÿ’']+)+", word)
+        if not (word[:1].isupper() or hyphenated or re.fullmatch(PARTICLES, word)) or word.lower() in NOT_A_NAME:
+            break
+        taken.append(word)
+    if len(taken) < len(words) and words[len(taken)].lower() not in NOT_A_NAME:
+        return ""                     # a lower-case word inside: prose, not a list of names
+    name = _person(" ".join(taken))
+    if not NAME.match(name) or len(taken) > 5:
+        return ""
+    return name
+
+
+def _person(name: str) -> str:
+    """A name in its standard capitalisation: "Jenny-ellen" -> "Jenny-Ellen", "McDONALD-SMITH" ->
+    "McDonald-Smith", so one inspector is one name whichever letter is read."""
+    def fix(piece: str) -> str:
+        if re.fullmatch(PARTICLES, piece) or not piece[:1].isalpha():
+            return piece
+        if len(piece) > 1 and piece.isupper():                        # SMITH, MCDONALD, O'NEILL
+            piece = piece.lower()
+            piece = re.sub(r"^(mc|o[’'])(\w)", lambda m: m.group(1).capitalize() + m.group(2).upper(), piece)
+        elif re.fullmatch(r"(?i)mc[A-ZÀ-Ý]+", piece):                  # McDONALD
+            piece = "Mc" + piece[2:].lower().capitalize()
+        return piece[:1].upper() + piece[1:]
+    return " ".join("-".join(fix(p) for p in word.split("-")) for word in name.split())
 
 
 def scope(texts: list[str]) -> str | None:

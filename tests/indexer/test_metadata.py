@@ -88,3 +88,75 @@ def test_authority_from_the_subject_line(subject, authority):
     found = meta.find_authority(["1 March 2024", "Dear Ms Smith", subject, "This letter summarises"],
                                 Register.load())
     assert found is not None and found.name == authority
+
+
+# --------------------------------------------------------------------------- inspectors, every wording
+
+@pytest.mark.parametrize("sentence,names", [
+    # designations in brackets, and a remit after them, are not names
+    ("The inspectors were Her Majesty’s Inspectors (HMI) Social Care, Nigel Parkes, Rachel Griffiths, Steve "
+     "Lowe and Diane Partridge, and Stephen Lee, Senior HMI.",
+     ["Nigel Parkes", "Rachel Griffiths", "Steve Lowe", "Diane Partridge", "Stephen Lee"]),
+    ("The inspectors were Nigel Parkes and Tracey Scott, Her Majesty’s Inspectors (HMI) Social Care, and "
+     "Jane Spilsbury, HMI Schools.", ["Nigel Parkes", "Tracey Scott", "Jane Spilsbury"]),
+    # "designate", in brackets or not
+    ("The visit was carried out by Kate Malleson and Jon Bowman, all of whom are Her Majesty’s Inspectors (HMI), "
+     "and Tom Anthony (HMI designate).", ["Kate Malleson", "Jon Bowman", "Tom Anthony"]),
+    ("Her Majesty’s Inspectors for this visit were Brenda McLaughlin and Louise Walker, HMI designate.",
+     ["Brenda McLaughlin", "Louise Walker"]),
+    ("The inspectors were Sam Hill, Her Majesty’s Inspector designate, and Jo Lee, Her Majesty’s Inspector.",
+     ["Sam Hill", "Jo Lee"]),
+    # roles written before the names
+    ("His Majesty’s Inspectors for this visit were lead inspector Ceri Evans and team inspector Monique Lindsay.",
+     ["Ceri Evans", "Monique Lindsay"]),
+    ("His Majesty’s Inspectors for this visit were lead inspector Sophie Wales and team inspectors Sally Sinclair "
+     "and Mark Scanlon.", ["Sophie Wales", "Sally Sinclair", "Mark Scanlon"]),
+    ("Her Majesty’s Inspectors for this visit were Brenda McLaughlin, lead inspector, Tracey Ledder, team "
+     "inspector and Nhlanganiso Nyathi, who observed the visit.", ["Brenda McLaughlin", "Tracey Ledder", "Nhlanganiso Nyathi"]),
+    ("The inspectors for this visit were Parveen Hussain, His Majesty’s Inspector, and Nick Stacey, Ofsted Inspector.",
+     ["Parveen Hussain", "Nick Stacey"]),
+    # odd capitalisation in hyphenated names: one person, one spelling
+    ("His Majesty’s Inspectors for this visit were Jenny-ellen Scotland and Rebecca Quested.",
+     ["Jenny-Ellen Scotland", "Rebecca Quested"]),
+    ("His Majesty’s Inspectors for this visit were Alex McDONALD-SMITH and Ann O'NEILL.",
+     ["Alex McDonald-Smith", "Ann O'Neill"]),
+    ("The inspectors were Paula thomson-jones, HMI, and Jo Warburton, HMI.", ["Paula Thomson-Jones", "Jo Warburton"]),
+    ("The inspectors were Anna de la Cruz, HMI, and Jo Warburton, HMI.", ["Anna de la Cruz", "Jo Warburton"]),
+])
+def test_inspectors_with_designations_roles_and_odd_capitalisation(sentence, names):
+    assert meta.inspectors(["This letter summarises the findings of the focused visit.", sentence]) == names
+
+
+def test_inspector_names_wrapped_over_lines_and_a_sentence_without_its_full_stop():
+    texts = ["This letter summarises the findings of the focused visit to Westminster children’s",
+             "services on 15 to 16 June 2022. Her Majesty’s Inspectors for this visit were Jenny-",
+             "ellen Scotland and Teresa Godfrey",
+             "Inspectors looked at the local authority’s arrangements for the protection of",
+             "vulnerable children from extra-familial risk."]
+    assert meta.inspectors(texts) == ["Jenny-Ellen Scotland", "Teresa Godfrey"]
+
+
+def test_bodies_named_beside_inspectors_are_not_people():
+    texts = ["This letter summarises the findings of the joint targeted area inspection (JTAI) of the multi-agency",
+             "response to children at risk of exploitation in Sefton. The inspection was carried out by inspectors",
+             "from Ofsted, the Care Quality Commission (CQC), His Majesty’s Inspectorate of Constabulary and Fire &",
+             "Rescue Services (HMICFRS) and His Majesty’s Inspectorate of Probation (HMIP)."]
+    assert meta.inspectors(texts) == []
+
+
+@pytest.mark.parametrize("name,inspectors", [
+    ("fv-2020-11-20-gloucestershire.pdf", ["Nigel Parkes", "Rachel Griffiths", "Steve Lowe", "Diane Partridge", "Stephen Lee"]),
+    ("fv-2024-10-18-stockton-on-tees.pdf", ["Ceri Evans", "Monique Lindsay"]),
+    ("fv-2022-07-20-westminster.pdf", ["Kendra Bell", "Teresa Godfrey"]),
+    ("fv-2024-09-09-luton.pdf", ["Jenny-Ellen Scotland", "Rebecca Quested"]),
+    ("fv-2021-10-27-gateshead.pdf", ["Brenda McLaughlin", "Vicky Metheringham", "Louise Walker"]),
+])
+def test_inspectors_of_real_letters(pdf_dir, name, inspectors):
+    assert _extract(pdf_dir / name).metadata["inspectors"] == inspectors
+
+
+def _extract(path):
+    from indexer.extract import extract_document
+    from ofsted_findings.store import DocumentRecord, document_id_for
+    record = DocumentRecord(document_id=document_id_for(str(path)), source=str(path), kind="file")
+    return extract_document(record, path.read_bytes())
