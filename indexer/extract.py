@@ -134,7 +134,7 @@ def _from_pdf(record, data: bytes, max_pages: int) -> ExtractedDocument:
     body = strip_furniture(lines)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
-    facts = _ofsted_metadata(record, [ln.text for ln in body])
+    facts = _ofsted_metadata(record, [ln.text for ln in body], letterhead=[ln.text for ln in lines])
     facts["pages"] = pages
     return _document(record, facts, blocks)
 
@@ -162,7 +162,7 @@ def _from_text(record, text: str) -> ExtractedDocument:
         return _document(record, facts, blocks)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
-    facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front)
+    facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front, letterhead=[ln.text for ln in lines])
     return _document(record, facts, blocks)
 
 
@@ -222,7 +222,10 @@ def _text_lines(text: str) -> list[Line]:
 
 # --------------------------------------------------------------------------- metadata
 
-def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dict:
+def _ofsted_metadata(record, texts: list[str], hints: dict | None = None,
+                     letterhead: list[str] | None = None) -> dict:
+    """``texts`` are the body's lines; ``letterhead`` the same page before furniture was dropped,
+    read only for a letter date printed in the letterhead block."""
     hints = hints or {}
     register = Register.load()
     head = meta.opening_text(texts, 80)
@@ -230,7 +233,7 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dic
         "authority": None, "ons_code": None, "region": None,
         "document_type": meta.document_type(head, record.kind, meta.subject_line(texts)) or record.document_type,
         "title": meta.subject_line(texts) or record.title,
-        "letter_date": meta.letter_date(texts),
+        "letter_date": meta.letter_date(texts, letterhead),
         "inspectors": meta.inspectors(texts),
         "scope": meta.scope(texts),
         "judgements": {},
@@ -246,6 +249,7 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dic
         # letter's; in a letter of January about December, the year before.
         start, end = meta.visit_dates(texts, default_year=year - 1)
     facts["visit_start"], facts["visit_end"] = start, end
+    facts["letter_date"] = meta.correct_year_slip(facts["letter_date"], end)
 
     from_content = meta.find_authority(texts, register)
     from_record = register.find(record.authority) if record.kind != "file" and record.authority else None
@@ -256,7 +260,8 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dic
         from_content = register.find(str(hints["authority"]))
     _set_authority(facts, from_record or from_content)
 
-    facts["published"] = _published(record, facts["letter_date"] or _iso(hints.get("published")))
+    facts["published"] = _published(record, facts["letter_date"] or meta.report_published(texts)
+                                     or _iso(hints.get("published")))
     return facts
 
 

@@ -145,15 +145,54 @@ def parse_date(text: str) -> str | None:
         return None
 
 
-def letter_date(texts: list[str]) -> str | None:
-    """The date at the head of a letter, above the salutation."""
-    dear = next((i for i, t in enumerate(texts[:80]) if re.match(r"^Dear\b", t.strip())), None)
-    if dear is None:
-        return None
-    for text in texts[:dear]:
-        if (iso := parse_date(text)):
-            return iso
+# What may stand beside the date on a letterhead line when the PDF reader merges them
+# ("www.gov.uk/ofsted 5 October 2018", "Textphone 0161 618 8524 5 October 2018", "Date: 5 October 2018").
+LETTERHEAD_BESIDE_DATE = re.compile(
+    r"(?:www\.|@|\b(?:T|Tel|Telephone|Textphone|Direct|Switchboard|Fax)\b[:\s]*[\d\s]{6,}$|^(?:Date|Dated)\s*:?$|"
+    r"^(?:Ofsted|Piccadilly Gate|Store Street|Manchester|M1 2WD|Aviation House|125 Kingsway|London WC2B 6SE)$)", re.I)
+DATE_AT_END = re.compile(rf"^(.*?)\s*[,;]?\s*({DAY}\s+{MONTH}\s+\d{{4}})\s*$", re.I)
+
+
+def letter_date(texts: list[str], letterhead: list[str] | None = None) -> str | None:
+    """The date at the head of a letter, above the salutation: a line of its own, or the end of a
+    letterhead line it was merged with. ``letterhead`` is the page as printed, before the
+    letterhead block was dropped as furniture: some letters print their date only there."""
+    for lines in (texts, letterhead or []):
+        dear = next((i for i, t in enumerate(lines[:120]) if re.match(r"^Dear\b", t.strip())), None)
+        if dear is None:
+            continue
+        head = lines[:dear]
+        for text in head:
+            if (iso := parse_date(text)):
+                return iso
+        for text in head:
+            m = DATE_AT_END.match(text.strip())
+            if m and LETTERHEAD_BESIDE_DATE.search(m.group(1).strip()) and (iso := parse_date(m.group(2))):
+                return iso
     return None
+
+
+def report_published(texts: list[str]) -> str | None:
+    """A 2014-18 (SIF) report's "Report published: 25 November 2016"."""
+    for text in texts[:40]:
+        m = re.match(rf"^\s*Report published:?\s*({DAY}\s+{MONTH}\s+\d{{4}})", text, re.I)
+        if m:
+            return parse_date(m.group(1))
+    return None
+
+
+def correct_year_slip(letter: str | None, visit_end: str | None) -> str | None:
+    """A letter cannot be written before the visit it reports. One dated a few weeks before its own
+    visit's last day, whose date a year on falls within six months after that day, carries last
+    year's number by mistake (a January letter about a December visit, dated with the old year)."""
+    if not letter or not visit_end or letter >= visit_end:
+        return letter
+    written, ended = date.fromisoformat(letter), date.fromisoformat(visit_end)
+    try:
+        next_year = written.replace(year=written.year + 1)
+    except ValueError:                   # 29 February
+        return letter
+    return next_year.isoformat() if 0 <= (next_year - ended).days <= 183 else letter
 
 
 def visit_dates(texts: list[str], default_year: int | None = None) -> tuple[str | None, str | None]:

@@ -160,3 +160,90 @@ def _extract(path):
     from ofsted_findings.store import DocumentRecord, document_id_for
     record = DocumentRecord(document_id=document_id_for(str(path)), source=str(path), kind="file")
     return extract_document(record, path.read_bytes())
+
+
+# --------------------------------------------------------------------------- letter dates
+
+def _letterhead_pdf(date_line: str) -> bytes:
+    """A 2016-style monitoring letter whose date is printed only in the letterhead block: top right,
+    in the letterhead's small type, beside Ofsted's address (written for this test)."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    from tests.indexer.support import _fonts
+    regular, _ = _fonts()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    y = height - 40
+    for text in ("Aviation House", "125 Kingsway", "London WC2B 6SE", "T 0300 123 1231",
+                 "Textphone 0161 618 8524", "enquiries@ofsted.gov.uk", "www.gov.uk/ofsted", date_line):
+        pdf.setFont(regular, 8)
+        pdf.drawString(400, y, text)
+        y -= 10
+    y = height - 200
+    body = ["Mr Colin Diamond", "Corporate Director for Children and Young People", "Birmingham City Council",
+            "Dear Mr Diamond", "Monitoring visit of Birmingham children’s services",
+            "This letter summarises the findings of the monitoring visit to Birmingham children’s services on",
+            "18 and 19 October 2016. The visit was the fifth monitoring visit since the local authority was",
+            "judged inadequate in 2014. The inspectors were Tracey Metcalfe, HMI, and Louise Warren, HMI.",
+            "Areas covered by the visit",
+            "Inspectors reviewed the progress made in the quality of services for care leavers, and the",
+            "support they receive from their personal advisers to move into suitable accommodation."]
+    for text in body:
+        pdf.setFont(regular, 11)
+        pdf.drawString(72, y, text)
+        y -= 15
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("date_line", ["9 November 2016", "Date: 9 November 2016"])
+def test_letter_date_printed_only_in_the_letterhead_block(date_line):
+    from indexer.extract import extract_document
+    from indexer.paragraphs import strip_furniture
+    from indexer.pdf import read_lines
+    from ofsted_findings.store import DocumentRecord, document_id_for
+
+    data = _letterhead_pdf(date_line)
+    body = [ln.text for ln in strip_furniture(read_lines(data)[0])]
+    assert not any("November 2016" in text for text in body)         # the block is furniture to the body
+    record = DocumentRecord(document_id=document_id_for("mv.pdf"), source="mv.pdf", kind="file")
+    facts = extract_document(record, data).metadata
+    assert facts["letter_date"] == "2016-11-09"
+    assert facts["document_type"] == meta.MONITORING
+    assert facts["authority"] == "Birmingham"
+    assert (facts["visit_start"], facts["visit_end"]) == ("2016-10-18", "2016-10-19")
+    assert facts["inspectors"] == ["Tracey Metcalfe", "Louise Warren"]
+
+
+@pytest.mark.parametrize("line", ["www.gov.uk/ofsted 9 November 2016", "Textphone 0161 618 8524 9 November 2016",
+                                  "Date: 9 November 2016", "9 November 2016"])
+def test_letter_date_merged_with_a_letterhead_line(line):
+    texts = ["Ofsted", "Piccadilly Gate", line, "Mr Colin Diamond", "Dear Mr Diamond",
+             "Monitoring visit of Birmingham children’s services"]
+    assert meta.letter_date(texts) == "2016-11-09"
+
+
+def test_a_date_in_an_address_or_sentence_before_the_salutation_is_not_the_letter_date():
+    texts = ["Following the inspection on 9 November 2016", "Mr Colin Diamond", "Dear Mr Diamond"]
+    assert meta.letter_date(texts) is None
+
+
+@pytest.mark.parametrize("letter,visit_end,expected", [
+    ("2019-01-21", "2019-12-19", "2020-01-21"),    # a January letter dated with the old year
+    ("2020-01-21", "2019-12-19", "2020-01-21"),    # right already
+    ("2019-01-21", "2018-12-19", "2019-01-21"),
+    ("2018-03-01", "2019-12-19", "2018-03-01"),    # no one-year slip explains it: left as written
+])
+def test_a_letter_dated_before_its_own_visit_has_slipped_a_year(letter, visit_end, expected):
+    assert meta.correct_year_slip(letter, visit_end) == expected
+
+
+def test_dudley_2020_letter_printed_with_last_years_date(pdf_dir):
+    facts = _extract(pdf_dir / "fv-2020-01-21-dudley.pdf").metadata
+    assert (facts["visit_start"], facts["visit_end"]) == ("2019-12-18", "2019-12-19")
+    assert facts["letter_date"] == "2020-01-21"
