@@ -115,9 +115,9 @@ def find_authority(texts: list[str], register: Register) -> Authority | None:
                     r"Inspection of (.{3,80}?) local authority children[’']s services",
                     r"monitoring visit (?:to|of) (.{3,80}?) (?:local authority )?children[’']s services",
                     r"Joint targeted area inspection of (.{3,60})"):
-        m = re.search(pattern, head, re.I)
-        if m and (found := _authority_in(m.group(1), register)):
-            return found
+        for m in re.finditer(pattern, head, re.I):    # the subject may use a form that names no one
+            if (found := _authority_in(m.group(1), register)):
+                return found
     return None
 
 
@@ -127,11 +127,7 @@ def _authority_in(text: str, register: Register) -> Authority | None:
                   "", text.strip(), flags=re.I)
     text = re.sub(r"\s+local authority\s*$", "", text.strip(), flags=re.I)
     text = re.sub(r"[’']s$", "", text.strip())          # "Focused visit to Durham’s children’s services"
-    for variant in (text, text.replace("-", " ")):
-        found = register.find(variant) or register.find_in_text(variant)
-        if found:
-            return found
-    return None
+    return register.find(text) or register.find_in_text(text)
 
 
 def parse_date(text: str) -> str | None:

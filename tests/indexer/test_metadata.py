@@ -247,3 +247,40 @@ def test_dudley_2020_letter_printed_with_last_years_date(pdf_dir):
     facts = _extract(pdf_dir / "fv-2020-01-21-dudley.pdf").metadata
     assert (facts["visit_start"], facts["visit_end"]) == ("2019-12-18", "2019-12-19")
     assert facts["letter_date"] == "2020-01-21"
+
+
+# --------------------------------------------------------------------------- authority in the subject line
+
+@pytest.mark.parametrize("subject,authority", [
+    ("Focused visit to Bedford Borough Council children’s services", "Bedford Borough"),
+    ("Focused visit to Stoke-on-Trent City Council children’s services", "Stoke-on-Trent"),
+    ("Focused visit to Stoke children’s services", "Stoke-on-Trent"),
+    ("Focused visit to Richmond local authority children’s services", "Richmond upon Thames"),
+    ("Focused visit to Brighton and Hove City Council children’s services", "Brighton and Hove"),
+    ("Focused visit to Stockton-on-Tees Borough Council children’s services", "Stockton-on-Tees"),
+    ("Focused visit to Knowsley Metropolitan Borough Council Children’s services", "Knowsley"),
+    ("Focused visit to Redcar and Cleveland Borough Council children’s services", "Redcar and Cleveland"),
+    ("Focused visit to Hull City Council children’s services", "Kingston upon Hull"),
+    ("Focused visit to North East Lincs children’s services", "North East Lincolnshire"),
+    ("Focused visit to RBKC children’s services", "Kensington and Chelsea"),
+    ("Focused visit to Sandwell Children’s Trust", "Sandwell"),
+    ("Monitoring visit to Newcastle City Council children’s services", "Newcastle upon Tyne"),
+    ("Joint targeted area inspection of Cheshire West", "Cheshire West and Chester"),
+])
+def test_authority_in_short_forms_and_with_council_titles(subject, authority):
+    from ofsted_findings.authorities import Register
+    found = meta.find_authority(["1 March 2024", "Dear Ms Smith", subject, "This letter summarises"],
+                                Register.load())
+    assert found is not None and found.name == authority
+
+
+def test_a_subject_naming_no_authority_falls_back_to_the_opening_sentence(pdf_dir):
+    assert _extract(pdf_dir / "fv-2023-12-05-camden.pdf").metadata["authority"] == "Camden"
+
+
+def test_an_ambiguous_short_form_in_the_subject_defers_to_the_opening_sentence():
+    from ofsted_findings.authorities import Register
+    texts = ["1 March 2024", "Dear Ms Smith", "Focused visit to Kingston children’s services",
+             "This letter summarises the findings of the focused visit to Kingston upon Thames children’s services",
+             "on 1 and 2 February 2024."]
+    assert meta.find_authority(texts, Register.load()).name == "Kingston upon Thames"
