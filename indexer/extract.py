@@ -241,6 +241,7 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None,
     }
     if facts["document_type"] == meta.INSPECTION:
         facts["judgements"] = meta.judgements(texts)
+        facts["framework"] = meta.framework(texts, facts["judgements"])
     anchor = facts["letter_date"] or record.published or hints.get("published")
     year = int(anchor[:4]) if anchor and re.match(r"\d{4}", str(anchor)) else None
     start, end = meta.visit_dates(texts, default_year=year)

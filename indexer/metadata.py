@@ -28,17 +28,9 @@ MONITORING = "Monitoring visit"
 JTAI = "Joint targeted area inspection"
 COUNCIL_RESPONSE = "Council response"
 
-GRADES = {"outstanding": "Outstanding", "good": "Good",
-          "requires improvement to be good": "Requires improvement to be good",
-          "requires improvement": "Requires improvement", "inadequate": "Inadequate"}
-GRADE = re.compile(r"(outstanding|good|requires improvement(?: to be good)?|inadequate)\s*$", re.I)
-
-AREA_LEADERS = "The impact of leaders on social work practice with children and families"
-AREA_HELP = "The experiences and progress of children who need help and protection"
-AREA_CARE_AND_LEAVERS = "The experiences and progress of children in care and care leavers"
-AREA_CARE = "The experiences and progress of children in care"
-AREA_LEAVERS = "The experiences and progress of care leavers"
-AREA_OVERALL = "Overall effectiveness"
+# The judgement readers live in indexer/judgements.py; their names stay importable from here.
+from indexer.judgements import (AREA_CARE, AREA_CARE_AND_LEAVERS, AREA_HELP, AREA_LEADERS,  # noqa: E402,F401
+                                AREA_LEAVERS, AREA_OVERALL, GRADES, framework, judgements)
 
 TITLE = r"(?:(?:Her|His)\s+Majesty[’'`]?s\s+(?:[Ii]nspectors?|HMIs?)|Senior\s+HMI|HMIs?|Ofsted\s+[Ii]nspectors?|[Ll]ead\s+[Ii]nspector|[Ss]ocial\s+[Cc]are\s+[Rr]egulatory\s+[Ii]nspectors?)"
 PARTICLES = r"de|van|von|der|den|le|la|da|di|du|del|della|dos|ter|bin"
@@ -255,7 +247,26 @@ def inspectors(texts: list[str]) -> list[str]:
         names = _names(candidate)
         if names:
             return names
-    return []
+    return _inspection_team(texts)
+
+
+def _inspection_team(texts: list[str]) -> list[str]:
+    """A SIF report names its team near the end ("Lead inspector: …", "Deputy lead inspector: …",
+    "Team inspectors: …"); shadow inspectors, analysts and managers did not inspect."""
+    start = next((i for i, t in enumerate(texts) if re.match(r"^(?:The )?inspection team\b", t.strip(), re.I)), None)
+    if start is None:
+        return []
+    names: list[str] = []
+    role = None
+    for text in texts[start + 1:start + 30]:
+        m = re.match(r"^\s*((?:deputy\s+)?lead\s+inspector|team\s+inspectors?|[A-Za-z ]{3,40}?)\s*:\s*(.*)$", text)
+        if m:
+            role, text = m.group(1).lower(), m.group(2)
+        elif role is None or len(text) > 200:
+            break
+        if role and re.match(r"^(?:(?:deputy\s+)?lead\s+inspector|team\s+inspectors?)$", role):
+            names += [n for n in _names(text) if n not in names]
+    return names
 
 
 def _names(phrase: str) -> list[str]:
@@ -315,68 +326,4 @@ def scope(texts: list[str]) -> str | None:
     m = re.search(r"joint targeted area inspection \(JTAI\) of (?:the )?(.{5,200}?) in ", head, re.I)
     if m:
         return m.group(1).strip()
-    return None
-
-
-def judgements(texts: list[str]) -> dict[str, str]:
-    """Area -> grade from a full report's judgement table (any framework era);
-    the body's "<area>: <grade>" headings fill any row the table lost."""
-    found: dict[str, str] = {}
-    start = next((i for i, t in enumerate(texts[:80]) if re.match(r"^Judgement\b", t.strip())), None)
-    if start is not None:
-        label = ""
-        rows = [t.strip() for t in texts[start + 1:start + 60] if t.strip()]
-        for i in range(len(rows) - 1):   # "Requires improvement" / "to be good"
-            if re.match(r"^requires improvement$", rows[i], re.I) and re.match(r"^to be good$", rows[i + 1], re.I):
-                rows[i], rows[i + 1] = rows[i] + " " + rows[i + 1], ""
-        for text in rows:
-            if not text or re.match(r"^Grade$", text):
-                continue
-            if text.endswith(".") and len(text) > 60 and not _area(label + " " + text):
-                break                    # the table is over: prose has begun
-            grade_only = GRADE.match(text) and GRADE.match(text).start() == 0
-            if grade_only:
-                area = _area(label)
-                if area and area not in found:
-                    found[area] = _grade(text)
-                label = ""
-                continue
-            m = GRADE.search(text)
-            if m and _area(label + " " + text[:m.start()]):
-                found.setdefault(_area(label + " " + text[:m.start()]), _grade(m.group(1)))
-                label = ""
-                continue
-            if len(label) > 200:
-                break
-            label = (label + " " + text).strip()
-    if not found:
-        body = opening_text(texts, len(texts))
-        for m in re.finditer(r"((?:The experiences and progress of|The impact of leaders on)[^:]{5,120}):\s*"
-                             r"(outstanding|good|requires improvement(?: to be good)?|inadequate)", body, re.I):
-            area = _area(m.group(1))
-            if area:
-                found.setdefault(area, _grade(m.group(2)))
-    return found
-
-
-def _grade(text: str) -> str:
-    return GRADES[re.sub(r"\s+", " ", text.strip().lower())]
-
-
-def _area(label: str) -> str | None:
-    text = re.sub(r"\s+", " ", label.lower())
-    if "overall effectiveness" in text:
-        return AREA_OVERALL
-    if "impact of leaders" in text or "leadership" in text:
-        return AREA_LEADERS
-    if "help and protection" in text:
-        return AREA_HELP
-    if "experiences and progress" not in text:
-        return None
-    if "care leavers" in text and "children in care" in text:
-        return AREA_CARE_AND_LEAVERS
-    if "care leavers" in text:
-        return AREA_LEAVERS
-    if "children in care" in text:
-        return AREA_CARE
     return None

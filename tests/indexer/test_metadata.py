@@ -284,3 +284,192 @@ def test_an_ambiguous_short_form_in_the_subject_defers_to_the_opening_sentence()
              "This letter summarises the findings of the focused visit to Kingston upon Thames children’s services",
              "on 1 and 2 February 2024."]
     assert meta.find_authority(texts, Register.load()).name == "Kingston upon Thames"
+
+
+# --------------------------------------------------------------------------- every kind of document, every era
+# The corpus holds focused visits and ILACS reports only; the other kinds are written here in
+# the shape of the real documents (ofsted-site.md §2.3-2.5), never copied from them.
+
+def _extract_text(text: str, name: str = "fixture.txt"):
+    from indexer.extract import extract_document
+    from ofsted_findings.store import DocumentRecord, document_id_for
+    record = DocumentRecord(document_id=document_id_for(name), source=name, kind="file")
+    return extract_document(record, text.encode("utf-8")).metadata
+
+
+def _filler(n: int) -> str:
+    sentences = ["Most children who need help receive a timely response from skilled workers.",
+                 "Managers know their services well and act on what audits tell them.",
+                 "Care leavers speak highly of their personal advisers, who keep in touch.",
+                 "Too many young people wait too long for a permanent home."]
+    return "\n".join(f"{i}. {sentences[i % 4]}" for i in range(1, n + 1))
+
+
+SIF_REPORT = """Wokingham Borough Council
+Inspection of services for children in need of help and protection, children
+looked after and care leavers
+and
+Review of the effectiveness of the Local Safeguarding Children Board
+Inspection date: 12 September 2016 to 6 October 2016
+Report published: 25 November 2016
+
+Children’s services in Wokingham require improvement to be good
+1. Children who need help and protection
+Requires improvement
+2. Children looked after and achieving
+permanence
+Requires improvement
+2.1 Adoption performance
+Good
+2.2 Experiences and progress of care leavers
+Requires improvement
+3. Leadership, management and governance
+Requires improvement
+
+Executive summary
+{filler}
+
+Information about this inspection
+Inspectors have looked closely at the experiences of children and young people.
+The inspection team
+Lead inspector: Tracey Metcalfe HMI
+Deputy lead inspector: Louise Warren HMI
+Team inspectors: Anne Waterman HMI, Kate Malleson HMI, Caroline Walsh
+Shadow inspector: Sam Price
+Senior data analyst: Jo Lee
+Quality assurance manager: Pauline Higham HMI
+"""
+
+
+def test_sif_report_2016():
+    facts = _extract_text(SIF_REPORT.format(filler=_filler(70)))
+    assert facts["authority"] == "Wokingham"
+    assert facts["document_type"] == meta.INSPECTION and facts["framework"] == "SIF (2014-2018)"
+    assert facts["letter_date"] is None and facts["published"] == "2016-11-25"
+    assert (facts["visit_start"], facts["visit_end"]) == ("2016-09-12", "2016-10-06")
+    assert facts["inspectors"] == ["Tracey Metcalfe", "Louise Warren", "Anne Waterman", "Kate Malleson", "Caroline Walsh"]
+    assert facts["judgements"] == {
+        "Overall effectiveness": "Requires improvement to be good",
+        "Children who need help and protection": "Requires improvement",
+        "Children looked after and achieving permanence": "Requires improvement",
+        "Adoption performance": "Good",
+        "Experiences and progress of care leavers": "Requires improvement",
+        "Leadership, management and governance": "Requires improvement"}
+
+
+def test_sif_report_judged_inadequate():
+    text = SIF_REPORT.format(filler=_filler(70)).replace("require improvement to be good", "are inadequate") \
+        .replace("Requires improvement\n2.1", "Inadequate\n2.1")
+    grades = _extract_text(text)["judgements"]
+    assert grades["Overall effectiveness"] == "Inadequate"
+    assert grades["Children looked after and achieving permanence"] == "Inadequate"
+
+
+ILACS_2019_WRAPPED = """Bedford Borough
+Inspection of children’s social care services
+Inspection dates: 8 July 2019 to 12 July 2019
+Lead inspector: Nick Stacey
+Her Majesty’s Inspector
+Judgement
+Grade
+The impact of leaders on social work practice with children
+and families
+Requires improvement to
+be good
+The experiences and progress of children who need help and
+protection
+Requires
+improvement to be good
+The experiences and progress of children in care and care
+leavers
+Good
+Overall effectiveness Requires improvement to
+be good
+Services for children in Bedford Borough have improved since the last inspection, and leaders
+know where practice is not yet good enough.
+{filler}
+"""
+
+
+def test_ilacs_2019_judgement_cells_wrapped_across_lines():
+    facts = _extract_text(ILACS_2019_WRAPPED.format(filler=_filler(20)))
+    assert facts["authority"] == "Bedford Borough"
+    assert facts["framework"] == "ILACS (2018-2022)"
+    assert facts["inspectors"] == ["Nick Stacey"]
+    assert (facts["visit_start"], facts["visit_end"]) == ("2019-07-08", "2019-07-12")
+    assert facts["judgements"] == {
+        meta.AREA_LEADERS: "Requires improvement to be good", meta.AREA_HELP: "Requires improvement to be good",
+        meta.AREA_CARE_AND_LEAVERS: "Good", meta.AREA_OVERALL: "Requires improvement to be good"}
+
+
+def test_judgement_rows_ending_in_good_are_not_cut_grades():
+    texts = ["Judgement", "Grade", "The impact of leaders on social work practice with children and families",
+             "Requires improvement to", "be good", "Overall effectiveness", "Good"]
+    assert meta.judgements(texts) == {meta.AREA_LEADERS: "Requires improvement to be good", meta.AREA_OVERALL: "Good"}
+
+
+@pytest.mark.parametrize("name,framework,overall", [
+    ("ilacs-2018-november-barnsley.txt", "ILACS (2018-2022)", "Good"),
+    ("ilacs-2022-september-nottingham.txt", "ILACS (2018-2022)", "Inadequate"),
+    ("ilacs-2024-july-telford-wrekin.txt", "ILACS (2023-2026)", "Outstanding"),
+    ("ilacs-2026-july-liverpool.txt", "ILACS (from April 2026)", None),
+])
+def test_framework_of_real_reports(text_dir, name, framework, overall):
+    facts = _extract(text_dir / name).metadata
+    assert facts["document_type"] == meta.INSPECTION and facts["framework"] == framework
+    assert facts["judgements"].get(meta.AREA_OVERALL) == overall
+    if overall is None:                                   # 2026: four rows, care leavers on their own
+        assert facts["judgements"][meta.AREA_LEAVERS] == "Requires improvement to be good"
+        assert len(facts["judgements"]) == 4
+
+
+JTAI_LETTER = """18 July 2022
+Vicky Thompson, Executive Director of Children’s Services, Sefton Council
+Deborah Butcher, Place Director, NHS Cheshire and Merseyside Integrated Care Board
+Emily Spurrell, Police and Crime Commissioner for Merseyside
+Serena Kennedy, Chief Constable, Merseyside Police
+Dear Sefton Safeguarding Children Partnership
+Joint targeted area inspection of Sefton
+This letter summarises the findings of the joint targeted area inspection (JTAI) of the multi-agency
+response to children at risk of criminal exploitation in Sefton. This inspection took place from 23 to
+27 May 2022. It was carried out by inspectors from Ofsted, the Care Quality Commission (CQC) and His
+Majesty’s Inspectorate of Constabulary and Fire & Rescue Services (HMICFRS).
+Headline findings
+Partners in Sefton share a clear understanding of the risks that older children face outside the home.
+What needs to improve?
+The timeliness of strategy meetings when children go missing.
+"""
+
+
+def test_jtai_letter():
+    facts = _extract_text(JTAI_LETTER)
+    assert facts["document_type"] == meta.JTAI
+    assert facts["authority"] == "Sefton"
+    assert facts["letter_date"] == "2022-07-18"
+    assert (facts["visit_start"], facts["visit_end"]) == ("2022-05-23", "2022-05-27")
+    assert facts["inspectors"] == []               # a JTAI letter names the inspectorates, not inspectors
+    assert facts["judgements"] == {}
+
+
+MONITORING_LETTER = """5 March 2019
+Mr Tony Parkinson
+Chief Executive
+Middlesbrough Council
+Dear Mr Parkinson
+Monitoring visit to Middlesbrough children’s services
+This letter summarises the findings of the monitoring visit to Middlesbrough children’s services on 5
+and 6 February 2019. This visit was the fourth monitoring visit since the local authority was judged
+inadequate in 2017. The inspectors were Jan Edwards, HMI, and Jenny-ellen Scotland, HMI designate.
+Areas covered by the visit
+Inspectors reviewed the progress made for care leavers, including their accommodation and the
+support of their personal advisers.
+"""
+
+
+def test_monitoring_visit_letter():
+    facts = _extract_text(MONITORING_LETTER)
+    assert facts["document_type"] == meta.MONITORING
+    assert facts["authority"] == "Middlesbrough"
+    assert facts["letter_date"] == "2019-03-05"
+    assert (facts["visit_start"], facts["visit_end"]) == ("2019-02-05", "2019-02-06")
+    assert facts["inspectors"] == ["Jan Edwards", "Jenny-Ellen Scotland"]
