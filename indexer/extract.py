@@ -134,9 +134,18 @@ def _from_pdf(record, data: bytes, max_pages: int) -> ExtractedDocument:
     body = strip_furniture(lines)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
-    facts = _ofsted_metadata(record, [ln.text for ln in body], letterhead=[ln.text for ln in lines])
+    facts = _ofsted_metadata(record, [ln.text for ln in body], letterhead=_first_page_as_printed(lines))
     facts["pages"] = pages
     return _document(record, facts, blocks)
+
+
+def _first_page_as_printed(lines: list[Line]) -> list[str]:
+    """The first page's lines top to bottom: a letterhead block drawn after the body still comes
+    before the salutation, as the reader sees it."""
+    first = [ln for ln in lines if ln.page == lines[0].page] if lines else []
+    if first and first[0].positioned:
+        first = sorted(first, key=lambda ln: -(ln.y or 0.0))
+    return [ln.text for ln in first]
 
 
 def _from_text(record, text: str) -> ExtractedDocument:

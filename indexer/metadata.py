@@ -38,7 +38,8 @@ NAME = re.compile(rf"^(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?)(?:\s+(?:[A-ZÀ-Ý][\w’
 # A role or designation written beside a name, not part of it: "lead inspector Ceri Evans and
 # team inspectors Sally Sinclair and …", "Tom Anthony (HMI designate)", "HMI Schools".
 ROLE = re.compile(r"\b(?:(?:deputy\s+)?lead|team|shadow|assistant|senior|regulatory|observing)\s+inspectors?\b"
-                  r"|\bdesignate\b", re.I)
+                  r"|\bdesignate\b|\b(?:supported|assisted|accompanied|joined)\s+by\b|\bwith\b", re.I)
+HONORIFIC = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof)\.?\s+")
 # Capitalised words that name a body or a remit, never a person ("Her Majesty's Inspectors (HMI)
 # Social Care", "inspectors from the Care Quality Commission").
 NOT_A_NAME = {"care", "social", "schools", "school", "commission", "inspectorate", "inspectors", "inspector",
@@ -82,7 +83,7 @@ def subject_line(texts: list[str]) -> str | None:
         if re.match(r"^Dear\b", text.strip()) and i + 1 < len(texts):
             subject = texts[i + 1].strip()
             following = texts[i + 2].strip() if i + 2 < len(texts) else ""
-            if following and (re.search(r"\b(?:of|to|in|local)$", subject) or (
+            if following and (re.search(r"\b(?:of|to|in|local|and|upon|on|with|the)$|[&,-]$", subject) or (
                     following[:1].islower() and len(following) < 40)):
                 subject += " " + following
             return subject.rstrip(".")
@@ -191,15 +192,18 @@ def visit_dates(texts: list[str], default_year: int | None = None) -> tuple[str 
     m = re.search(r"Inspection dates?:\s*(.{0,120})", head)
     if m:
         sentences.append(m.group(1))
-    for pattern in (r"summarises the findings of[^.]{0,300}?\b(?:on|from|between)\s+([^.]{0,90})",
+    # "following the inspection published on 15 July 2015" dates another event.
+    other = r"(?<!published )(?<!dated )(?<!judged )"
+    for pattern in (rf"summarises the findings of[^.]{{0,300}}?{other}\b(?:on|from|between)\s+([^.]{{0,90}})",
                     r"(?:took place|carried out|visit was)\s+(?:on|from|between)\s+([^.]{0,90})",
                     r"(?:focused|monitoring) visit[^.]{0,200}?\b(?:on|from|between)\s+([^.]{0,90})"):
         m = re.search(pattern, head, re.I)
         if m:
             sentences.append(m.group(1))
     for sentence in sentences:
-        # "on the 15 and 16 of May 2018"
+        # "on the 15 and 16 of May 2018", "on Tuesday 5 and Wednesday 6 February 2019"
         sentence = re.sub(rf"\b(\d{{1,2}}(?:st|nd|rd|th)?)\s+of\s+(?={MONTH})", r"\1 ", sentence)
+        sentence = re.sub(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+", "", sentence)
         for run in DATE_RUN.finditer(sentence):
             dates = _dates_in_run(run.group(0), default_year)
             if dates:
@@ -231,13 +235,16 @@ def _dates_in_run(run: str, default_year: int | None) -> list[date]:
 
 
 def inspectors(texts: list[str]) -> list[str]:
-    head = opening_text(texts, 60)
+    # Short bracketed designations go first: "Her Majesty’s Inspectors (HMI) for this visit were".
+    head = re.sub(r"\s*\([^()]{1,40}\)", "", opening_text(texts, 60))
     candidates = []
     m = re.search(r"Lead inspector:\s*(.{3,120}?)(?:\s+Judgement\b|\s+Overall\b|$)", head)
     if m:
         candidates.append(m.group(1))
     for pattern in (r"(?:The )?[Ii]nspectors (?:were|for this (?:visit|inspection) were)\s*:?\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
                     r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))? (?:were|was)\s*:?\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+                    r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))?\s*:\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+                    r"[Tt]he lead inspector (?:was|is)\s+([^.]{3,300}?)(?:\.(?:\s|$)|$)",
                     r"(?:visit|inspection) was (?:carried out|undertaken|conducted|led) by\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
                     r"(?:carried out|undertaken|conducted) by\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)"):
         m = re.search(pattern, head)
@@ -277,7 +284,7 @@ def _names(phrase: str) -> list[str]:
     parts = re.split(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+", phrase)
     names = []
     for part in parts:
-        part = _leading_name(part.strip(" ,.;:"))
+        part = _leading_name(HONORIFIC.sub("", part.strip(" ,.;:")))
         if part and part not in names:
             names.append(part)
     return names

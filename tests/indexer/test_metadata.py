@@ -164,7 +164,7 @@ def _extract(path):
 
 # --------------------------------------------------------------------------- letter dates
 
-def _letterhead_pdf(date_line: str) -> bytes:
+def _letterhead_pdf(date_line: str, letterhead_last: bool = False) -> bytes:
     """A 2016-style monitoring letter whose date is printed only in the letterhead block: top right,
     in the letterhead's small type, beside Ofsted's address (written for this test)."""
     import io
@@ -177,12 +177,16 @@ def _letterhead_pdf(date_line: str) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     width, height = A4
-    y = height - 40
-    for text in ("Aviation House", "125 Kingsway", "London WC2B 6SE", "T 0300 123 1231",
-                 "Textphone 0161 618 8524", "enquiries@ofsted.gov.uk", "www.gov.uk/ofsted", date_line):
-        pdf.setFont(regular, 8)
-        pdf.drawString(400, y, text)
-        y -= 10
+
+    def letterhead():
+        y = height - 40
+        for text in ("Aviation House", "125 Kingsway", "London WC2B 6SE", "T 0300 123 1231",
+                     "Textphone 0161 618 8524", "enquiries@ofsted.gov.uk", "www.gov.uk/ofsted", date_line):
+            pdf.setFont(regular, 8)
+            pdf.drawString(400, y, text)
+            y -= 10
+    if not letterhead_last:
+        letterhead()
     y = height - 200
     body = ["Mr Colin Diamond", "Corporate Director for Children and Young People", "Birmingham City Council",
             "Dear Mr Diamond", "Monitoring visit of Birmingham children’s services",
@@ -196,20 +200,27 @@ def _letterhead_pdf(date_line: str) -> bytes:
         pdf.setFont(regular, 11)
         pdf.drawString(72, y, text)
         y -= 15
+    if letterhead_last:          # drawn after the body: stored after the salutation, printed above it
+        letterhead()
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("date_line", ["9 November 2016", "Date: 9 November 2016"])
-def test_letter_date_printed_only_in_the_letterhead_block(date_line):
+@pytest.mark.parametrize("date_line,letterhead_last", [("9 November 2016", False), ("Date: 9 November 2016", False),
+                                                      ("9 November 2016", True)])
+def test_letter_date_printed_only_in_the_letterhead_block(date_line, letterhead_last):
     from indexer.extract import extract_document
     from indexer.paragraphs import strip_furniture
     from indexer.pdf import read_lines
     from ofsted_findings.store import DocumentRecord, document_id_for
 
-    data = _letterhead_pdf(date_line)
-    body = [ln.text for ln in strip_furniture(read_lines(data)[0])]
+    data = _letterhead_pdf(date_line, letterhead_last)
+    lines = read_lines(data)[0]
+    if letterhead_last:
+        dear = next(i for i, ln in enumerate(lines) if ln.text.startswith("Dear"))
+        assert any("November 2016" in ln.text for ln in lines[dear:])    # the fixture does what it says
+    body = [ln.text for ln in strip_furniture(lines)]
     assert not any("November 2016" in text for text in body)         # the block is furniture to the body
     record = DocumentRecord(document_id=document_id_for("mv.pdf"), source="mv.pdf", kind="file")
     facts = extract_document(record, data).metadata
@@ -473,3 +484,26 @@ def test_monitoring_visit_letter():
     assert facts["letter_date"] == "2019-03-05"
     assert (facts["visit_start"], facts["visit_end"]) == ("2019-02-05", "2019-02-06")
     assert facts["inspectors"] == ["Jan Edwards", "Jenny-Ellen Scotland"]
+
+
+@pytest.mark.parametrize("sentence,names", [
+    ("Her Majesty’s Inspectors (HMI) for this visit were Kendra Bell and Steve Lowe.", ["Kendra Bell", "Steve Lowe"]),
+    ("His Majesty’s Inspectors: Sophie Wales and Margaret Burke.", ["Sophie Wales", "Margaret Burke"]),
+    ("The lead inspector was Peter McEntee, HMI, supported by Pauline Higham, HMI.", ["Peter McEntee", "Pauline Higham"]),
+    ("The inspectors were Dr Jane Smith, HMI, and Mr Ian Young, HMI.", ["Jane Smith", "Ian Young"]),
+    ("The visit was led by Tracey Metcalfe HMI with Louise Warren HMI.", ["Tracey Metcalfe", "Louise Warren"]),
+])
+def test_more_inspector_wordings(sentence, names):
+    assert meta.inspectors(["This letter summarises the findings of the monitoring visit.", sentence]) == names
+
+
+def test_visit_dates_skip_another_events_date_and_weekdays():
+    texts = ["This letter summarises the findings of the third monitoring visit to Doncaster children’s services",
+             "following the inspection published on 15 July 2015, on Tuesday 18 and Wednesday 19 October 2016."]
+    assert meta.visit_dates(texts) == ("2016-10-18", "2016-10-19")
+
+
+def test_a_subject_line_wrapped_after_and():
+    texts = ["1 March 2024", "Dear Ms Smith", "Focused visit to the Royal Borough of Kensington and",
+             "Chelsea children’s services", "This letter summarises the findings."]
+    assert meta.subject_line(texts) == "Focused visit to the Royal Borough of Kensington and Chelsea children’s services"
