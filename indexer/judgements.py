@@ -69,6 +69,8 @@ def judgements(texts: list[str]) -> dict[str, str]:
             if len(label) > 200:
                 break
             label = (label + " " + text).strip()
+        if len(found) < 2:
+            found = _column_judgements(rows) or found
     if not found:
         body = " ".join(t.strip() for t in texts)
         for m in re.finditer(r"((?:The experiences and progress of|The impact of leaders on)[^:]{5,120}):\s*"
@@ -116,6 +118,33 @@ def _cut_grade(before: str) -> bool:
     """True when the words before a trailing "good" are the first half of a longer grade
     ("Requires improvement to" + "be good"): that "good" is not a grade of its own."""
     return bool(re.search(r"\b(?:requires(?:\s+improvement)?(?:\s+to)?(?:\s+be)?|to\s+be|be)\s*$", before, re.I))
+
+
+AREA_START = re.compile(r"The impact of leaders\b|The experiences and progress of\b|Overall effectiveness\b", re.I)
+ANY_GRADE = re.compile(r"\b(Outstanding|Good|Requires improvement to be good|Inadequate)\b", re.I)
+
+
+def _column_judgements(rows: list[str]) -> dict[str, str]:
+    """A table read column by column (every area, then every grade): pair them in order, and only
+    when there are as many grades as areas."""
+    text = ""
+    for row in rows:
+        if row.endswith(".") and len(row) > 60:
+            break                        # prose has begun
+        text += " " + row
+    starts = [m.start() for m in AREA_START.finditer(text)]
+    if len(starts) < 2:
+        return {}
+    labels = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    grades_at = ANY_GRADE.search(labels[-1])
+    if grades_at is None:
+        return {}
+    labels[-1], tail = labels[-1][:grades_at.start()], labels[-1][grades_at.start():]
+    grades = ANY_GRADE.findall(tail)
+    areas = [_area(re.sub(r"\bGrade\b", "", label)) for label in labels]
+    if len(grades) != len(areas) or None in areas or any(ANY_GRADE.search(label) for label in labels[:-1]):
+        return {}
+    return {area: _grade(grade) for area, grade in zip(areas, grades)}
 
 
 def _sif_judgements(head: str) -> dict[str, str]:

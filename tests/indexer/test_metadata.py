@@ -507,3 +507,15 @@ def test_a_subject_line_wrapped_after_and():
     texts = ["1 March 2024", "Dear Ms Smith", "Focused visit to the Royal Borough of Kensington and",
              "Chelsea children’s services", "This letter summarises the findings."]
     assert meta.subject_line(texts) == "Focused visit to the Royal Borough of Kensington and Chelsea children’s services"
+
+
+def test_judgement_table_read_column_by_column():
+    texts = ["Judgement", "The impact of leaders on social work practice with children and families",
+             "The experiences and progress of children who need help and protection",
+             "The experiences and progress of children in care", "The experiences and progress of care leavers",
+             "Overall effectiveness", "Grade", "Good", "Requires improvement to", "be good", "Outstanding",
+             "Inadequate", "Requires improvement to be good",
+             "Services for children in the borough have improved since the last inspection in 2021, and most are good."]
+    assert meta.judgements(texts) == {
+        meta.AREA_LEADERS: "Good", meta.AREA_HELP: "Requires improvement to be good", meta.AREA_CARE: "Outstanding",
+        meta.AREA_LEAVERS: "Inadequate", meta.AREA_OVERALL: "Requires improvement to be good"}
