@@ -122,6 +122,9 @@ def test_authority_from_the_subject_line(subject, authority):
      ["Alex McDonald-Smith", "Ann O'Neill"]),
     ("The inspectors were Paula thomson-jones, HMI, and Jo Warburton, HMI.", ["Paula Thomson-Jones", "Jo Warburton"]),
     ("The inspectors were Anna de la Cruz, HMI, and Jo Warburton, HMI.", ["Anna de la Cruz", "Jo Warburton"]),
+    ("The inspectors were JAN EDWARDS, HMI, and IAN YOUNG, HMI.", ["Jan Edwards", "Ian Young"]),
+    ("The inspectors were Sarah-jane De Souza, HMI, and Dawn O’Neill-JONES, HMI.",
+     ["Sarah-Jane De Souza", "Dawn O’Neill-Jones"]),
 ])
 def test_inspectors_with_designations_roles_and_odd_capitalisation(sentence, names):
     assert meta.inspectors(["This letter summarises the findings of the focused visit.", sentence]) == names
