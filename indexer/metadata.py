@@ -269,8 +269,8 @@ def _inspection_team(texts: list[str]) -> list[str]:
         m = re.match(r"^\s*((?:deputy\s+)?lead\s+inspector|team\s+inspectors?|[A-Za-z ]{3,40}?)\s*:\s*(.*)$", text)
         if m:
             role, text = m.group(1).lower(), m.group(2)
-        elif role is None or len(text) > 200:
-            break
+        elif role is None or len(text) > 120 or text.rstrip().endswith("."):
+            break                                   # prose: the team list is over
         if role and re.match(r"^(?:(?:deputy\s+)?lead\s+inspector|team\s+inspectors?)$", role):
             names += [n for n in _names(text) if n not in names]
     return names
