@@ -134,9 +134,18 @@ def _from_pdf(record, data: bytes, max_pages: int) -> ExtractedDocument:
     body = strip_furniture(lines)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
-    facts = _ofsted_metadata(record, [ln.text for ln in body])
+    facts = _ofsted_metadata(record, [ln.text for ln in body], letterhead=_first_page_as_printed(lines))
     facts["pages"] = pages
     return _document(record, facts, blocks)
+
+
+def _first_page_as_printed(lines: list[Line]) -> list[str]:
+    """The first page's lines top to bottom: a letterhead block drawn after the body still comes
+    before the salutation, as the reader sees it."""
+    first = [ln for ln in lines if ln.page == lines[0].page] if lines else []
+    if first and first[0].positioned:
+        first = sorted(first, key=lambda ln: -(ln.y or 0.0))
+    return [ln.text for ln in first]
 
 
 def _from_text(record, text: str) -> ExtractedDocument:
@@ -162,7 +171,7 @@ def _from_text(record, text: str) -> ExtractedDocument:
         return _document(record, facts, blocks)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
-    facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front)
+    facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front, letterhead=[ln.text for ln in lines])
     return _document(record, facts, blocks)
 
 
@@ -222,7 +231,10 @@ def _text_lines(text: str) -> list[Line]:
 
 # --------------------------------------------------------------------------- metadata
 
-def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dict:
+def _ofsted_metadata(record, texts: list[str], hints: dict | None = None,
+                     letterhead: list[str] | None = None) -> dict:
+    """``texts`` are the body's lines; ``letterhead`` the same page before furniture was dropped,
+    read only for a letter date printed in the letterhead block."""
     hints = hints or {}
     register = Register.load()
     head = meta.opening_text(texts, 80)
@@ -230,7 +242,7 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dic
         "authority": None, "ons_code": None, "region": None,
         "document_type": meta.document_type(head, record.kind, meta.subject_line(texts)) or record.document_type,
         "title": meta.subject_line(texts) or record.title,
-        "letter_date": meta.letter_date(texts),
+        "letter_date": meta.letter_date(texts, letterhead),
         "inspectors": meta.inspectors(texts),
         "scope": meta.scope(texts),
         "judgements": {},
@@ -238,6 +250,7 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dic
     }
     if facts["document_type"] == meta.INSPECTION:
         facts["judgements"] = meta.judgements(texts)
+        facts["framework"] = meta.framework(texts, facts["judgements"])
     anchor = facts["letter_date"] or record.published or hints.get("published")
     year = int(anchor[:4]) if anchor and re.match(r"\d{4}", str(anchor)) else None
     start, end = meta.visit_dates(texts, default_year=year)
@@ -246,6 +259,7 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dic
         # letter's; in a letter of January about December, the year before.
         start, end = meta.visit_dates(texts, default_year=year - 1)
     facts["visit_start"], facts["visit_end"] = start, end
+    facts["letter_date"] = meta.correct_year_slip(facts["letter_date"], end)
 
     from_content = meta.find_authority(texts, register)
     from_record = register.find(record.authority) if record.kind != "file" and record.authority else None
@@ -256,7 +270,8 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None) -> dic
         from_content = register.find(str(hints["authority"]))
     _set_authority(facts, from_record or from_content)
 
-    facts["published"] = _published(record, facts["letter_date"] or _iso(hints.get("published")))
+    facts["published"] = _published(record, facts["letter_date"] or meta.report_published(texts)
+                                     or _iso(hints.get("published")))
     return facts
 
 

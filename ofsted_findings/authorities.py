@@ -21,14 +21,22 @@ _PREFIXES = re.compile(
     r"city\s+and\s+county\s+of|county\s+of|borough\s+of|city\s+of|council\s+of(?:\s+the)?)\s+")
 _SUFFIXES = re.compile(
     r"\s+(?:metropolitan\s+borough\s+council|metropolitan\s+district\s+council|"
-    r"borough\s+council|county\s+council|city\s+council|district\s+council|council|"
+    r"borough\s+council|county\s+council|city\s+council|district\s+council|council|mbc|"
     r"local\s+authority|children'?s\s+services)$")
+# Shortenings letters and councils write for county names and saints ("North East Lincs").
+_ABBREVIATIONS = {"lincs": "lincolnshire", "northants": "northamptonshire", "notts": "nottinghamshire",
+                  "glos": "gloucestershire", "herts": "hertfordshire", "bucks": "buckinghamshire",
+                  "beds": "bedfordshire", "cambs": "cambridgeshire", "hants": "hampshire", "lancs": "lancashire",
+                  "leics": "leicestershire", "oxon": "oxfordshire", "staffs": "staffordshire", "wilts": "wiltshire",
+                  "worcs": "worcestershire", "warks": "warwickshire", "derbys": "derbyshire", "saint": "st"}
 
 
 def normalise_name(name: str) -> str:
     text = name.lower().replace("\u2019", "'").replace("&", " and ").replace(".", " ")
     text = re.sub(r"[\s,]+", " ", text).strip()
-    text = re.sub(r"\s*-\s*", "-", text)
+    # "Stoke-on-Trent", "Stoke on Trent" and "Kingston-upon-Hull" are written both ways.
+    text = re.sub(r"\s*-\s*", " ", text)
+    text = " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
     previous = None
     while previous != text:
         previous = text
@@ -61,6 +69,7 @@ class Register:
         for a in authorities:
             for label in (a.name, *a.aliases):
                 self._by_key.setdefault(normalise_name(label), a)
+        self._by_short = _short_forms(authorities, self._by_key)
         self._by_ons = {a.ons_code: a for a in authorities}
         self._by_urn = {a.urn: a for a in authorities}
         # Longest names first, so "North East Lincolnshire" wins over "Lincolnshire".
@@ -77,9 +86,12 @@ class Register:
         return len(self.authorities)
 
     def find(self, name: str | None) -> Authority | None:
+        """The authority a whole name means: its register name, a variant, or a short form that
+        names one authority only ("Stoke", "Richmond", "Bedford Borough Council", "Brighton")."""
         if not name:
             return None
-        return self._by_key.get(normalise_name(name))
+        key = normalise_name(name)
+        return self._by_key.get(key) or self._by_short.get(key)
 
     def by_ons_code(self, code: str) -> Authority | None:
         return self._by_ons.get(code)
@@ -95,6 +107,21 @@ class Register:
             if f" {key} " in haystack:
                 return self._by_key[key]
         return None
+
+
+def _short_forms(authorities: list[Authority], full: dict[str, Authority]) -> dict[str, Authority]:
+    """Shortened names, derived from each name rather than listed: "Bedford Borough" -> "bedford",
+    "Richmond upon Thames" -> "richmond", "Brighton and Hove" -> "brighton", "Cheshire West and
+    Chester" -> "cheshire west". A short form two authorities share ("Kingston") names neither."""
+    claims: dict[str, set] = {}
+    for a in authorities:
+        for label in (a.name, *a.aliases):
+            key = normalise_name(label)
+            for short in (re.sub(r" (?:borough|city)$", "", key), re.split(r" (?:upon|on) ", key)[0],
+                          re.split(r" (?:and|with) ", key)[0]):
+                if short != key and len(short) > 3 and short not in full:
+                    claims.setdefault(short, set()).add(a)
+    return {short: next(iter(owners)) for short, owners in claims.items() if len(owners) == 1}
 
 
 @lru_cache(maxsize=4)

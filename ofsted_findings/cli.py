@@ -171,7 +171,8 @@ def _document_row(record, settings) -> dict:
         "published": record.published or meta.get("published"), "letter_date": meta.get("letter_date"),
         "visit_start": meta.get("visit_start"), "visit_end": meta.get("visit_end"),
         "inspectors": meta.get("inspectors") or [], "scope": meta.get("scope"),
-        "judgements": meta.get("judgements") or {}, "paragraphs": record.paragraphs or 0,
+        "judgements": meta.get("judgements") or {}, "framework": meta.get("framework"),
+        "paragraphs": record.paragraphs or 0,
         "status": record.status, "index_status": record.index_status,
         "error": record.error or record.index_error, "url": settings.permalink(record.document_id),
     }

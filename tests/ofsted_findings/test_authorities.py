@@ -34,3 +34,24 @@ def test_longest_name_in_a_subject_line_wins():
         == "North East Lincolnshire"
     assert register.find_in_text("Focused visit to Lincolnshire children’s services").name == "Lincolnshire"
     assert register.find_in_text("A letter about nowhere in particular") is None
+
+
+@pytest.mark.parametrize("written, canonical", [
+    ("Bedford Borough Council", "Bedford Borough"), ("Bedford", "Bedford Borough"), ("Stoke", "Stoke-on-Trent"),
+    ("Stoke on Trent City Council", "Stoke-on-Trent"), ("Richmond", "Richmond upon Thames"),
+    ("Newcastle City Council", "Newcastle upon Tyne"), ("Brighton", "Brighton and Hove"),
+    ("Cheshire West", "Cheshire West and Chester"), ("Redcar", "Redcar and Cleveland"),
+    ("North East Lincs", "North East Lincolnshire"), ("Saint Helens", "St Helens"), ("RBKC", "Kensington and Chelsea"),
+    ("Windsor & Maidenhead", "Windsor and Maidenhead"), ("Wigan MBC", "Wigan"),
+    ("City of Bradford Metropolitan District Council", "Bradford"), ("Southend-on-Sea City Council", "Southend-on-Sea"),
+])
+def test_short_forms_and_council_titles(written, canonical):
+    assert Register.load().find(written).name == canonical
+
+
+def test_a_short_form_two_authorities_share_names_neither():
+    register = Register.load()
+    assert register.find("Kingston") is None              # upon Thames or upon Hull
+    assert register.find("Kingston upon Thames").name == "Kingston upon Thames"
+    # Short forms never match inside free text: "Bath" or "Barking" in a sentence is not a council.
+    assert register.find_in_text("A visit to Bath and a walk in Barking") is None
