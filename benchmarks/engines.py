@@ -108,7 +108,7 @@ def bench_load(url: str, paragraphs: list[Paragraph]) -> tuple[float, float, Ela
 
 
 def bench_queries(engine: ElasticsearchEngine) -> tuple[list[float], list[float]]:
-    synonyms = SynonymTable(Taxonomy.load().synonym_groups())
+    synonyms = SynonymTable.from_taxonomy(Taxonomy.load())
     ours, raw = [], []
     for _ in range(QUERY_ROUNDS):
         for q in QUERY_MIX:
