@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request
 
 from indexer.engines.base import MAX_OFFSET, EngineUnavailable
+from indexer.quality import load_figures
 from webapp import searching
 from webapp.attribution import counted_filters, include_responses, restrict
 from webapp.findings import authority_records, authority_themes
@@ -121,7 +122,7 @@ def status():
 
 @bp.get("/help")
 def help_page():
-    return render_template("help.html")
+    return render_template("help.html", figures=load_figures())
 
 
 @bp.get("/healthz")

@@ -238,9 +238,9 @@ def format_report(report: Report, verbose: bool = False) -> str:
     return "\n".join(out)
 
 
-# The figures the web app's /help page shows: `make quality` writes them to FIGURES_FILE,
-# which is checked in, so the page states what was measured and when, never a guess.
-FIGURES_FILE = Path(__file__).with_name("figures.json")
+# The figures the web app's /help page shows: `make quality` writes them to FIGURES_FILE
+# (indexer/quality/__init__.py), which is checked in, so the page states what was measured
+# and when, never a guess.
 HELDOUT_FIGURES = ("theme_precision", "theme_recall", "stance_accuracy", "improvement_recall")
 
 
