@@ -137,3 +137,16 @@ def test_document_page_says_whose_words_they_are(client):
     assert hit["kind"] == "council"
     html = get(client, f"/documents/{hit['document_id']}").get_data(as_text=True)
     assert "not Ofsted&#39;s findings" in html or "not Ofsted's findings" in html
+
+
+def test_exports_carry_whose_words_each_paragraph_is(client):
+    import csv
+    import io
+    import json
+
+    rows = list(csv.DictReader(io.StringIO(get(client, "/search.csv?q=staying+put").get_data(as_text=True)
+                                           .lstrip("\ufeff"))))
+    kinds = {row["text"][:30]: row["kind"] for row in rows}
+    assert kinds[BOAST[:30]] == "council" and "ofsted" in kinds.values()
+    lines = [json.loads(line) for line in get(client, "/search.ndjson?q=proud").get_data(as_text=True).splitlines()]
+    assert lines and {line["kind"] for line in lines} == {"council"}
