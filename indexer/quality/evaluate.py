@@ -247,7 +247,7 @@ HELDOUT_FIGURES = ("theme_precision", "theme_recall", "stance_accuracy", "improv
 def figures_document(report: Report, heldout: list[tuple[str, Report]], measured: str) -> dict:
     """``measured`` is the ISO date of the run."""
     def rounded(figures: dict) -> dict:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
+        return {k: round(v, 6) if isinstance(v, float) else v for k, v in figures.items()}
 
     return {
         "measured": measured,

@@ -68,8 +68,8 @@ def test_heldout_files_are_scored_alone_and_in_the_totals(shared_dir, report, ca
     # What /help shows: the same figures, dated, each held-out file on its own.
     written = load_figures(figures_file)
     assert written["paragraphs"] == report.paragraphs_labelled
-    assert written["all"]["stance_accuracy"] == round(report.stance_accuracy, 4)
-    assert written["all"]["improvement_recall"] == round(report.improvement_recall, 4)
+    assert written["all"]["stance_accuracy"] == round(report.stance_accuracy, 6)
+    assert written["all"]["improvement_recall"] == round(report.improvement_recall, 6)
     assert [h["file"] for h in written["heldout"]] == [name for name, _ in held]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", written["measured"])
 
