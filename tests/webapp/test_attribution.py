@@ -150,3 +150,11 @@ def test_exports_carry_whose_words_each_paragraph_is(client):
     assert kinds[BOAST[:30]] == "council" and "ofsted" in kinds.values()
     lines = [json.loads(line) for line in get(client, "/search.ndjson?q=proud").get_data(as_text=True).splitlines()]
     assert lines and {line["kind"] for line in lines} == {"council"}
+
+
+def test_feed_entries_label_the_councils_words(client):
+    feed = get(client, "/search.atom?q=staying+put").get_data(as_text=True)
+    titles = re.findall(r"<title>([^<]*)</title>", feed)
+    assert any(t.startswith("Council's own words — Wigan") or t.startswith("Council&#x27;s own words — Wigan")
+               or t.startswith("Council&apos;s own words — Wigan") for t in titles), titles
+    assert any(t.startswith("Wigan: Focused visit") for t in titles)
