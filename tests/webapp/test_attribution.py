@@ -158,3 +158,12 @@ def test_feed_entries_label_the_councils_words(client):
     assert any(t.startswith("Council's own words — Wigan") or t.startswith("Council&#x27;s own words — Wigan")
                or t.startswith("Council&apos;s own words — Wigan") for t in titles), titles
     assert any(t.startswith("Wigan: Focused visit") for t in titles)
+
+
+def test_cli_table_labels_the_councils_words(capsys):
+    from ofsted_findings.cli import _print_hits_table
+    hit = {"authority": "Wigan", "document_title": "Ofsted praises our service", "document_type": "Council response",
+           "kind": "council", "published": "2025-03-12", "paragraph_number": 1, "snippet": BOAST}
+    _print_hits_table(1, [hit, {**hit, "kind": "ofsted", "document_title": "Focused visit to Wigan"}])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Council's own words" in out and out.count("Council's own words") == 1
