@@ -12,13 +12,14 @@ indexer/quality/gold/README.md):
    include hedged criticism, which Ofsted uses as often as blunt words: "not used as
    widely as it could be", "could be better used", "fewer … than", "too many", "not yet",
    "not always", "not all", "only a small number", "inconsistent", "variable", "delays",
-   "less strong", "remains a challenge", "still more to do". A negated praise word ("not
+   "less strong", "remains a challenge", "still more to do", "need more". A negated praise word ("not
    consistently effective") counts as criticism, and a demand ("needs to ensure", "should
    be strengthened") is never praise.
-4. Weight: from the first "however", "although", "but", "while"… on, sentences count
-   double, because that is where Ofsted puts its verdict. A criticism of a few ("a small
-   number of plans are not updated") counts half: a minor caveat does not overturn the
-   main message, unless the few are the point ("only a small number are in work").
+4. Weight: from the first "however", "although", "but", "while"… on, criticism counts
+   double, because that is where Ofsted puts its verdict; praise there counts once. A
+   criticism of a few ("a small number of plans are not updated") counts half: a minor
+   caveat does not overturn the main message, unless the few are the point ("only a
+   small number are in work").
 5. Verdict: more criticism than praise (by half a cue) is an area for improvement, more
    praise (by a whole cue) a strength; a paragraph with as much criticism as praise is an
    area for improvement (its shortfall is a substantive part of the message), and one
@@ -64,7 +65,7 @@ less well|less consistent|no longer|only some|only a|not being|not been|more to|
 is required|are required|now required|more work|is needed|are needed|is not|yet to|not regularly|
 still more|further work|more to|work to|early stage|early stages|its infancy|high caseloads|not as|not used|
 not known|not aware|not sufficient|lower than|below the|less likely|not offered|only one|only few|only partially|
-only recently|too often|too late|too high|too low|too small|too narrow|too great|too limited
+only recently|too often|need more|needs more|too late|too high|too low|too small|too narrow|too great|too limited
 """.replace("\n", "").split("|"))
 POSITIVE_WORDS = frozenset("""
 strong strongly strength strengths effective effectively well good outstanding excellent positive
@@ -157,7 +158,7 @@ def stance_scores(text: str) -> tuple[float, float]:
         minor = 0.5 if MINORITY.search(sentence) and not ONLY_FEW.search(sentence) else 1.0
         negative += weight * minor * min(negatives, CAP)
         # "not consistently effective": the negation outweighs the praise word.
-        positive += weight * min(CAP, max(0, positives - negations))
+        positive += min(CAP, max(0, positives - negations))
     return positive, negative
 
 

@@ -145,6 +145,7 @@ def test_stance(sentence, section, stance):
     "wait too long for a mental health assessment.",
     "Care leavers told inspectors that staying put is something they value. The number staying put is "
     "lower than in similar areas.",
+    "Personal advisers need more supervision and training.",
 ])
 def test_hedged_criticism_is_an_area_for_improvement(text):
     assert stance_of(text, "Main findings") == "improvement"
@@ -154,6 +155,13 @@ def test_a_caveat_about_a_few_leaves_the_strength_standing():
     text = ("Pathway plans are detailed, aspirational and written with young people, who value them. "
             "A small number of plans are not updated after a change in circumstances.")
     assert stance_of(text, "Main findings") == "strength"
+
+
+def test_after_however_criticism_counts_double_and_praise_once():
+    from indexer.stance import stance_scores
+    # Sentence 1: two praise cues; sentence 2, after "however": one criticism cue (x2), one praise cue (x1).
+    assert stance_scores("Plans are effective and timely. However, recording is inconsistent, though "
+                         "managers are committed.") == (3.0, 2.0)
 
 
 def test_should_as_a_condition_is_not_a_demand():
