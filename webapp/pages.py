@@ -7,8 +7,8 @@ from indexer.engines.base import MAX_OFFSET, EngineUnavailable
 from indexer.quality import load_figures
 from webapp import searching
 from webapp.attribution import counted_filters, include_responses, restrict
-from webapp.findings import authority_records, authority_themes
 from webapp.charts import theme_charts
+from webapp.findings import authority_records, authority_themes
 from webapp.params import parse_search_args
 from webapp.services import StoreUnavailable, services
 
