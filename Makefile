@@ -67,7 +67,7 @@ bench: setup es-fetch
 	$(BIN)/python -m benchmarks
 
 quality: $(STAMP) es-fetch
-	$(BIN)/python -m indexer.quality
+	$(BIN)/python -m indexer.quality --figures indexer/quality/figures.json
 
 soak: setup system-deps es-fetch
 	$(BIN)/python -m pytest -m soak tests/soak $(PYTEST_ARGS)

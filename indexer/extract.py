@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from indexer import metadata as meta
+from indexer.attribution import COUNCIL, whose_words
 from indexer.html import HtmlReaderMissing, attribute_quotes, read_html
 from indexer.model import Paragraph
 from indexer.paragraphs import Block, Line, body_window, build_blocks, strip_furniture
@@ -136,6 +137,7 @@ def _from_pdf(record, data: bytes, max_pages: int) -> ExtractedDocument:
     blocks = build_blocks(body[start:end])
     facts = _ofsted_metadata(record, [ln.text for ln in body], letterhead=_first_page_as_printed(lines))
     facts["pages"] = pages
+    facts["kind"] = whose_words(record.kind, [ln.text for ln in lines])
     return _document(record, facts, blocks)
 
 
@@ -153,8 +155,9 @@ def _from_text(record, text: str) -> ExtractedDocument:
     lines = _text_lines(text)
     if not lines:
         raise ExtractionError("the text file holds no words")
+    whose = whose_words(record.kind, [ln.text for ln in lines], front.get("kind"))
     body = strip_furniture(lines)
-    if record.kind == "council" or front.get("kind") == "council-release":
+    if whose == COUNCIL:
         dated = [ln for ln in body if meta.parse_date(ln.text)]
         body = [ln for ln in body if not meta.parse_date(ln.text)]
         if dated and not front.get("published"):
@@ -168,10 +171,12 @@ def _from_text(record, text: str) -> ExtractedDocument:
             facts["responds_to"] = front["responds_to"]
         if front.get("authority") and not facts.get("authority"):
             _set_authority(facts, Register.load().find(str(front["authority"])))
+        facts["kind"] = whose
         return _document(record, facts, blocks)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
     facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front, letterhead=[ln.text for ln in lines])
+    facts["kind"] = whose
     return _document(record, facts, blocks)
 
 
@@ -184,6 +189,7 @@ def _from_html(record, text: str) -> ExtractedDocument:
         raise ExtractionError("the HTML page has no main text (nothing but navigation or scripts)")
     facts = _council_metadata(record, page.blocks, page.title, page.published, page.quotes)
     facts["ofsted_links"] = page.ofsted_links
+    facts["kind"] = whose_words(record.kind, [b.text for b in page.blocks])
     return _document(record, facts, page.blocks)
 
 
@@ -362,7 +368,9 @@ def _document(record, facts: dict, blocks: list[Block]) -> ExtractedDocument:
         paragraphs.append(Paragraph(
             document_id=record.document_id, paragraph_number=len(paragraphs) + 1, text=text,
             section=section, document_title=facts.get("title") or "",
-            document_type=facts.get("document_type") or "", kind=record.kind,
+            # Whose words these are (ofsted | council | file), from the content for an
+            # ingested file; the catalogue's record kind stays how the document arrived.
+            document_type=facts.get("document_type") or "", kind=facts.get("kind") or record.kind,
             authority=facts.get("authority") or "", ons_code=facts.get("ons_code") or "",
             region=facts.get("region") or "", published=facts.get("published"),
             source=record.source, themes=list(tags), theme_terms=tags,

@@ -235,7 +235,8 @@ def _print_hits_table(total: int, hits: list[dict]) -> None:
     table = Table("authority", "document", "published", "¶", "snippet", "why", show_lines=True)
     for h in hits:
         snippet = re.sub(r"</?mark>", "", h["snippet"] or "")
-        table.add_row(h["authority"] or "?", h["document_title"] or h["document_type"] or "",
+        whose = "Council's own words — " if h.get("kind") == "council" else ""   # never Ofsted's findings
+        table.add_row(h["authority"] or "?", whose + (h["document_title"] or h["document_type"] or ""),
                       h["published"] or "", str(h["paragraph_number"]), snippet,
                       "; ".join(describe(r) for r in h.get("match_reasons") or []))
     console = Console()

@@ -3,7 +3,7 @@
 Shared by the web app's downloads, the CLI's ``export`` and the SQLite engine. That
 engine keeps each paragraph's line of CSV as pre-quoted UTF-8 pieces
 (``csv_fragments``), so an export of 100k rows copies bytes rather than quoting
-fifteen cells a row in Python. Only the permalink and the citation depend on the
+sixteen cells a row in Python. Only the permalink and the citation depend on the
 site's base URL; ``splice_csv`` puts it in as the rows go out.
 """
 from __future__ import annotations
@@ -14,12 +14,15 @@ from typing import Iterable, Iterator
 from ofsted_findings.config import document_path
 from ofsted_findings.formatting import citation_stem
 
-COLUMNS = ("authority", "ons_code", "region", "document_type", "published", "visit_start",
+# "kind" says whose words the paragraph is (ofsted | council | file): a researcher must be
+# able to tell Ofsted's findings from a council's words about itself in a download too.
+COLUMNS = ("authority", "ons_code", "region", "document_type", "kind", "published", "visit_start",
            "visit_end", "section", "paragraph_number", "themes", "stance", "text", "source",
            "permalink", "citation")
+SOURCE = COLUMNS.index("source")
 # The stored fields a row is made from: COLUMNS up to "source" (of which "themes" is a
 # list), then what its permalink and citation need.
-STORED_FIELDS = COLUMNS[:13] + ("document_id", "document_title")
+STORED_FIELDS = COLUMNS[:SOURCE + 1] + ("document_id", "document_title")
 THEMES = COLUMNS.index("themes")
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = frozenset("=+-@\t\r\n")
@@ -33,7 +36,7 @@ def export_rows(values: Iterable[tuple], base_url: str) -> Iterator[tuple]:
     are begun once per document: an export runs to 100k rows."""
     base = base_url.rstrip("/")
     documents: dict[str, tuple[str, str]] = {}  # document id -> its URL, its citation stem
-    for (authority, ons_code, region, document_type, published, visit_start, visit_end, section,
+    for (authority, ons_code, region, document_type, kind, published, visit_start, visit_end, section,
          number, themes, stance, text, source, document_id, title) in values:
         stems = documents.get(document_id)
         if stems is None:
@@ -42,7 +45,7 @@ def export_rows(values: Iterable[tuple], base_url: str) -> Iterator[tuple]:
             stems = documents[document_id] = (base + document_path(document_id),
                                               citation_stem(authority, title, published))
         permalink = stems[0] if number is None else f"{stems[0]}#p{number}"
-        yield (authority or "", ons_code or "", region or "", document_type or "", published or "",
+        yield (authority or "", ons_code or "", region or "", document_type or "", kind or "", published or "",
                visit_start or "", visit_end or "", section or "", number, "; ".join(themes or ()),
                stance or "", text or "", source or "", permalink, f"{stems[1]}{number}. {permalink}")
 
@@ -79,8 +82,8 @@ def csv_fragments(paragraph: dict) -> tuple[bytes, bytes, bytes]:
     up to "source" and the permalink's opening quote; the permalink's path; the close
     of the permalink and the citation up to its URL. ``splice_csv`` joins them."""
     [row] = export_rows([tuple(paragraph.get(name) for name in STORED_FIELDS)], "")
-    path, cited = row[13], row[14]  # with no base URL the permalink is the path
-    head = ",".join(map(csv_cell, row[:13])) + ',"'
+    path, cited = row[SOURCE + 1], row[SOURCE + 2]  # with no base URL the permalink is the path
+    head = ",".join(map(csv_cell, row[:SOURCE + 1])) + ',"'
     citation_start = cited[:len(cited) - len(path)]
     return (head.encode(), _quoted(path).encode(),
             ('","' + _quoted(neutralise_formula(citation_start))).encode())

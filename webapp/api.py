@@ -6,8 +6,10 @@ from flask import Blueprint, abort, jsonify, request
 from indexer.engines.base import FACETS
 from indexer.search import public_hit
 from webapp import openapi
+from webapp.attribution import include_responses, restrict
+from webapp.findings import authority_records, authority_themes
 from webapp.params import parse_search_args
-from webapp.searching import search
+from webapp.searching import compare, search
 from webapp.services import services
 
 bp = Blueprint("api", __name__)
@@ -67,6 +69,41 @@ def authorities_json():
         {"name": a.name, "ons_code": a.ons_code, "region": a.region, "urn": a.urn,
          "la_type": a.la_type, "slug": a.slug}
         for a in services().register]})
+
+
+@bp.get("/compare")
+def compare_json():
+    """What /compare shows: per authority and theme, strengths and areas for improvement,
+    in Ofsted's documents only unless include_responses=1."""
+    include = include_responses(request.args, strict=True)
+    params = restrict(parse_search_args(request.args, strict=True), include)
+    response, comparison = compare(params)
+    return jsonify({
+        "total": response.total,
+        "include_responses": include,
+        "authorities": [{"authority": a, "paragraphs": comparison.totals.get(a, 0)} for a in comparison.authorities],
+        "themes": comparison.themes,
+        "counts": comparison.rows(),
+        "notices": response.notices,
+    })
+
+
+@bp.get("/authorities/<slug>")
+def authority_json(slug: str):
+    """What an authority's page shows: its themes by stance (Ofsted's documents only unless
+    include_responses=1) and its documents."""
+    include = include_responses(request.args, strict=True)
+    match = next((a for a in services().register if a.slug == slug), None)
+    if match is None:
+        abort(404)
+    return jsonify({
+        "authority": {"name": match.name, "ons_code": match.ons_code, "region": match.region,
+                      "urn": match.urn, "la_type": match.la_type, "slug": match.slug},
+        "include_responses": include,
+        "themes": [{"theme": theme, "strength": counts["strength"], "improvement": counts["improvement"]}
+                   for theme, counts in authority_themes(match.name, include).items()],
+        "documents": [document_summary(r) for r in authority_records(match.name)],
+    })
 
 
 @bp.get("/themes")

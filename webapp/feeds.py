@@ -59,7 +59,9 @@ def search_feed():
     for hit in response.hits:
         permalink = settings.permalink(hit["document_id"], hit.get("paragraph_number"))
         entry = _sub(feed, "entry")
-        _sub(entry, "title", f"{hit.get('authority') or 'Unknown authority'}: "
+        # A council's words are labelled as the council's here too, never as Ofsted's findings.
+        whose = "Council's own words — " if hit.get("kind") == "council" else ""
+        _sub(entry, "title", f"{whose}{hit.get('authority') or 'Unknown authority'}: "
                              f"{hit.get('document_title') or 'document'}, paragraph {hit.get('paragraph_number')}")
         _sub(entry, "id", permalink)
         _sub(entry, "link", rel="alternate", href=permalink, type="text/html")

@@ -37,6 +37,14 @@ SEARCH_PARAMETERS = [
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
 ]
 
+INCLUDE_RESPONSES = {
+    "name": "include_responses", "in": "query", "required": False,
+    "description": "Count councils' own responses and press releases too (1). By default (0) only "
+                   "Ofsted's letters and reports are counted: a council's words about itself are never "
+                   "Ofsted's findings.",
+    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}}
+_COUNT = {"type": "integer", "minimum": 0}
+
 _NULLABLE_STRING = {"type": ["string", "null"]}
 RESULT_SCHEMA = {
     "type": "object",
@@ -110,6 +118,42 @@ def document(settings) -> dict:
                 "responses": {"200": _ok({"type": "object", "required": ["document", "paragraphs"]}),
                               "404": _error("No such document"),
                               "503": _error("Search is unavailable")}}},
+            "/compare": {"get": {
+                "summary": "Strengths and areas for improvement by authority and theme (what /compare shows)",
+                "operationId": "compare",
+                "parameters": SEARCH_PARAMETERS + [INCLUDE_RESPONSES],
+                "responses": {
+                    "200": _ok({"type": "object",
+                                "required": ["total", "include_responses", "authorities", "themes", "counts"],
+                                "properties": {
+                                    "total": _COUNT,
+                                    "include_responses": {"type": "boolean"},
+                                    "authorities": {"type": "array", "items": {"type": "object", "properties": {
+                                        "authority": {"type": "string"}, "paragraphs": _COUNT}}},
+                                    "themes": {"type": "array", "items": {"type": "string"}},
+                                    "counts": {"type": "array", "items": {"type": "object", "properties": {
+                                        "authority": {"type": "string"}, "theme": {"type": "string"},
+                                        "strength": _COUNT, "improvement": _COUNT}}},
+                                    "notices": {"type": "array", "items": {"type": "string"}}}}),
+                    "400": _error("A parameter could not be read"),
+                    "503": _error("Search is unavailable"),
+                }}},
+            "/authorities/{slug}": {"get": {
+                "summary": "One authority: its themes by stance (what its page shows) and its documents",
+                "operationId": "authority",
+                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                               INCLUDE_RESPONSES],
+                "responses": {
+                    "200": _ok({"type": "object", "required": ["authority", "include_responses", "themes", "documents"],
+                                "properties": {
+                                    "include_responses": {"type": "boolean"},
+                                    "themes": {"type": "array", "items": {"type": "object", "properties": {
+                                        "theme": {"type": "string"}, "strength": _COUNT, "improvement": _COUNT}}},
+                                    "documents": {"type": "array", "items": {"type": "object"}}}}),
+                    "400": _error("A parameter could not be read"),
+                    "404": _error("No such authority"),
+                    "503": _error("Search is unavailable"),
+                }}},
             "/authorities": {"get": {
                 "summary": "The local authorities with children's services", "operationId": "authorities",
                 "responses": {"200": _ok({"type": "object", "required": ["authorities"]})}}},

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request
 
-from indexer.engines.base import MAX_OFFSET, EngineUnavailable, SearchRequest
+from indexer.engines.base import MAX_OFFSET, EngineUnavailable
+from indexer.quality import load_figures
 from webapp import searching
+from webapp.attribution import counted_filters, include_responses, restrict
 from webapp.charts import theme_charts
+from webapp.findings import authority_records, authority_themes
 from webapp.params import parse_search_args
 from webapp.services import StoreUnavailable, services
 
@@ -47,13 +50,14 @@ def _page_count(total: int, per_page: int) -> int:
 
 @bp.get("/compare")
 def compare():
-    params = parse_search_args(request.args)
+    include = include_responses(request.args)
+    params = restrict(parse_search_args(request.args), include)
     response, comparison = searching.compare(params)
     judgements = latest_judgements(comparison.authorities)
     areas = list(dict.fromkeys(area for grades in judgements.values() for area in grades))
     return render_template("compare.html", params=params, response=response, comparison=comparison,
                            charts=theme_charts(comparison), judgements=judgements,
-                           judgement_areas=areas)
+                           judgement_areas=areas, include_responses=include)
 
 
 def latest_judgements(authorities: list[str]) -> dict[str, dict]:
@@ -97,18 +101,12 @@ def authority(slug: str):
     match = next((a for a in services().register if a.slug == slug), None)
     if match is None:
         abort(404)
-    records = sorted((r for r in services().store.documents() if r.authority == match.name),
-                     key=lambda r: r.published or "", reverse=True)
-    searcher = services().searcher
-    themes = {}
-    for stance in searching.STANCES_COMPARED:
-        response = searcher.search(SearchRequest(filters={"authority": [match.name], "stance": [stance]},
-                                                 limit=0))
-        for theme, n in response.facets.get("theme", []):
-            themes.setdefault(theme, {"strength": 0, "improvement": 0})[stance] = n
+    include = include_responses(request.args)
+    records = authority_records(match.name)
     judgements = [(r, r.metadata.get("judgements")) for r in records if r.metadata.get("judgements")]
-    return render_template("authority.html", authority=match, records=records, themes=themes,
-                           judgements=judgements)
+    return render_template("authority.html", authority=match, records=records,
+                           themes=authority_themes(match.name, include), judgements=judgements,
+                           include_responses=include, counted=counted_filters(include))
 
 
 @bp.get("/status")
@@ -124,7 +122,7 @@ def status():
 
 @bp.get("/help")
 def help_page():
-    return render_template("help.html")
+    return render_template("help.html", figures=load_figures())
 
 
 @bp.get("/healthz")

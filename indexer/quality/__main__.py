@@ -1,10 +1,15 @@
-"""``python -m indexer.quality [--verbose] [--shared PATH] [--skip-extraction] [--skip-relevance]``:
-print the quality figures: extraction (metadata, themes, stance) against the gold set, then
-relevance of both engines against the judged queries, beside a plain BM25 baseline."""
+"""``python -m indexer.quality [--verbose] [--shared PATH] [--figures FILE] [--skip-extraction]
+[--skip-relevance] [--engines sqlite,elasticsearch] [--es-url URL]``: print the quality figures:
+extraction (metadata, themes, stance) against the gold set, then relevance of both engines
+against the judged queries beside a plain BM25 baseline. With ``--figures``, also write the
+extraction figures as JSON for the web app's /help page (``make quality`` writes
+``indexer/quality/figures.json``, which is checked in)."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib.util
+import json
 import os
 import sys
 import tempfile
@@ -12,7 +17,8 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
-from indexer.quality.evaluate import ROOT, TARGETS, evaluate, evaluate_heldout, format_heldout, format_report, shared_dir
+from indexer.quality.evaluate import (ROOT, TARGETS, evaluate, evaluate_heldout, figures_document, format_heldout,
+                                      format_report, shared_dir)
 
 ENGINES = ("sqlite", "elasticsearch")
 
@@ -22,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=None, help="the shared corpus folder (default ../shared)")
     parser.add_argument("--verbose", action="store_true", help="per-theme counts, every mismatch, every query")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a figure is below its target")
+    parser.add_argument("--figures", type=Path, default=None,
+                        help="also write the extraction figures, dated, to this JSON file (what /help shows)")
     parser.add_argument("--skip-extraction", action="store_true", help="only the relevance figures")
     parser.add_argument("--skip-relevance", action="store_true", help="only the extraction figures")
     parser.add_argument("--engines", default=",".join(ENGINES),
@@ -42,9 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_extraction:
         report = evaluate(shared)
         print(format_report(report, verbose=args.verbose))
-        held = format_heldout(evaluate_heldout(shared))
+        heldout = evaluate_heldout(shared)
+        held = format_heldout(heldout)
         if held:
             print("\n" + held)
+        if args.figures:
+            measured = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+            document = figures_document(report, heldout, measured)
+            args.figures.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+            print(f"\nfigures written to {args.figures}")
         figures = report.figures()
         below = [k for k, target in TARGETS.items()
                  if (figures[k] > target if k == "leaked_lines" else figures[k] < target)]

@@ -27,10 +27,11 @@ PARAGRAPHS_HELDOUT = "paragraphs*-heldout.yaml"
 DOCUMENTS_HELDOUT = "documents*-heldout.yaml"
 ROOT = Path(__file__).resolve().parents[2]
 
-# Metadata: issue 17's goal, 100 % on every field for every kind of document and era.
+# Metadata: issue 17's goal, 100 % on every field for every kind of document and era;
+# stance: accuracy and recall of areas for improvement at least 0.9.
 TARGETS = {"authority": 1.0, "letter_date": 1.0, "visit_dates": 1.0, "inspectors": 1.0,
-           "judgements": 1.0, "document_type": 1.0, "framework": 1.0, "theme_precision": 0.9, "theme_recall": 0.9, "stance_accuracy": 0.85,
-           "leaked_lines": 0}
+           "judgements": 1.0, "document_type": 1.0, "framework": 1.0, "theme_precision": 0.9, "theme_recall": 0.9,
+           "stance_accuracy": 0.9, "improvement_recall": 0.9, "leaked_lines": 0}
 
 # Furniture that must never reach a paragraph: letterhead, contact block,
 # page numbers, running footers.
@@ -78,13 +79,22 @@ class Report:
     def stance_accuracy(self) -> float:
         return self.stance_right / self.paragraphs_labelled if self.paragraphs_labelled else 1.0
 
+    @property
+    def improvement_recall(self) -> float:
+        """Of the paragraphs labelled areas for improvement, the share the tagger calls so:
+        a criticism read as neutral or as praise is the costliest stance error."""
+        labelled = sum(n for (gold, _), n in self.stance_confusion.items() if gold == "improvement")
+        found = self.stance_confusion[("improvement", "improvement")]
+        return found / labelled if labelled else 1.0
+
     def figures(self) -> dict:
         return {"authority": self.rate("authority"), "letter_date": self.rate("letter_date"),
                 "visit_dates": self.rate("visit_dates"), "inspectors": self.rate("inspectors"),
                 "judgements": self.rate("judgements"), "document_type": self.rate("document_type"),
                 "framework": self.rate("framework"),
                 "theme_precision": self.theme_precision, "theme_recall": self.theme_recall,
-                "stance_accuracy": self.stance_accuracy, "leaked_lines": len(self.leaks)}
+                "stance_accuracy": self.stance_accuracy, "improvement_recall": self.improvement_recall,
+                "leaked_lines": len(self.leaks)}
 
 
 def _key(text: str) -> str:
@@ -161,7 +171,8 @@ def format_heldout(reports: list[tuple[str, Report]]) -> str:
         f = held.figures()
         lines.append(f"held-out paragraphs only, {name} ({held.paragraphs_labelled}): "
                      f"theme precision {f['theme_precision']:.3f}, recall {f['theme_recall']:.3f}, "
-                     f"stance {f['stance_accuracy'] * 100:.1f}%")
+                     f"stance {f['stance_accuracy'] * 100:.1f}%, "
+                     f"improvement recall {f['improvement_recall'] * 100:.1f}%")
         if held.unmatched:
             lines.append(f"  unmatched gold paragraphs: {len(held.unmatched)}")
     for name, held in reports:
@@ -262,3 +273,26 @@ def format_report(report: Report, verbose: bool = False) -> str:
     if report.heldout_mismatches:
         out += ["", f"held-out metadata mismatches: {report.heldout_mismatches} (counted, not listed)"]
     return "\n".join(out)
+
+
+# The figures the web app's /help page shows: `make quality` writes them to FIGURES_FILE
+# (indexer/quality/__init__.py), which is checked in, so the page states what was measured
+# and when, never a guess.
+HELDOUT_FIGURES = ("theme_precision", "theme_recall", "stance_accuracy", "improvement_recall")
+
+
+def figures_document(report: Report, heldout: list[tuple[str, Report]], measured: str) -> dict:
+    """``measured`` is the ISO date of the run."""
+    def rounded(figures: dict) -> dict:
+        return {k: round(v, 6) if isinstance(v, float) else v for k, v in figures.items()}
+
+    return {
+        "measured": measured,
+        "documents": report.documents,
+        "paragraphs": report.paragraphs_labelled,
+        "all": rounded(report.figures()),
+        "heldout": [{"file": name, "paragraphs": held.paragraphs_labelled,
+                     **rounded({k: held.figures()[k] for k in HELDOUT_FIGURES})}
+                    for name, held in heldout if held.paragraphs_labelled],
+        "targets": TARGETS,
+    }

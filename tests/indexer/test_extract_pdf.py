@@ -67,7 +67,7 @@ def test_wigan_paragraphs_read_as_a_careful_reader_would(pdf_dir):
     for p in paragraphs:
         assert p.authority == "Wigan" and p.ons_code == "E08000010" and p.region == "North West"
         assert p.document_type == "Children's services focused visit"
-        assert p.visit_start == "2024-10-29" and p.kind == "file"
+        assert p.visit_start == "2024-10-29" and p.kind == "ofsted"  # an ingested letter is still Ofsted's words
         assert p.stance in ("strength", "improvement", "neutral")
 
 

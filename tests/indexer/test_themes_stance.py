@@ -124,3 +124,46 @@ def test_synonym_groups_feed_search_expansion():
 ])
 def test_stance(sentence, section, stance):
     assert stance_of(sentence, section) == stance
+
+
+# Hedged criticism (issue 17): Ofsted's polite shortfalls must read as areas for improvement.
+@pytest.mark.parametrize("text", [
+    "Staying put is not used as widely as it could be.",
+    "Fewer young people stay put with their foster carers than in similar areas.",
+    "Care leavers value their personal advisers, who know them well. Staying put is not used as widely as "
+    "it could be, and fewer young people stay with their carers after 18 than in similar areas.",
+    "The local offer could be better used to help care leavers into work.",
+    "Pathway plans are not always updated when circumstances change.",
+    "Only a small number of care leavers are in education, employment or training.",
+    "Not all care leavers know about their entitlements.",
+    "Finding suitable accommodation remains a challenge.",
+    "The quality of supervision is variable.",
+    "There are delays in young people receiving their health histories.",
+    "Support for care leavers over 21 is less strong.",
+    "Too many care leavers live in unsuitable accommodation and wait too long for a tenancy.",
+    "Personal advisers are highly committed and care leavers value them. However, too many care leavers "
+    "wait too long for a mental health assessment.",
+    "Care leavers told inspectors that staying put is something they value. The number staying put is "
+    "lower than in similar areas.",
+    "Personal advisers need more supervision and training.",
+])
+def test_hedged_criticism_is_an_area_for_improvement(text):
+    assert stance_of(text, "Main findings") == "improvement"
+
+
+def test_a_caveat_about_a_few_leaves_the_strength_standing():
+    text = ("Pathway plans are detailed, aspirational and written with young people, who value them. "
+            "A small number of plans are not updated after a change in circumstances.")
+    assert stance_of(text, "Main findings") == "strength"
+
+
+def test_after_however_criticism_counts_double_and_praise_once():
+    from indexer.stance import stance_scores
+    # Sentence 1: two praise cues; sentence 2, after "however": one criticism cue (x2), one praise cue (x1).
+    assert stance_scores("Plans are effective and timely. However, recording is inconsistent, though "
+                         "managers are committed.") == (3.0, 2.0)
+
+
+def test_should_as_a_condition_is_not_a_demand():
+    assert stance_of("Care leavers value their health passports and know where to find help, should they "
+                     "need it.", "Main findings") == "strength"

@@ -75,8 +75,9 @@ def test_formulas_are_neutralised_in_every_cell():
                  "paragraph_number": 1, "document_title": "+t", "published": None}
     line = splice_csv([csv_fragments(paragraph)], "http://findings.test").decode()
     [read] = list(csv.reader(io.StringIO(line, newline="")))
-    assert read[0] == "'=SUM(A1)" and read[7] == "'@x" and read[11] == "'-1+2"
-    assert read[14].startswith("'=SUM(A1), \u201c+t\u201d, paragraph 1. http://findings.test/documents/d#p1")
+    cell = dict(zip(COLUMNS, read))
+    assert cell["authority"] == "'=SUM(A1)" and cell["section"] == "'@x" and cell["text"] == "'-1+2"
+    assert cell["citation"].startswith("'=SUM(A1), \u201c+t\u201d, paragraph 1. http://findings.test/documents/d#p1")
     assert neutralise_formula(3) == 3 and neutralise_formula("plain") == "plain"
 
 

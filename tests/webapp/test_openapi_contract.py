@@ -7,7 +7,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-OPERATIONS = ["/search", "/documents/{document_id}", "/authorities", "/themes"]
+OPERATIONS = ["/search", "/documents/{document_id}", "/authorities", "/themes", "/compare", "/authorities/{slug}"]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,78 @@
+"""Whose words a document is: Ofsted's, a council's, or neither.
+
+Researchers cite what the search returns, so a council's press release must
+never pass for Ofsted's findings ("Staying put is something we are very proud
+of" is the council's boast, not Ofsted's praise). A crawled document's source
+says whose it is; an ingested file (``ingest``) says nothing, so its content
+decides:
+
+* Ofsted writes in its own forms: "This letter summarises the findings of…",
+  "Inspection dates:", signed by His or Her Majesty's Inspector (HMI), from
+  Ofsted's address; it never writes "we are proud" or quotes a councillor.
+* A council writes about Ofsted in the third person ("inspectors praised…",
+  "Ofsted found…"), in the first person plural ("we", "our young people"), and
+  quotes its councillors and directors ("Cllr…", "said:").
+
+The side with more distinct signs wins; a document with none of either is
+``file`` (rare: a file that is neither a letter, a report nor a council's words).
+"""
+from __future__ import annotations
+
+import re
+
+OFSTED, COUNCIL, FILE = "ofsted", "council", "file"
+
+# Each pattern is one sign; a document scores the number of distinct signs it shows.
+OFSTED_SIGNS = tuple(re.compile(p, re.I) for p in (
+    r"\bthis letter summarises the (?:findings|outcome)",
+    r"\b(?:his|her) majesty[’']s inspectors?\b|\bHMI\b",
+    r"\binspection dates?:",
+    r"\binspection of [\w ,’'&-]{2,60} (?:local authority )?children[’']s services\b",
+    r"piccadilly gate|enquiries@ofsted\.gov\.uk|www\.gov\.uk/ofsted",
+    r"\bjudgement\b.{0,40}\bgrade\b|\boverall effectiveness\b",
+    r"\bofsted will take the findings\b|\bfocused visit arrangements\b",
+    r"\bthe experiences and progress of care leavers\b",
+))
+COUNCIL_SIGNS = tuple(re.compile(p, re.I) for p in (
+    r"\b(?:cllr|councillor)\b",
+    r"\bwe(?:[’']re| are| have| will| were)\b",
+    r"\bour (?:young people|care leavers|children|staff|teams?|service|council|care|leaving care)\b",
+    r"\b(?:said|says|added)[:,]?\s*[“\"]|[”\"],?\s+(?:said|says|added)\b",
+    r"\b(?:inspectors|ofsted) (?:praised|highlighted|found|reported|said|recognised|noted|commended|"
+    r"visited|rated|judged)\b",
+    r"\b(?:press|news|media) (?:release|enquiries|office)\b",
+    r"\b(?:proud|delighted|thrilled|pleased)\b",
+    r"\b(?:cabinet member|portfolio holder|lead member|director of children[’']s services)\b.{0,80}\bsaid\b",
+))
+
+# Front matter a person wrote on an ingested text file ("kind: council-release").
+_FRONT_KINDS = {"council": COUNCIL, "council-release": COUNCIL, "council-response": COUNCIL,
+                "ofsted": OFSTED, "ofsted-letter": OFSTED, "ofsted-report": OFSTED}
+
+# Enough text to judge by: the signs sit in a letter's opening and signature, and a
+# release is short; scanning every page of a 90-page report would only cost time.
+MAX_CHARS = 60_000
+
+
+def signs(patterns: tuple[re.Pattern, ...], text: str) -> int:
+    return sum(1 for p in patterns if p.search(text))
+
+
+def whose_words(record_kind: str, texts: list[str], front_kind: str | None = None) -> str:
+    """``ofsted``, ``council`` or ``file`` for a document whose catalogue kind is
+    ``record_kind`` and whose lines (or paragraphs) are ``texts``."""
+    if record_kind in (OFSTED, COUNCIL):
+        return record_kind            # the crawl knows which site it came from
+    declared = _FRONT_KINDS.get(str(front_kind or "").strip().lower())
+    if declared:
+        return declared
+    head = " ".join(texts)[:MAX_CHARS]
+    # Ofsted's letters end on the address block, which the furniture stripper removes
+    # from the paragraphs but not from these lines; a release quoting one ends sooner.
+    tail = " ".join(texts[-40:])
+    ofsted, council = signs(OFSTED_SIGNS, head + " " + tail), signs(COUNCIL_SIGNS, head)
+    if ofsted > council:
+        return OFSTED
+    if council:
+        return COUNCIL
+    return FILE
