@@ -156,7 +156,7 @@ def minimum_should_match(optional: int) -> int:
         return min(optional, 1)
     if optional <= 4:
         return optional - 1
-    return math.ceil(optional * 0.75)
+    return math.ceil(optional * 0.6)
 
 
 def _key(words: tuple[str, ...]) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ from indexer.engines.base import (
     SearchRequest, SearchResponse, annotate, opening_snippet,
 )
 from indexer.model import Paragraph
+from indexer.prior import paragraph_prior
 from indexer.query import Clause, ParsedQuery, Term
 
 # 2: the judgement facet field. 3: stems from indexer.analysis (no hunspell), no
@@ -53,7 +54,7 @@ PIT_KEEP_ALIVE = "2m"
 BODY, HEADING, COMPOUNDS = ("stems", 1.0), ("heading_stems", 2.0), ("compounds", 1.0)
 # Searchable copies derived from the paragraph (stems, surface words): indexed, never
 # stored in _source (the mapping excludes them), so hits carry only the paragraph.
-DERIVED_FIELDS = ("stems", "heading_stems", "compounds", "words")
+DERIVED_FIELDS = ("stems", "heading_stems", "compounds", "words", "prior")
 # Only what search() reads from a response: the per-hit _index/_id/sort and the per-facet
 # bookkeeping are a third of the JSON. (A scan page is cheaper to send whole.)
 SEARCH_FILTER_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score",
@@ -162,7 +163,11 @@ def compile_query(query: ParsedQuery) -> dict:
         body["should"] = should
     if must_not:
         body["must_not"] = must_not
-    return {"bool": body}
+    if not query.positive:
+        return {"bool": body}
+    # indexer.prior: lists of what was inspected and fragments of a few words are worth less.
+    return {"function_score": {"query": {"bool": body}, "boost_mode": "multiply",
+                               "functions": [{"field_value_factor": {"field": "prior", "missing": 1}}]}}
 
 
 def filter_clauses(filters: dict[str, list[str]], skip: str | None = None) -> list[dict]:
@@ -196,6 +201,7 @@ def to_document(p: Paragraph) -> dict:
     doc["heading_stems"] = index_form(p.section or "")
     doc["compounds"] = compounds(f"{p.section}\n{p.text}")
     doc["words"] = " ".join(vocabulary(p.text or ""))
+    doc["prior"] = paragraph_prior(p.text or "")
     return doc
 
 

@@ -41,11 +41,12 @@ from indexer.engines.base import (
 from indexer.engines import sqlite_postings as postings
 from indexer.engines.sqlite_columns import Columns
 from indexer.model import Paragraph
+from indexer.prior import paragraph_prior
 from indexer.query import Clause, ParsedQuery, Term
 from ofsted_findings.export_format import csv_fragments, splice_csv
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 SCHEMA = """
 -- AUTOINCREMENT: a deleted paragraph's rowid is never given to a new one, so stale
 -- postings (sqlite_postings) can never be read as another paragraph's.
@@ -56,7 +57,8 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     paragraph_number INTEGER NOT NULL,
     authority TEXT, region TEXT, year TEXT, published TEXT,
     document_type TEXT, kind TEXT, stance TEXT, judgement TEXT,
-    tokens INTEGER NOT NULL DEFAULT 0  -- tokens in section, text and themes: bm25's length
+    tokens INTEGER NOT NULL DEFAULT 0,  -- tokens in section, text and compounds: bm25's length
+    prior REAL NOT NULL DEFAULT 1       -- indexer.prior: what the paragraph is worth as a result
 );
 -- The full paragraph as JSON, apart so that the table above stays small for joins.
 CREATE TABLE IF NOT EXISTS paragraph_data (
@@ -265,10 +267,10 @@ class SqliteEngine(SearchEngine):
                 _delete_rows(db, [old[0]])
             cur = db.execute(
                 "INSERT INTO paragraphs (paragraph_id, document_id, paragraph_number,"
-                " authority, region, year, published, document_type, kind, stance, judgement)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " authority, region, year, published, document_type, kind, stance, judgement, prior)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (p.paragraph_id, p.document_id, p.paragraph_number, p.authority, p.region, p.year,
-                 p.published, p.document_type, p.kind, p.stance, p.judgement))
+                 p.published, p.document_type, p.kind, p.stance, p.judgement, paragraph_prior(p.text)))
             rowid = cur.lastrowid
             db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
             db.execute("INSERT INTO paragraph_csv VALUES (?, ?, ?, ?)", (rowid, *csv_fragments(data)))
@@ -515,6 +517,7 @@ class _Plan:
         if proximity and len(rows):
             near = _matching_rows(self.db, columns, _near(proximity))
             scores = scores * (1 + NEAR_BONUS * np.isin(rows, near, assume_unique=True))
+        scores = scores * columns.prior[rows]
         codes = [columns.theme_values.index(t) for t in self.query.themes if t in columns.theme_values]
         if codes and len(rows):
             scores = scores * (1 + THEME_BONUS * columns.themes[np.ix_(rows, codes)].any(axis=1))

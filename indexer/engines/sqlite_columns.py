@@ -38,6 +38,7 @@ class Columns:
     theme_values: list[str]
     date_rank: np.ndarray                # int32 by rowid: place in newest-first order
     lengths: np.ndarray                  # int32 by rowid: tokens in the paragraph (bm25's length)
+    prior: np.ndarray                    # float32 by rowid: indexer.prior, a factor of the score
 
     @classmethod
     def read(cls, db: sqlite3.Connection, generation: tuple) -> "Columns":
@@ -51,13 +52,14 @@ class Columns:
             values = json.loads(bytes(stored["values"]).decode())
         codes = {f: arrays.pop(f"code_{f}") for f in SINGLE_VALUED}
         return cls(generation, arrays["present"], codes, values["facets"], arrays["themes"],
-                   values["themes"], arrays["date_rank"], arrays["lengths"])
+                   values["themes"], arrays["date_rank"], arrays["lengths"], arrays["prior"])
 
     def save(self, db: sqlite3.Connection, counter: int) -> None:
         """Store these columns in the index file as those of write number ``counter``."""
         buffer = io.BytesIO()
         values = json.dumps({"facets": self.values, "themes": self.theme_values}).encode()
         np.savez(buffer, present=self.present, themes=self.themes, date_rank=self.date_rank, lengths=self.lengths,
+                 prior=self.prior,
                  values=np.frombuffer(values, dtype=np.uint8),
                  **{f"code_{f}": self.codes[f] for f in SINGLE_VALUED})
         db.execute("DELETE FROM facet_columns")
@@ -67,8 +69,8 @@ class Columns:
     def load(cls, db: sqlite3.Connection, generation: tuple) -> "Columns":
         """Build the columns from the tables."""
         names = ", ".join(FACET_FIELDS[f] for f in SINGLE_VALUED)
-        rows = db.execute(f"SELECT rowid, tokens, {names} FROM paragraphs").fetchall()
-        rowid_column, tokens, *columns = list(zip(*rows)) or [()] * (len(SINGLE_VALUED) + 2)
+        rows = db.execute(f"SELECT rowid, tokens, prior, {names} FROM paragraphs").fetchall()
+        rowid_column, tokens, priors, *columns = list(zip(*rows)) or [()] * (len(SINGLE_VALUED) + 3)
         columns = [rowid_column, *columns]
         rowids = np.array(columns[0], dtype=np.int64)
         size = int(rowids.max()) + 1 if len(rowids) else 1
@@ -94,7 +96,9 @@ class Columns:
         date_rank[order] = np.arange(len(order), dtype=np.int32)
         lengths = np.zeros(size, dtype=np.int32)
         lengths[rowids] = np.array(tokens, dtype=np.int32)
-        return cls(generation, present, codes, values, themes, theme_values, date_rank, lengths)
+        prior = np.ones(size, dtype=np.float32)
+        prior[rowids] = np.array(priors, dtype=np.float32)
+        return cls(generation, present, codes, values, themes, theme_values, date_rank, lengths, prior)
 
     @cached_property
     def date_rank_of(self):

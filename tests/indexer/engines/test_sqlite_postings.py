@@ -37,6 +37,7 @@ def engine_scores(engine: SqliteEngine, q: str) -> dict[str, float]:
 
 
 def fts5_scores(engine: SqliteEngine, q: str) -> dict[str, float]:
+    """FTS5's own bm25, times each paragraph's prior (indexer/prior.py), as the engine ranks."""
     from indexer.engines.sqlite import compile_match
 
     query = parse(q)
@@ -47,7 +48,7 @@ def fts5_scores(engine: SqliteEngine, q: str) -> dict[str, float]:
     weights = ", ".join(str(float(WEIGHTS[c])) for c in ("section", "text", "compounds"))
     with closing(sqlite3.connect(engine.path)) as db:
         return {pid: round(score, 4) for pid, score in db.execute(
-            f"SELECT p.paragraph_id, -bm25(fts, {weights}) FROM fts JOIN paragraphs p ON p.rowid = fts.rowid "
+            f"SELECT p.paragraph_id, -bm25(fts, {weights}) * p.prior FROM fts JOIN paragraphs p ON p.rowid = fts.rowid "
             "WHERE fts MATCH ?", (expression,))}
 
 
