@@ -37,6 +37,9 @@ class SearchParams:
     def request(self, *, facets: bool = True, limit: int | None = None, offset: int | None = None,
                 snippets: bool = True, **filters: list[str]) -> SearchRequest:
         merged = {**self.filters, **filters}
+        if merged.get("stance") and "kind" not in merged:
+            # A stance is Ofsted's finding: filtering by one keeps to Ofsted's paragraphs.
+            merged["kind"] = ["ofsted"]
         return SearchRequest(q=self.q, filters=merged, sort=self.sort,
                              offset=self.offset if offset is None else offset,
                              limit=self.per_page if limit is None else limit, facets=facets,

@@ -29,7 +29,7 @@ def stance_label(stance: str | None) -> str:
 
 
 FACET_LABELS = {"authority": "Local authority", "region": "Region", "year": "Year published",
-                "document_type": "Document type", "theme": "Theme", "stance": "Finding",
+                "document_type": "Document type", "theme": "Theme", "stance": "Ofsted's finding",
                 "judgement": "Care leavers judged", "kind": "Whose words"}
 # A paragraph's kind is whose words it is, however the document arrived (issue 17).
 KIND_LABELS = {"ofsted": "Ofsted's findings", "council": "Council's own words", "file": "Other documents"}

@@ -48,8 +48,9 @@ HOSTILE = ("javascript:window.__xss='source'", "Barnet", "E09000003", "London", 
            ])
 COUNCIL_RESPONSE = ("https://www.wigan.example.test/news/ofsted-response", "Wigan", "E08000010",
                     "North West", "2024-03-12", "Council welcomes Ofsted's findings", [
+                        # The council's own praise of itself: never to be counted as Ofsted's.
                         ("", "We are proud that staying put is working well for our young people.",
-                         ["staying-put"], "neutral"),
+                         ["staying-put"], "strength"),
                     ])
 
 

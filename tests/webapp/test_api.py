@@ -202,3 +202,14 @@ def test_each_result_says_why_it_matched(client):
                for rs in reasons.values())
     assert all({"term": "taster-flats", "kind": "filter", "of": "theme", "where": "theme"} in rs
                for rs in reasons.values())
+
+
+def test_the_stance_facet_and_filter_count_ofsted_paragraphs_only(client):
+    everything = client.get("/api/v1/search?q=staying put").get_json()
+    stances = {f["value"]: f["count"] for f in everything["facets"]["stance"]}
+    ofsted = client.get("/api/v1/search?q=staying put&kind=ofsted").get_json()
+    assert everything["total"] > ofsted["total"]          # the council's release matches too
+    assert stances == {f["value"]: f["count"] for f in ofsted["facets"]["stance"]}
+    strengths = client.get("/api/v1/search?q=staying put&stance=strength").get_json()
+    assert strengths["results"] and all(r["kind"] == "ofsted" for r in strengths["results"])
+    assert strengths["total"] == stances["strength"]
