@@ -36,6 +36,7 @@ from indexer.engines.base import (
 )
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
+from ofsted_findings.lifetime import pause_point
 
 SCHEMA_VERSION = 2  # 2: the judgement facet field. Recorded in each index's mapping _meta.
 CONFIG_DIR = Path(__file__).with_name("es")
@@ -440,6 +441,7 @@ class ElasticsearchEngine(SearchEngine):
             except Exception:
                 pass  # the node is gone; the next rebuild removes the orphan
             raise
+        pause_point("elasticsearch-swap")
         old = self._switch_alias(new)
         self._drop_old_indices(keep={new} | ({old} if old else set()))
         return count

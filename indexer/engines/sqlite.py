@@ -37,6 +37,7 @@ from indexer.engines.sqlite_columns import Columns
 from indexer.model import Paragraph
 from indexer.query import Clause, ParsedQuery, Term
 from ofsted_findings.export_format import csv_fragments, splice_csv
+from ofsted_findings.lifetime import pause_point, pid_alive
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
 SCHEMA_VERSION = 4
@@ -97,6 +98,25 @@ def compile_match(clauses: list[Clause]) -> str:
 def _term(term: Term) -> str:
     phrase = '"' + " ".join(w.replace('"', "") for w in term.words) + '"'
     return phrase + ("*" if term.prefix else "")
+
+
+def _remove_abandoned_builds(path: Path) -> None:
+    """Delete the half-built index files of rebuilds that were killed (their pid is gone)."""
+    for leftover in path.parent.glob(f"{path.name}.building-*"):
+        pid = leftover.name.rsplit(".building-", 1)[1].split("-", 1)[0]
+        if not (pid.isdigit() and pid_alive(int(pid))):
+            leftover.unlink(missing_ok=True)
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the index's WAL into the file and empty it (best effort: readers may keep part)."""
+    if not Path(str(path) + "-wal").exists():
+        return
+    try:
+        with closing(sqlite3.connect(path, timeout=5)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass
 
 
 class OutdatedIndex(EngineUnavailable):
@@ -180,6 +200,7 @@ class SqliteEngine(SearchEngine):
     def rebuild(self, paragraphs: Iterable[Paragraph]) -> int:
         building = self.path.with_name(f"{self.path.name}.building-{os.getpid()}")
         building.unlink(missing_ok=True)
+        _remove_abandoned_builds(self.path)
         try:
             with closing(self._connect(building)) as db:
                 db.execute("PRAGMA journal_mode=OFF")
@@ -189,7 +210,10 @@ class SqliteEngine(SearchEngine):
                     db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
                     _written(db, added=None)
                 db.execute("PRAGMA journal_mode=WAL")
-            # Drop the old index's WAL files first so they cannot be replayed onto the new one.
+            pause_point("sqlite-swap")
+            # Drop the old index's WAL files first so they cannot be replayed onto the new one;
+            # checkpointed first, so a kill between the two steps loses nothing of the old one.
+            _checkpoint(self.path)
             for suffix in ("-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(building, self.path)

@@ -1,0 +1,237 @@
+"""The fault battery: every long-running command killed (SIGKILL, SIGTERM) at several
+moments, as real subprocesses of the CLI, then what must hold:
+
+- no process of the killed run is left (extraction workers die with their command);
+- no lock is held, and the next run starts at once and finishes in its normal time;
+- leftovers (half-built index files, half-written blobs) are gone after the next run;
+- document and paragraph counts are as before, and searches answer the same.
+
+The long versions (more points, more rounds, the crawl and the scheduler) are in
+tests/soak/test_kills.py.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ofsted_findings.lifetime import PAUSE_ENV
+from scheduler.locks import holding_pids, lock_path
+from tests.reliability.conftest import CLI, clean_env
+from tests.reliability.kills import Run, assert_nothing_left, cli, leftovers, snapshot, wait_until
+
+COPIES = 1  # the twelve sample letters; tests/soak/test_kills.py renders more
+
+
+def render_samples(folder: Path, copies: int = COPIES) -> Path:
+    from crawler.replica.documents import load_samples
+    from crawler.replica.render import render_pdf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc in load_samples():
+        for n in range(copies):
+            # Each copy's paragraphs differ a little, so each is a document of its own.
+            blocks = [dataclasses.replace(b, text=f"{b.text} Copy {n}.") if n and b.kind == "paragraph" else b
+                      for b in doc.blocks]
+            (folder / f"{doc.path.stem}-{n}.pdf").write_bytes(render_pdf(dataclasses.replace(doc, blocks=blocks)))
+    return folder
+
+
+@dataclasses.dataclass
+class Indexed:
+    files: Path
+    data_dir: Path
+    index_seconds: float      # indexing everything on this machine, now
+    before: object            # the Snapshot every killed run must leave intact
+
+
+@pytest.fixture(scope="session")
+def indexed(tmp_path_factory) -> Indexed:
+    root = tmp_path_factory.mktemp("kills")
+    files = render_samples(root / "files")
+    data_dir = root / "data"
+    # Ingesting is storing plus indexing everything: an upper bound on a full index's time.
+    done, seconds = cli("ingest", str(files), "-q", "--workers", "2", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    before = snapshot(data_dir)
+    assert before.documents == before.indexed == 12 * COPIES and before.index_paragraphs == before.paragraphs > 0
+    return Indexed(files, data_dir, seconds, before)
+
+
+@pytest.fixture
+def data_dir(indexed, tmp_path) -> Path:
+    """A private copy of the indexed data directory, to kill commands in."""
+    return Path(shutil.copytree(indexed.data_dir, tmp_path / "data"))
+
+
+def _next_run_completes(indexed: Indexed, data_dir: Path, *args: str) -> None:
+    done, seconds = cli(*(args or ("index", "-q", "--workers", "2")), "--lock-timeout", "0", data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    # "Its normal time", with room for a machine shared by parallel test runs.
+    assert seconds < indexed.index_seconds * 2 + 15, (seconds, indexed.index_seconds)
+    assert not leftovers(data_dir)
+
+
+def _workers_extracting(run: Run) -> list[int]:
+    """Worker processes that have loaded the PDF library: extraction is under way."""
+    workers = run.children("multiprocessing.spawn")
+    loaded = []
+    for pid in workers:
+        try:
+            if "pdfium" in Path(f"/proc/{pid}/maps").read_text():
+                loaded.append(pid)
+        except OSError:
+            continue
+    return loaded
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_index_killed_during_extraction_leaves_nothing_and_the_next_run_completes(indexed, data_dir, sig):
+    with Run("index", "-q", "--workers", "2", data_dir=data_dir) as run:
+        wait_until(lambda: _workers_extracting(run), 60, "extraction workers at work")
+        assert list(data_dir.glob("index.sqlite3.building-*"))
+        # The workers never hold the command's lock: only the command has the file open.
+        assert holding_pids(lock_path(_settings(data_dir), "index")) == [run.pid]
+        run.signal(sig)
+        assert run.wait() == (-signal.SIGKILL if sig == signal.SIGKILL else 143)
+        assert_nothing_left(run, data_dir)
+    assert snapshot(data_dir) == indexed.before  # the live index was never touched
+    _next_run_completes(indexed, data_dir)
+    assert snapshot(data_dir) == indexed.before
+
+
+def test_index_killed_at_the_swap_while_another_waits_then_gives_up(indexed, data_dir):
+    with Run("index", "-q", "--workers", "2", data_dir=data_dir, env={PAUSE_ENV: "sqlite-swap"}) as run:
+        assert "paused at sqlite-swap" in run.read_stderr_line()
+        # Another index says at once whom it waits for, and gives up at its limit.
+        started = time.monotonic()
+        waiting, _ = cli("index", "-q", "--lock-timeout", "1", data_dir=data_dir)
+        assert waiting.returncode == 4, waiting.stderr
+        assert (f"waiting for the index lock held by `ofsted-findings index`, pid {run.pid}, since "
+                in waiting.stderr), waiting.stderr
+        assert "gave up after 1 s" in waiting.stderr
+        assert time.monotonic() - started < 15
+        status, _ = cli("status", "--format", "json", data_dir=data_dir)
+        [lock] = [s for s in json.loads(status.stdout)["locks"] if s["lock"] == "index"]
+        assert lock["held"] and lock["pid"] == run.pid and lock["command"] == "ofsted-findings index"
+        text, _ = cli("status", data_dir=data_dir)
+        assert f"index: held by `ofsted-findings index`, pid {run.pid}, since" in text.stderr
+        run.signal(signal.SIGKILL)
+        run.wait()
+        assert_nothing_left(run, data_dir)
+    assert snapshot(data_dir) == indexed.before
+    text, _ = cli("status", data_dir=data_dir)
+    assert "index: free" in text.stderr
+    _next_run_completes(indexed, data_dir)
+    assert snapshot(data_dir) == indexed.before
+
+
+def test_index_killed_as_it_starts(indexed, data_dir):
+    with Run("index", "-q", "--workers", "2", data_dir=data_dir) as run:
+        # The moment it has labelled the lock as its own.
+        wait_until(lambda: f'"pid": {run.pid}' in _read(lock_path(_settings(data_dir), "index")), 30,
+                   "the index lock to be taken")
+        run.signal(signal.SIGKILL)
+        run.wait()
+        assert_nothing_left(run, data_dir)
+    _next_run_completes(indexed, data_dir)
+    assert snapshot(data_dir) == indexed.before
+
+
+def test_ingest_killed_during_extraction_loses_and_duplicates_nothing(indexed, data_dir, tmp_path):
+    more = render_samples(tmp_path / "more")
+    for path in more.iterdir():  # new documents: another name, other bytes
+        path.rename(path.with_name(f"new-{path.name}"))
+    with Run("ingest", str(more), "-q", "--workers", "2", data_dir=data_dir) as run:
+        wait_until(lambda: _workers_extracting(run), 60, "extraction workers at work")
+        run.signal(signal.SIGKILL)
+        run.wait()
+        assert_nothing_left(run, data_dir)
+    # The new documents are stored but not yet indexed: the index is as it was.
+    killed = snapshot(data_dir)
+    assert killed.searches == indexed.before.searches
+    assert killed.index_paragraphs == indexed.before.index_paragraphs
+    _next_run_completes(indexed, data_dir, "ingest", str(more), "-q", "--workers", "2")
+    after = snapshot(data_dir)
+    assert after.documents == after.indexed == indexed.before.documents + 12 * COPIES
+    assert after.versions == indexed.before.versions + 12 * COPIES  # each new file stored once
+    assert after.index_paragraphs == after.paragraphs
+
+
+def test_export_killed_mid_stream_then_exports_whole(indexed, data_dir, tmp_path):
+    with Run("export", "care", "--format", "csv", data_dir=data_dir, stdout=subprocess.PIPE) as run:
+        head = run.proc.stdout.read(4096)  # then stop reading: the export blocks mid-stream
+        assert head.startswith(b"authority,") or b"," in head
+        run.signal(signal.SIGKILL)
+        run.wait()
+        assert_nothing_left(run, data_dir)
+    out = tmp_path / "care.csv"
+    with Run("export", "care", "-o", str(out), data_dir=data_dir) as run:
+        wait_until(lambda: out.with_name(f".{out.name}.part").exists() or out.exists(), 30, "the export to begin")
+        run.signal(signal.SIGTERM)
+        run.wait()
+        assert_nothing_left(run, data_dir)
+    assert not out.exists() or out.stat().st_size > 0  # never half a file under the real name
+    done, _ = cli("export", "care", "-o", str(out), data_dir=data_dir)
+    assert done.returncode == 0, done.stderr
+    whole = subprocess.run([*CLI, "export", "care"], capture_output=True,
+                           env=clean_env(OFSTED_FINDINGS_DATA_DIR=str(data_dir))).stdout
+    assert out.read_bytes() == whole and whole.startswith(head[:200])
+    assert snapshot(data_dir) == indexed.before
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_the_web_server_killed_serves_the_same_after_a_restart(indexed, data_dir, sig):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api/v1/search?q=staying+put&limit=50"
+    with Run("serve", "--port", str(port), data_dir=data_dir) as run:
+        first = wait_until(lambda: _try_get(url), 60, "the web server to answer")
+        run.signal(sig)
+        run.wait()
+        assert_nothing_left(run, data_dir)
+    with Run("serve", "--port", str(port), data_dir=data_dir) as run:
+        again = wait_until(lambda: _try_get(url), 60, "the restarted web server to answer")
+    assert _hits(again) == _hits(first)
+    assert snapshot(data_dir) == indexed.before
+
+
+def _try_get(url: str) -> bytes | None:
+    try:
+        return _get(url)
+    except OSError:
+        return None
+
+
+def _hits(body: bytes) -> list:
+    return [(h["document_id"], h["paragraph_number"]) for h in json.loads(body)["results"]]
+
+
+def _settings(data_dir: Path):
+    from ofsted_findings.config import Settings
+    return Settings.from_env(environ={}, data_dir=data_dir)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
