@@ -50,11 +50,13 @@ class Holder:
 
 def this_command() -> str:
     """How this process is named in lock files: ``ofsted-findings index``, say."""
-    args = [a for a in sys.argv[1:3] if not a.startswith("-")]
+    words = [a for a in sys.argv[1:] if not a.startswith("-")]
+    # The subcommand, and the scheduler's own (`schedule run`); never paths or queries.
+    words = words[:2] if words[:1] == ["schedule"] else words[:1]
     first = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
     if first in ("__main__.py", "-m", "-c") or first.startswith("python"):
         first = "ofsted-findings"
-    return " ".join([first, *args[:1]])
+    return " ".join([first, *words])
 
 
 def write_holder(fd: int, command: str | None = None) -> None:

@@ -21,6 +21,7 @@ from scheduler.locks import holding_pids, is_locked
 from tests.reliability.conftest import CLI, clean_env
 
 RUN_MARK = "OFSTED_FINDINGS_TEST_RUN"
+COPIES = 1  # each sample letter once: twelve documents, a few seconds of extraction
 QUERIES = ("care leavers", "staying put", '"personal advisers"', "accommodation -hotel", "health*")
 
 
@@ -183,3 +184,30 @@ def snapshot(data_dir: Path, **settings_overrides) -> Snapshot:
         searcher.close()
     return Snapshot(documents=counts["documents"], indexed=counts["indexed"], paragraphs=counts["paragraphs"],
                     index_paragraphs=stats["paragraphs"], versions=versions, searches=searches)
+
+
+def render_samples(folder: Path, copies: int = COPIES) -> Path:
+    from crawler.replica.documents import load_samples
+    from crawler.replica.render import render_pdf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc in load_samples():
+        for n in range(copies):
+            # Each copy's paragraphs differ a little, so each is a document of its own.
+            blocks = [dataclasses.replace(b, text=f"{b.text} Copy {n}.") if n and b.kind == "paragraph" else b
+                      for b in doc.blocks]
+            (folder / f"{doc.path.stem}-{n}.pdf").write_bytes(render_pdf(dataclasses.replace(doc, blocks=blocks)))
+    return folder
+
+
+def workers_extracting(run: Run) -> list[int]:
+    """Worker processes that have loaded the PDF library: extraction is under way."""
+    workers = run.children("multiprocessing.spawn")
+    loaded = []
+    for pid in workers:
+        try:
+            if "pdfium" in Path(f"/proc/{pid}/maps").read_text():
+                loaded.append(pid)
+        except OSError:
+            continue
+    return loaded

@@ -6,8 +6,8 @@ moments, as real subprocesses of the CLI, then what must hold:
 - leftovers (half-built index files, half-written blobs) are gone after the next run;
 - document and paragraph counts are as before, and searches answer the same.
 
-The long versions (more points, more rounds, the crawl and the scheduler) are in
-tests/soak/test_kills.py.
+The whole matrix (every command, both signals at every point, several rounds, the
+crawl and the scheduler included) is in tests/soak/test_kills.py (`make soak`).
 """
 from __future__ import annotations
 
@@ -26,24 +26,8 @@ import pytest
 from ofsted_findings.lifetime import PAUSE_ENV
 from scheduler.locks import holding_pids, lock_path
 from tests.reliability.conftest import CLI, clean_env
-from tests.reliability.kills import Run, assert_nothing_left, cli, leftovers, snapshot, wait_until
-
-COPIES = 1  # the twelve sample letters; tests/soak/test_kills.py renders more
-
-
-def render_samples(folder: Path, copies: int = COPIES) -> Path:
-    from crawler.replica.documents import load_samples
-    from crawler.replica.render import render_pdf
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for doc in load_samples():
-        for n in range(copies):
-            # Each copy's paragraphs differ a little, so each is a document of its own.
-            blocks = [dataclasses.replace(b, text=f"{b.text} Copy {n}.") if n and b.kind == "paragraph" else b
-                      for b in doc.blocks]
-            (folder / f"{doc.path.stem}-{n}.pdf").write_bytes(render_pdf(dataclasses.replace(doc, blocks=blocks)))
-    return folder
-
+from tests.reliability.kills import (COPIES, Run, assert_nothing_left, cli, leftovers, render_samples, snapshot,
+                                     wait_until, workers_extracting)
 
 @dataclasses.dataclass
 class Indexed:
@@ -80,23 +64,10 @@ def _next_run_completes(indexed: Indexed, data_dir: Path, *args: str) -> None:
     assert not leftovers(data_dir)
 
 
-def _workers_extracting(run: Run) -> list[int]:
-    """Worker processes that have loaded the PDF library: extraction is under way."""
-    workers = run.children("multiprocessing.spawn")
-    loaded = []
-    for pid in workers:
-        try:
-            if "pdfium" in Path(f"/proc/{pid}/maps").read_text():
-                loaded.append(pid)
-        except OSError:
-            continue
-    return loaded
-
-
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_index_killed_during_extraction_leaves_nothing_and_the_next_run_completes(indexed, data_dir, sig):
     with Run("index", "-q", "--workers", "2", data_dir=data_dir) as run:
-        wait_until(lambda: _workers_extracting(run), 60, "extraction workers at work")
+        wait_until(lambda: workers_extracting(run), 60, "extraction workers at work")
         assert list(data_dir.glob("index.sqlite3.building-*"))
         # The workers never hold the command's lock: only the command has the file open.
         assert holding_pids(lock_path(_settings(data_dir), "index")) == [run.pid]
@@ -134,24 +105,12 @@ def test_index_killed_at_the_swap_while_another_waits_then_gives_up(indexed, dat
     assert snapshot(data_dir) == indexed.before
 
 
-def test_index_killed_as_it_starts(indexed, data_dir):
-    with Run("index", "-q", "--workers", "2", data_dir=data_dir) as run:
-        # The moment it has labelled the lock as its own.
-        wait_until(lambda: f'"pid": {run.pid}' in _read(lock_path(_settings(data_dir), "index")), 30,
-                   "the index lock to be taken")
-        run.signal(signal.SIGKILL)
-        run.wait()
-        assert_nothing_left(run, data_dir)
-    _next_run_completes(indexed, data_dir)
-    assert snapshot(data_dir) == indexed.before
-
-
 def test_ingest_killed_during_extraction_loses_and_duplicates_nothing(indexed, data_dir, tmp_path):
     more = render_samples(tmp_path / "more")
     for path in more.iterdir():  # new documents: another name, other bytes
         path.rename(path.with_name(f"new-{path.name}"))
     with Run("ingest", str(more), "-q", "--workers", "2", data_dir=data_dir) as run:
-        wait_until(lambda: _workers_extracting(run), 60, "extraction workers at work")
+        wait_until(lambda: workers_extracting(run), 60, "extraction workers at work")
         run.signal(signal.SIGKILL)
         run.wait()
         assert_nothing_left(run, data_dir)
@@ -199,13 +158,12 @@ def _get(url: str) -> bytes:
         return response.read()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_the_web_server_killed_serves_the_same_after_a_restart(indexed, data_dir, sig):
+def test_the_web_server_killed_serves_the_same_after_a_restart(indexed, data_dir):
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api/v1/search?q=staying+put&limit=50"
     with Run("serve", "--port", str(port), data_dir=data_dir) as run:
         first = wait_until(lambda: _try_get(url), 60, "the web server to answer")
-        run.signal(sig)
+        run.signal(signal.SIGKILL)
         run.wait()
         assert_nothing_left(run, data_dir)
     with Run("serve", "--port", str(port), data_dir=data_dir) as run:
@@ -230,8 +188,53 @@ def _settings(data_dir: Path):
     return Settings.from_env(environ={}, data_dir=data_dir)
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text()
-    except OSError:
-        return ""
+
+# -- Elasticsearch ---------------------------------------------------------------------------
+@pytest.fixture
+def es_data_dir(data_dir, es_url):
+    """The copied data directory indexed into a fresh alias of the test node."""
+    import uuid
+    from elasticsearch import Elasticsearch
+    alias = f"kills-{uuid.uuid4().hex[:10]}"
+    env = {"OFSTED_FINDINGS_ENGINE": "elasticsearch", "OFSTED_FINDINGS_ES_URL": es_url,
+           "OFSTED_FINDINGS_ES_INDEX": alias}
+    done, _ = cli("index", "-q", "--workers", "2", data_dir=data_dir, env=env)
+    assert done.returncode == 0, done.stderr
+    es = Elasticsearch(es_url)
+    yield data_dir, env, alias, es
+    es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
+    es.close()
+
+
+def _es_indices(es, alias: str) -> tuple[list[str], list[str]]:
+    """(every index of the alias, the ones it points at)."""
+    found = es.indices.get(index=f"{alias}-*", expand_wildcards="open,closed", allow_no_indices=True)
+    return sorted(found), sorted(name for name, info in found.items() if alias in info.get("aliases", {}))
+
+
+@pytest.mark.parametrize("point", ["bulk-load", "swap"])
+def test_an_elasticsearch_rebuild_killed_keeps_the_alias_on_a_complete_index(indexed, es_data_dir, es_url, point):
+    data_dir, env, alias, es = es_data_dir
+    overrides = {"engine": "elasticsearch", "es_url": es_url, "es_index": alias}
+    before = snapshot(data_dir, **overrides)
+    assert before.index_paragraphs == before.paragraphs == indexed.before.paragraphs
+    _, [live] = _es_indices(es, alias)
+    pause = {PAUSE_ENV: "elasticsearch-swap"} if point == "swap" else {}
+    with Run("index", "-q", "--workers", "2", data_dir=data_dir, env={**env, **pause}) as run:
+        if point == "swap":
+            assert "paused at elasticsearch-swap" in run.read_stderr_line()
+        else:
+            wait_until(lambda: len(_es_indices(es, alias)[0]) == 2 and workers_extracting(run), 60,
+                       "a new index being loaded")
+        run.signal(signal.SIGKILL)
+        run.wait()
+        assert_nothing_left(run, data_dir)
+    indices, pointed = _es_indices(es, alias)
+    assert pointed == [live] and len(indices) == 2  # the half-built one is left for the next run
+    assert snapshot(data_dir, **overrides) == before
+    done, _ = cli("index", "-q", "--workers", "2", "--lock-timeout", "0", data_dir=data_dir, env=env)
+    assert done.returncode == 0, done.stderr
+    indices, [new] = _es_indices(es, alias)
+    # The new live index and the one kept for a rollback; the killed run's index is gone.
+    assert new not in (live,) and indices == sorted([live, new])
+    assert snapshot(data_dir, **overrides) == before
