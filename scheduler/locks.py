@@ -224,8 +224,20 @@ def crawl_lock(settings, source: str) -> Iterator[Path]:
         release(fd)
 
 
-def waiting_message(name: str, holder: Holder | None, timeout: float) -> str:
-    who = f"held by {holder.describe()}" if holder else "held by another process"
+def _who(path: Path, holder: Holder | None) -> str:
+    """Whom a held lock is held by: its label, checked against the living."""
+    from ofsted_findings.lifetime import pid_alive
+    if holder and holder.pid and pid_alive(holder.pid):
+        return f"held by {holder.describe()}"
+    # The labelled holder is gone, so a process that inherited the descriptor holds it.
+    pids = [p for p in holding_pids(path) if p != os.getpid()]
+    named = ", ".join(map(str, pids)) or "unknown"
+    gone = f" (its label names {holder.describe()}, which is gone)" if holder else ""
+    return f"held by pid {named}{gone}"
+
+
+def waiting_message(name: str, path: Path, holder: Holder | None, timeout: float) -> str:
+    who = _who(path, holder)
     return (f"waiting for the {name} lock {who} (giving up after {timeout:g} s; "
             f"set {LOCK_TIMEOUT_ENV} or --lock-timeout to change that)")
 
@@ -248,11 +260,10 @@ def index_lock(settings, *, timeout: float | None = None, cancel: threading.Even
         write_holder(inherited)
         yield inherited
         return
-    tell = (lambda holder: on_wait(waiting_message("index", holder, timeout))) if on_wait else None
+    tell = (lambda holder: on_wait(waiting_message("index", path, holder, timeout))) if on_wait else None
     fd = try_lock(path, timeout=timeout, cancel=cancel, on_wait=tell)
     if fd is None:
-        holder = read_holder(path)
-        who = f"held by {holder.describe()}" if holder else f"held by another process ({path})"
+        who = _who(path, read_holder(path))
         if cancel is not None and cancel.is_set():
             raise LockHeld("index", path, f"stopped waiting for the index lock {who}")
         raise LockTimeout("index", path, f"gave up after {timeout:g} s waiting for the index lock {who}")

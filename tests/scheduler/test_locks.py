@@ -196,3 +196,39 @@ def test_an_inherited_lock_is_relabelled_by_the_child_that_uses_it(settings):
         assert done.stdout.strip() == "True", done.stderr
     finally:
         release(fd)
+
+
+ORPHANING = """
+import os, subprocess, sys
+from ofsted_findings.config import Settings
+from scheduler.locks import index_lock
+with index_lock(Settings.from_env()) as fd:
+    # What the old fork-started extraction workers did: inherit the lock, outlive the holder.
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], pass_fds=(fd,),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print(orphan.pid, flush=True)
+    os._exit(0)
+"""
+
+
+def test_a_wait_on_a_lock_kept_by_an_orphan_names_the_orphan_not_the_dead_holder(settings):
+    import signal
+    env = {**os.environ, "OFSTED_FINDINGS_DATA_DIR": str(settings.data_dir)}
+    env.pop(INHERITED_LOCK_ENV, None)
+    done = subprocess.run([sys.executable, "-c", ORPHANING], env=env, capture_output=True, text=True, timeout=30)
+    orphan = int(done.stdout.strip())
+    try:
+        said = []
+        with pytest.raises(LockHeld, match=f"held by pid {orphan} "):
+            with index_lock(settings, timeout=0.3, on_wait=said.append):
+                pass
+        assert said[0].startswith(f"waiting for the index lock held by pid {orphan} (its label names")
+        assert "which is gone" in said[0]
+    finally:
+        os.kill(orphan, signal.SIGKILL)
+    import time
+    deadline = time.monotonic() + 10
+    while is_locked(lock_path(settings, "index")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with index_lock(settings, timeout=0):
+        pass
