@@ -122,6 +122,7 @@ def build_index(settings, *, full: bool = True, progress: bool = True, workers: 
     workers = workers or os.cpu_count() or 1
     try:
         store.remove_leftovers()  # half-written blobs of a killed crawl or ingest
+        getattr(engine, "remove_leftovers", lambda: None)()  # e.g. half-built index files
         records = list(store.documents(status="ok"))
         summary = IndexSummary(documents=len(records))
         outcomes: list[_Outcome] = []

@@ -200,7 +200,7 @@ class SqliteEngine(SearchEngine):
     def rebuild(self, paragraphs: Iterable[Paragraph]) -> int:
         building = self.path.with_name(f"{self.path.name}.building-{os.getpid()}")
         building.unlink(missing_ok=True)
-        _remove_abandoned_builds(self.path)
+        self.remove_leftovers()
         try:
             with closing(self._connect(building)) as db:
                 db.execute("PRAGMA journal_mode=OFF")
@@ -225,6 +225,10 @@ class SqliteEngine(SearchEngine):
             raise
         self.close()
         return count
+
+    def remove_leftovers(self) -> None:
+        """Delete what killed rebuilds left (the pipeline calls this before incremental runs too)."""
+        _remove_abandoned_builds(self.path)
 
     def replace_documents(self, document_ids: Iterable[str], paragraphs: Iterable[Paragraph]) -> int:
         db = self._writable_db()

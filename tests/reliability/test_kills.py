@@ -75,7 +75,13 @@ def test_index_killed_during_extraction_leaves_nothing_and_the_next_run_complete
         assert run.wait() == (-signal.SIGKILL if sig == signal.SIGKILL else 143)
         assert_nothing_left(run, data_dir)
     assert snapshot(data_dir) == indexed.before  # the live index was never touched
-    _next_run_completes(indexed, data_dir)
+    if sig == signal.SIGTERM:
+        assert not leftovers(data_dir)  # it cleaned up as it stopped
+        _next_run_completes(indexed, data_dir)
+    else:
+        # A SIGKILL leaves the half-built file; the next run clears it, even an incremental one.
+        assert leftovers(data_dir)
+        _next_run_completes(indexed, data_dir, "index", "--incremental", "-q", "--workers", "2")
     assert snapshot(data_dir) == indexed.before
 
 
