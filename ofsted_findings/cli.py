@@ -120,11 +120,16 @@ def cmd_export(args) -> int:
         chunks = export_chunks(searcher, search_request, fmt, settings.base_url)
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.
+            # A killed export's .part is overwritten by the next export to that name.
             tmp = args.output.with_name(f".{args.output.name}.part")
-            with open(tmp, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-            tmp.replace(args.output)
+            try:
+                with open(tmp, "wb") as fh:
+                    for chunk in chunks:
+                        fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+                tmp.replace(args.output)
+            except BaseException:  # an error, Ctrl-C or SIGTERM: no half file left behind
+                tmp.unlink(missing_ok=True)
+                raise
             print(f"wrote {args.output}", file=sys.stderr)
         else:
             out = sys.stdout.buffer
