@@ -8,8 +8,9 @@ the crawl subprocess it starts (``pass_fds``), naming it in the environment
 variable ``OFSTED_FINDINGS_CRAWL_LOCK_FD``. The lock then lasts as long as
 either process lives (if the scheduler is killed, the crawl, told to stop by the
 kernel, holds it until it has saved its state), and ``crawl_lock`` in the child
-recognises the inherited lock as its own instead of refusing to crawl. Nothing else inherits a lock: descriptors are opened
-close-on-exec and the indexer's extraction workers are spawned, never forked.
+recognises the inherited lock as its own instead of refusing to crawl. Nothing
+else inherits a lock: descriptors are opened close-on-exec and the indexer's
+extraction workers are spawned, never forked.
 
 Whoever takes a lock writes into the file who they are (pid, command, since when),
 so a command that must wait can say whom it waits for, and ``status`` can show
