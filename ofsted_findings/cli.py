@@ -353,10 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     failures = ((ValueError, "", EXIT_ERROR),  # bad settings or configuration
                 (EngineUnavailable, "search is unavailable: ", EXIT_UNAVAILABLE),
                 (EngineError, "", EXIT_ERROR), (StoreError, "", EXIT_ERROR), (LockHeld, "", EXIT_BUSY))
-    from ofsted_findings.lifetime import stop_on_sigterm
-    stop_on_sigterm()  # a SIGTERM cleans up as an error would (crawl and scheduler have their own)
+    from ofsted_findings.lifetime import sigterm_as_exit
     try:
-        return args.func(args)
+        # A SIGTERM cleans up as an error would (crawl and scheduler install their own handlers).
+        with sigterm_as_exit():
+            return args.func(args)
     except tuple(kind for kind, _, _ in failures) as exc:
         prefix, code = next((p, c) for kind, p, c in failures if isinstance(exc, kind))
         print(f"error: {prefix}{exc}", file=sys.stderr)

@@ -3,7 +3,7 @@
 - ``die_with_parent`` makes a child process (an extraction worker, a scheduled
   command) receive a signal from the kernel the moment its parent dies, however the
   parent dies (SIGKILL, the OOM killer), so no child ever runs on orphaned.
-- ``stop_on_sigterm`` turns the first SIGTERM into ``SystemExit`` so a command's
+- ``sigterm_as_exit`` turns the first SIGTERM into ``SystemExit`` so a command's
   clean-up (``finally`` blocks: half-built index files, half-loaded Elasticsearch
   indices, worker pools) runs; a second SIGTERM kills at once.
 - ``pause_point`` lets the fault tests stop a command at a named moment that no
@@ -16,7 +16,10 @@ import ctypes
 import os
 import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 PAUSE_ENV = "OFSTED_FINDINGS_TEST_PAUSE_AT"
@@ -59,15 +62,24 @@ def child_dies_with_us(signum: int = signal.SIGTERM):
     return preexec
 
 
-def stop_on_sigterm() -> None:
-    """First SIGTERM: raise SystemExit(143) in the main thread, so clean-up runs.
-    The handler then steps aside, so a second SIGTERM ends the process at once."""
+@contextmanager
+def sigterm_as_exit() -> Iterator[None]:
+    """Within the block, the first SIGTERM raises SystemExit(143) in the main thread, so
+    clean-up runs; the handler then steps aside, so a second SIGTERM ends the process at
+    once. The previous handler is back after the block (the CLI may run inside a test)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals
+        return
 
     def handler(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         raise SystemExit(EXIT_TERMINATED)
 
-    signal.signal(signal.SIGTERM, handler)
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def pause_point(name: str) -> None:
