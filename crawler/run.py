@@ -85,6 +85,7 @@ def run_crawl(settings: Settings, sources: Sequence[str] = ("ofsted",), progress
         raise ValueError(f"unknown crawl source(s) {unknown or sources}: choose from {', '.join(SPIDERS)}")
     scrapy_config = scrapy_settings(settings, progress)
     with DocumentStore.open(settings) as store:
+        store.remove_leftovers()  # half-written blobs of a crawl that was killed
         resume = _resume_points(store, sources)
         run_id = store.start_run("+".join(sources))
     # Scrapy resets its loggers to DEBUG when the process starts; keep them at WARNING

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Iterable, Iterator
 from indexer.engines import SearchEngine, open_engine
 from indexer.extract import ExtractedDocument, ExtractionError, extract_document
 from indexer.model import Paragraph
+from ofsted_findings.lifetime import die_with_parent
 from ofsted_findings.progress import progress_bar
 from ofsted_findings.store import DocumentRecord, DocumentStore, StoreError
 
@@ -58,11 +60,19 @@ def _extracted(store: DocumentStore, records: list[DocumentRecord], workers: int
                 yield record, _extract_job(record, path)
                 advance()
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Spawned, not forked: a worker starts from a fresh interpreter, so it never
+        # inherits the index lock (or any other descriptor) of the command; and it is
+        # killed by the kernel if the command dies, so none is ever left orphaned.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
+        try:
             results = pool.map(_extract_job, *zip(*jobs), chunksize=4)
             for (record, _), result in zip(jobs, results):
                 yield record, result
                 advance()
+        finally:
+            # On an error or SIGTERM, drop the queued documents rather than extract them all.
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass
@@ -111,6 +121,8 @@ def build_index(settings, *, full: bool = True, progress: bool = True, workers: 
     engine = engine or open_engine(settings)
     workers = workers or os.cpu_count() or 1
     try:
+        store.remove_leftovers()  # half-written blobs of a killed crawl or ingest
+        getattr(engine, "remove_leftovers", lambda: None)()  # e.g. half-built index files
         records = list(store.documents(status="ok"))
         summary = IndexSummary(documents=len(records))
         outcomes: list[_Outcome] = []

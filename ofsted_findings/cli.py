@@ -11,7 +11,6 @@ from pathlib import Path
 from ofsted_findings.config import ENGINES, Settings
 
 EXIT_OK, EXIT_FAILURES, EXIT_ERROR, EXIT_UNAVAILABLE, EXIT_BUSY = 0, 1, 2, 3, 4
-INDEX_LOCK_WAIT = 600.0  # seconds a manual index waits for a running one to finish
 
 
 def _settings(args) -> Settings:
@@ -52,16 +51,18 @@ def cmd_crawl(args) -> int:
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
 
 
-def _index_lock(settings):
+def _index_lock(settings, args):
     # The lock the scheduler's index runs take: two writers must never race on one index.
-    from scheduler.locks import index_lock
-    return index_lock(settings, timeout=INDEX_LOCK_WAIT)
+    # A wait is announced at once, and ends after --lock-timeout / OFSTED_FINDINGS_LOCK_TIMEOUT.
+    from scheduler.locks import index_lock, lock_timeout
+    return index_lock(settings, timeout=lock_timeout(args.lock_timeout),
+                      on_wait=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def cmd_index(args) -> int:
     from indexer.pipeline import build_index
     settings = _settings(args)
-    with _index_lock(settings):
+    with _index_lock(settings, args):
         summary = build_index(settings, full=not args.incremental, progress=not args.quiet,
                               workers=args.workers)
     _print_summary("Index", summary.to_dict(), args)
@@ -75,7 +76,7 @@ def cmd_ingest(args) -> int:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return EXIT_ERROR
     settings = _settings(args)
-    with _index_lock(settings):
+    with _index_lock(settings, args):
         summary = ingest(settings, args.paths, progress=not args.quiet, workers=args.workers)
     _print_summary("Ingest", summary.to_dict(), args)
     failed = summary.unreadable or (summary.index and summary.index.failed)
@@ -126,11 +127,16 @@ def cmd_export(args) -> int:
         chunks = export_chunks(searcher, search_request, fmt, settings.base_url)
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.
+            # A killed export's .part is overwritten by the next export to that name.
             tmp = args.output.with_name(f".{args.output.name}.part")
-            with open(tmp, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-            tmp.replace(args.output)
+            try:
+                with open(tmp, "wb") as fh:
+                    for chunk in chunks:
+                        fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+                tmp.replace(args.output)
+            except BaseException:  # an error, Ctrl-C or SIGTERM: no half file left behind
+                tmp.unlink(missing_ok=True)
+                raise
             print(f"wrote {args.output}", file=sys.stderr)
         else:
             out = sys.stdout.buffer
@@ -181,9 +187,10 @@ def _document_row(record, settings) -> dict:
 def cmd_status(args) -> int:
     from indexer.engines import EngineUnavailable, open_engine
     from ofsted_findings.store import DocumentStore
+    from scheduler.locks import lock_states
     settings = _settings(args)
     with DocumentStore.open(settings) as store:
-        report = {"data_dir": str(settings.data_dir), "store": store.counts(),
+        report = {"data_dir": str(settings.data_dir), "store": store.counts(), "locks": lock_states(settings),
                   "failures": [{"source": r.source, "status": r.index_status or r.status,
                                 "reason": r.index_error or r.error} for r in store.failures()],
                   "crawls": store.runs(limit=5)}
@@ -194,7 +201,14 @@ def cmd_status(args) -> int:
         report["index"] = {"engine": settings.engine, "error": str(exc)}
     finally:
         engine.close()
-    _out(report) if args.format == "json" else _print_summary("Status", report, args)
+    if args.format == "json":
+        _out(report)
+    else:
+        from scheduler.locks import describe_lock
+        _print_summary("Status", {k: v for k, v in report.items() if k != "locks"}, args)
+        print("  locks:", file=sys.stderr)
+        for state in report["locks"]:
+            print(f"    {describe_lock(state)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -254,6 +268,12 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--document-type", dest="document_type", action="append", help="filter by document type")
 
 
+def _add_lock_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lock-timeout", metavar="SECONDS",
+                   help="how long to wait for another index update to finish before giving up "
+                        "with exit code 4 (default 600; env OFSTED_FINDINGS_LOCK_TIMEOUT; 0: do not wait)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", type=Path, help="document store and index (env OFSTED_FINDINGS_DATA_DIR)")
@@ -280,12 +300,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--incremental", action="store_true", help="only documents that changed since last time")
     p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    _add_lock_timeout(p)
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ingest", parents=[common], help="add local PDF, HTML or text files or folders")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    _add_lock_timeout(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("search", parents=[common], help="search paragraphs")
@@ -344,8 +366,11 @@ def main(argv: list[str] | None = None) -> int:
     failures = ((ValueError, "", EXIT_ERROR),  # bad settings or configuration
                 (EngineUnavailable, "search is unavailable: ", EXIT_UNAVAILABLE),
                 (EngineError, "", EXIT_ERROR), (StoreError, "", EXIT_ERROR), (LockHeld, "", EXIT_BUSY))
+    from ofsted_findings.lifetime import sigterm_as_exit
     try:
-        return args.func(args)
+        # A SIGTERM cleans up as an error would (crawl and scheduler install their own handlers).
+        with sigterm_as_exit():
+            return args.func(args)
     except tuple(kind for kind, _, _ in failures) as exc:
         prefix, code = next((p, c) for kind, p, c in failures if isinstance(exc, kind))
         print(f"error: {prefix}{exc}", file=sys.stderr)

@@ -79,6 +79,9 @@ CREATE INDEX IF NOT EXISTS documents_kind ON documents(kind, status);
 """
 
 
+TMP_PREFIX = ".tmp-"  # half-written blobs: .tmp-<writer's pid>-<random>
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
@@ -197,7 +200,8 @@ class DocumentStore:
             return digest
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write to a temporary file and rename, so a crash never leaves half a blob.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        # The name carries our pid: remove_leftovers knows a killed writer's from a live one's.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(body)
@@ -208,6 +212,19 @@ class DocumentStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return digest
+
+    def remove_leftovers(self) -> int:
+        """Delete half-written blobs left by writers that were killed (their pid is gone);
+        a blob is only ever visible under its digest once complete. Returns how many."""
+        from ofsted_findings.lifetime import pid_alive
+        removed = 0
+        for tmp in self.blobs_dir.glob(f"*/{TMP_PREFIX}*"):
+            pid = tmp.name[len(TMP_PREFIX):].split("-", 1)[0]
+            if pid.isdigit() and pid_alive(int(pid)):
+                continue
+            tmp.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
     def read_bytes(self, record: DocumentRecord) -> bytes:
         if not record.sha256:

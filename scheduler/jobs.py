@@ -15,7 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 from scheduler import history
 from scheduler.config import SOURCE_KINDS, JobSpec, ScheduleConfig
-from scheduler.locks import INHERITED_LOCK_ENV, LockHeld, index_lock, lock_path, release, try_lock
+from scheduler.locks import (INHERITED_LOCK_ENV, LockHeld, index_lock, lock_path, release, try_lock,
+                             write_holder)
 from scheduler.runner import CommandResult, run_command
 
 log = logging.getLogger("scheduler.jobs")
@@ -191,6 +192,7 @@ def _crawl(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str:
                             trigger=trigger, reason=reason, attempt=attempt)
         log.info("job %s %s", spec.id, reason)
         return "skipped"
+    write_holder(fd)  # until the crawl it starts labels the lock with its own pid
     started = history.utcnow()
     run_id = history.start(settings, job_id=spec.id, kind=spec.kind, source=source,
                            trigger=trigger, attempt=attempt, started_at=started)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ofsted_findings.config import ENV_PREFIX
+from ofsted_findings.lifetime import child_dies_with_us
 
 LOG_DIR = Path("logs") / "scheduler"
 KEEP_LOGS = 400
@@ -112,10 +113,13 @@ def run_command(argv: list[str], *, settings, name: str, time_limit: float,
     started = time.monotonic()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         # A new session: a Ctrl-C on the scheduler's terminal reaches the scheduler,
-        # which then stops the child itself, in order.
+        # which then stops the child itself, in order. If the scheduler is killed, the
+        # kernel sends the child SIGTERM (a crawl saves its state and resumes next run):
+        # no command of a dead scheduler runs on. This thread waits for the child
+        # below, so it outlives it, as the kernel's parent-death signal requires.
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                 env=child_environment(settings, env_extra), pass_fds=pass_fds,
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=child_dies_with_us(signal.SIGTERM))
         timed_out = interrupted = False
         deadline = started + time_limit
         while proc.poll() is None:

@@ -42,6 +42,7 @@ from indexer.engines.base import (
 from indexer.model import Paragraph
 from indexer.prior import paragraph_prior
 from indexer.query import Clause, ParsedQuery, Term
+from ofsted_findings.lifetime import pause_point
 
 # 2: the judgement facet field. 3: stems from indexer.analysis (no hunspell), no
 # highlighting fields, the surface words for suggestions. Recorded in each index's mapping _meta.
@@ -355,6 +356,7 @@ class ElasticsearchEngine(SearchEngine):
             except Exception:
                 pass  # the node is gone; the next rebuild removes the orphan
             raise
+        pause_point("elasticsearch-swap")
         old = self._switch_alias(new)
         self._drop_old_indices(keep={new} | ({old} if old else set()))
         return count

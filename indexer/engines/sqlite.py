@@ -44,6 +44,7 @@ from indexer.model import Paragraph
 from indexer.prior import paragraph_prior
 from indexer.query import Clause, ParsedQuery, Term
 from ofsted_findings.export_format import csv_fragments, splice_csv
+from ofsted_findings.lifetime import pause_point, pid_alive
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
 SCHEMA_VERSION = 6
@@ -122,6 +123,25 @@ def _phrase_expression(stems: tuple[str, ...]) -> str:
 
 def _near(phrases: list[tuple[str, ...]]) -> str:
     return f"NEAR({' '.join(_phrase_expression(p) for p in phrases)}, {NEAR_TOKENS})"
+
+
+def _remove_abandoned_builds(path: Path) -> None:
+    """Delete the half-built index files of rebuilds that were killed (their pid is gone)."""
+    for leftover in path.parent.glob(f"{path.name}.building-*"):
+        pid = leftover.name.rsplit(".building-", 1)[1].split("-", 1)[0]
+        if not (pid.isdigit() and pid_alive(int(pid))):
+            leftover.unlink(missing_ok=True)
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the index's WAL into the file and empty it (best effort: readers may keep part)."""
+    if not Path(str(path) + "-wal").exists():
+        return
+    try:
+        with closing(sqlite3.connect(path, timeout=5)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass
 
 
 class OutdatedIndex(EngineUnavailable):
@@ -206,6 +226,7 @@ class SqliteEngine(SearchEngine):
     def rebuild(self, paragraphs: Iterable[Paragraph]) -> int:
         building = self.path.with_name(f"{self.path.name}.building-{os.getpid()}")
         building.unlink(missing_ok=True)
+        self.remove_leftovers()
         try:
             with closing(self._connect(building)) as db:
                 db.execute("PRAGMA journal_mode=OFF")
@@ -215,7 +236,10 @@ class SqliteEngine(SearchEngine):
                     db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
                     _written(db, added=None)
                 db.execute("PRAGMA journal_mode=WAL")
-            # Drop the old index's WAL files first so they cannot be replayed onto the new one.
+            pause_point("sqlite-swap")
+            # Drop the old index's WAL files first so they cannot be replayed onto the new one;
+            # checkpointed first, so a kill between the two steps loses nothing of the old one.
+            _checkpoint(self.path)
             for suffix in ("-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             os.replace(building, self.path)
@@ -227,6 +251,10 @@ class SqliteEngine(SearchEngine):
             raise
         self.close()
         return count
+
+    def remove_leftovers(self) -> None:
+        """Delete what killed rebuilds left (the pipeline calls this before incremental runs too)."""
+        _remove_abandoned_builds(self.path)
 
     def replace_documents(self, document_ids: Iterable[str], paragraphs: Iterable[Paragraph]) -> int:
         db = self._writable_db()

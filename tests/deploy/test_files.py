@@ -335,6 +335,7 @@ PACKAGES = ("ofsted_findings", "crawler", "indexer", "webapp", "scheduler", "dep
 INTERNAL_VARIABLES = {
     "OFSTED_FINDINGS_CRAWL_LOCK_FD",   # the scheduler hands its crawl lock to the child it starts
     "OFSTED_FINDINGS_PROGRESS",        # a Scrapy setting, set by the CLI
+    "OFSTED_FINDINGS_TEST_PAUSE_AT",   # the fault tests' hook (ofsted_findings/lifetime.py)
 }
 
 
