@@ -97,7 +97,8 @@ class Report:
                 "leaked_lines": len(self.leaks)}
 
 
-def _key(text: str) -> str:
+def opening_key(text: str) -> str:
+    """A paragraph's text as gold labels locate it by its opening words: quotes folded, spaces collapsed, lower case."""
     text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"')
     return re.sub(r"\s+", " ", text.replace("”", '"')).strip().lower()
 
@@ -217,9 +218,9 @@ def _score_metadata(report: Report, gold: dict, meta: dict, listed: bool = True)
 
 
 def _score_paragraphs(report: Report, gold_doc: dict, doc: ExtractedDocument) -> None:
-    keyed = [(_key(p.text), p) for p in doc.paragraphs]
+    keyed = [(opening_key(p.text), p) for p in doc.paragraphs]
     for label in gold_doc["paragraphs"]:
-        prefix = _key(label["starts"])
+        prefix = opening_key(label["starts"])
         found = next((p for k, p in keyed if k.startswith(prefix)), None)
         gold_themes = set(label.get("themes") or [])
         report.paragraphs_labelled += 1

@@ -25,7 +25,6 @@ import math
 import re
 import sqlite3
 import tempfile
-import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ import yaml
 from indexer.engines.base import SearchEngine, SearchRequest
 from indexer.extract import ExtractionError, extract_document
 from indexer.model import Paragraph
+from indexer.quality.evaluate import opening_key
 from indexer.search import Searcher
 from indexer.themes import Taxonomy
 from ofsted_findings.store import DocumentRecord, document_id_for
@@ -70,11 +70,6 @@ def load_collection(shared: Path, workers: int = 2) -> dict[str, list[Paragraph]
     return {str(Path(path).relative_to(shared)): paragraphs for path, paragraphs in found.items()}
 
 
-def _key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"')
-    return re.sub(r"\s+", " ", text.replace("”", '"')).strip().lower()
-
-
 @dataclass
 class Query:
     id: str
@@ -90,7 +85,7 @@ class Query:
 
 
 def load_queries(collection: dict[str, list[Paragraph]], folder: Path = JUDGEMENTS) -> list[Query]:
-    keyed = {doc: [(_key(p.text), p.paragraph_id) for p in paragraphs] for doc, paragraphs in collection.items()}
+    keyed = {doc: [(opening_key(p.text), p.paragraph_id) for p in paragraphs] for doc, paragraphs in collection.items()}
     queries = []
     for half in HALVES:
         path = folder / f"queries-{half}.yaml"
@@ -99,7 +94,7 @@ def load_queries(collection: dict[str, list[Paragraph]], folder: Path = JUDGEMEN
         for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["queries"]:
             query = Query(raw["id"], raw["q"], half, raw.get("category", ""))
             for judged in raw.get("judgements") or []:
-                prefix = _key(judged["starts"])
+                prefix = opening_key(judged["starts"])
                 found = [pid for key, pid in keyed.get(judged["doc"], []) if key.startswith(prefix)]
                 if len(found) == 1:
                     query.grades[found[0]] = int(judged["grade"])
