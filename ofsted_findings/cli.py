@@ -47,7 +47,12 @@ def cmd_crawl(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BUSY
         summary = run_crawl(settings, sources=sources, progress=not args.quiet)
-    _print_summary("Crawl", summary, args)
+    if args.format == "json":
+        _out(summary)
+    else:
+        from crawler.summary import describe
+        print("\n".join(describe(summary)))
+    # Exit 1 when some pages failed though the rest was collected (documented in the README).
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
 
 
@@ -201,7 +206,8 @@ def cmd_serve(args) -> int:
 
 def cmd_demo(args) -> int:
     from ofsted_findings.demo import run_demo
-    return run_demo(_settings(args), host=args.host, port=args.port, serve=not args.no_serve)
+    return run_demo(_settings(args), host=args.host, port=args.port, serve=not args.no_serve,
+                    verbose=args.verbose)
 
 
 # -- output ------------------------------------------------------------------------
@@ -322,8 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # The level on the handler too: Scrapy sets the root logger to NOTSET whenever a crawler
+    # is made, which would let every library's DEBUG records (trafilatura's) onto the screen.
+    for handler in logging.root.handlers:
+        handler.setLevel(level)
     from indexer.engines import EngineError, EngineUnavailable
     from ofsted_findings.store import StoreError
     from scheduler.locks import LockHeld
