@@ -16,7 +16,7 @@ import yaml
 from indexer import metadata as meta
 from indexer.html import HtmlReaderMissing, attribute_quotes, read_html
 from indexer.model import Paragraph
-from indexer.paragraphs import Block, Line, body_window, build_blocks, strip_furniture
+from indexer.paragraphs import SAMPLE_FOOTER, Block, Line, body_window, build_blocks, strip_furniture
 from indexer.pdf import MAX_PAGES, PdfError, read_lines
 from indexer.stance import stance_of
 from indexer.themes import Taxonomy
@@ -136,6 +136,7 @@ def _from_pdf(record, data: bytes, max_pages: int) -> ExtractedDocument:
     blocks = build_blocks(body[start:end])
     facts = _ofsted_metadata(record, [ln.text for ln in body])
     facts["pages"] = pages
+    _label_sample(facts, any(SAMPLE_FOOTER.match(ln.text) for ln in lines))
     return _document(record, facts, blocks)
 
 
@@ -144,6 +145,7 @@ def _from_text(record, text: str) -> ExtractedDocument:
     lines = _text_lines(text)
     if not lines:
         raise ExtractionError("the text file holds no words")
+    sample = any(SAMPLE_FOOTER.match(ln.text) for ln in lines)
     body = strip_furniture(lines)
     if record.kind == "council" or front.get("kind") == "council-release":
         dated = [ln for ln in body if meta.parse_date(ln.text)]
@@ -159,10 +161,12 @@ def _from_text(record, text: str) -> ExtractedDocument:
             facts["responds_to"] = front["responds_to"]
         if front.get("authority") and not facts.get("authority"):
             _set_authority(facts, Register.load().find(str(front["authority"])))
+        _label_sample(facts, sample)
         return _document(record, facts, blocks)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
     facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front)
+    _label_sample(facts, sample)
     return _document(record, facts, blocks)
 
 
@@ -173,9 +177,27 @@ def _from_html(record, text: str) -> ExtractedDocument:
         raise ExtractionError(str(exc)) from None
     if sum(len(b.text) for b in page.blocks if b.kind != "heading") < 40:
         raise ExtractionError("the HTML page has no main text (nothing but navigation or scripts)")
-    facts = _council_metadata(record, page.blocks, page.title, page.published, page.quotes)
+    # The sample label is a line of its own: it marks the document, never a paragraph.
+    blocks = [b for b in page.blocks if not SAMPLE_FOOTER.match(b.text.strip("*_ "))]
+    facts = _council_metadata(record, blocks, page.title, page.published, page.quotes)
     facts["ofsted_links"] = page.ofsted_links
-    return _document(record, facts, page.blocks)
+    _label_sample(facts, len(blocks) < len(page.blocks))
+    return _document(record, facts, blocks)
+
+
+SAMPLE_TITLE_PREFIX = "Sample: "
+
+
+def _label_sample(facts: dict, labelled: bool) -> None:
+    """A document carrying the project's sample label ("Sample document written for
+    ofsted-findings …": the demo's documents) says so in its title, so that every result,
+    citation and export of it reads "Sample", and in ``facts["sample"]``."""
+    if not labelled:
+        return
+    facts["sample"] = True
+    title = facts.get("title") or ""
+    if not title.lower().startswith("sample"):
+        facts["title"] = SAMPLE_TITLE_PREFIX + title if title else "Sample document"
 
 
 def _front_matter(text: str) -> tuple[str, dict]:

@@ -35,6 +35,10 @@ def run_demo(settings: Settings, *, host: str = "127.0.0.1", port: int = 5000, s
               f"from a replica site on 127.0.0.1 ({replica.ofsted_url}).", flush=True)
         if verbose:
             print(f"Sample council news sites at {replica.council_url}", flush=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.sample_data_marker.write_text(
+            "This folder holds ofsted-findings' own sample documents (make demo), not Ofsted's.\n",
+            encoding="utf-8")
         councils_file = replica.write_councils_config(demo_dir / "councils.yaml")
         # Scrapy's reactor cannot be restarted in one process, so the crawl gets its own; its
         # summary comes back as JSON on stdout and is told here, once.

@@ -75,4 +75,5 @@ def init_app(app) -> None:
 
     @app.context_processor
     def settings_context():
-        return {"settings": services().settings}
+        settings = services().settings
+        return {"settings": settings, "sample_data": settings.holds_sample_data}

@@ -52,5 +52,18 @@ def test_demo_is_quiet_says_where_its_data_is_and_prints_its_address_last(tmp_pa
     docs = subprocess.run([sys.executable, "-m", "ofsted_findings", "documents", "--data-dir",
                            str(demo_data), "--format", "json"], capture_output=True, text=True,
                           timeout=120, check=True)
-    kinds = {json.loads(line)["kind"] for line in docs.stdout.splitlines()}
-    assert kinds == {"ofsted", "council"}
+    documents = [json.loads(line) for line in docs.stdout.splitlines()]
+    assert {d["kind"] for d in documents} == {"ofsted", "council"}
+    # The demo must never pass for real findings: every title, result and citation says
+    # "Sample", and the label line itself is never a paragraph.
+    assert all(d["title"].startswith("Sample: ") for d in documents), [d["title"] for d in documents]
+    assert all(h["document_title"].startswith("Sample: ") for h in hits)
+    label = subprocess.run([sys.executable, "-m", "ofsted_findings", "search", '"sample document written"',
+                            "--data-dir", str(demo_data), "--format", "json"],
+                           capture_output=True, text=True, timeout=120, check=True)
+    assert label.stdout == ""
+    export = subprocess.run([sys.executable, "-m", "ofsted_findings", "export", "staying put",
+                             "--data-dir", str(demo_data), "--format", "ndjson"],
+                            capture_output=True, text=True, timeout=120, check=True)
+    rows = [json.loads(line) for line in export.stdout.splitlines()]
+    assert rows and all("\u201cSample: " in row["citation"] for row in rows)

@@ -248,3 +248,26 @@ def test_ingested_files_show_their_name_not_the_server_path(tmp_path):
     for url in ("/search?q=staying", f"/documents/{record.document_id}"):
         html = page(client, url)
         assert "wigan-2024.pdf" in html and "/home/researcher" not in html
+
+
+def test_every_page_of_sample_data_carries_the_sample_banner(sample_data, ids, tmp_path):
+    import shutil
+
+    from webapp import create_app
+    settings, _ = sample_data
+    plain = create_app(settings).test_client().get("/")
+    assert "sample-data-banner" not in plain.get_data(as_text=True)
+    data_dir = tmp_path / "demo-data"
+    shutil.copytree(settings.data_dir, data_dir)
+    demo = settings.with_(data_dir=data_dir)
+    demo.sample_data_marker.write_text("sample\n")
+    client = create_app(demo).test_client()
+    document_id = next(iter(ids.values()))
+    for url in ("/", "/search?q=staying+put", "/search?q=staying+put&view=authorities", "/compare",
+                "/authorities", "/help", "/status", f"/documents/{document_id}", "/no-such-page"):
+        html = client.get(url).get_data(as_text=True)
+        banner = html.split('id="sample-data-banner"', 1)
+        assert len(banner) == 2, url
+        assert "sample documents, not Ofsted's" in banner[1].split("</div>", 1)[0].replace("&#39;", "'"), url
+        # Inside the header landmark, before the main content.
+        assert html.index("<header") < html.index("sample-data-banner") < html.index("</header>"), url
