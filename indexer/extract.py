@@ -180,9 +180,27 @@ def _from_html(record, text: str) -> ExtractedDocument:
     # The sample label is a line of its own: it marks the document, never a paragraph.
     blocks = [b for b in page.blocks if not SAMPLE_FOOTER.match(b.text.strip("*_ "))]
     facts = _council_metadata(record, blocks, page.title, page.published, page.quotes)
+    if record.kind == "file":
+        _refuse_unrelated_page(page.title, blocks, facts)
     facts["ofsted_links"] = page.ofsted_links
     _label_sample(facts, len(blocks) < len(page.blocks))
     return _document(record, facts, blocks)
+
+
+def _refuse_unrelated_page(title: str | None, blocks: list[Block], facts: dict) -> None:
+    """An HTML file given to ``ingest`` is kept as a council's response only when it is one:
+    it names an English authority and speaks of an Ofsted inspection or visit (the test
+    the council crawler applies). Anything else (a saved search page, this app's own home
+    page) is skipped with the reason, never stored as a "Council response" by "?"."""
+    from crawler.spiders.councils import is_about_ofsted
+    missing = []
+    if not facts.get("authority"):
+        missing.append("names no English local authority in its title or opening")
+    if not is_about_ofsted(title, "\n".join(b.text for b in blocks)):
+        missing.append("does not speak of an Ofsted inspection or visit")
+    if missing:
+        raise ExtractionError("neither an Ofsted document nor a council response: the page "
+                              + " and ".join(missing), "skipped")
 
 
 SAMPLE_TITLE_PREFIX = "Sample: "

@@ -59,6 +59,12 @@ class Settings:
         return self.sample_data_marker.is_file()
 
     @property
+    def served_at_file(self) -> Path:
+        """Where ``serve`` and ``demo`` record the address they serve this folder at, so
+        that the CLI's permalinks point at the running site unless told otherwise."""
+        return self.data_dir / "served-at.txt"
+
+    @property
     def user_agent(self) -> str:
         return f"ofsted-findings/0.1 (+{self.contact_url})"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 import shutil
 import subprocess
 import sys
@@ -66,8 +67,30 @@ def run_demo(settings: Settings, *, host: str = "127.0.0.1", port: int = 5000, s
         _quiet_server()
         print(f"\n  ofsted-findings demo: open http://{host}:{port}/  (try: staying put; "
               "Ctrl-C stops it)\n", flush=True)
-        app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False)
+        with recording_address(settings):
+            app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False)
     return 0
+
+
+@contextmanager
+def recording_address(settings: Settings):
+    """While serving, the data directory says at which address (Settings.served_at_file),
+    so that the CLI's permalinks for that directory point at the running site."""
+    import signal
+    import threading
+    path = settings.served_at_file
+    try:
+        path.write_text(settings.base_url.rstrip("/") + "\n", encoding="utf-8")
+    except OSError:   # a read-only data directory: permalinks fall back to the default
+        yield
+        return
+    if threading.current_thread() is threading.main_thread():
+        # A stop by SIGTERM (systemd, kill) unwinds like Ctrl-C, so the record goes too.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _quiet_server() -> None:

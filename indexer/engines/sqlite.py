@@ -429,6 +429,9 @@ class _Plan:
         self.filters = request.filters
         self.masks = {facet: columns.mask(facet, values, self.matched)
                       for facet, values in self.filters.items()}
+        if request.has_date_range:   # not a facet: it applies to every facet's counts
+            self.masks["published"] = columns.date_range_mask(db, request.date_from, request.date_to,
+                                                               self.matched)
         keep = np.ones(len(self.matched), dtype=bool)
         for mask in self.masks.values():
             keep &= mask
