@@ -25,7 +25,7 @@ _TYPE_WORDS = {"focused visit": FOCUSED_VISIT, "fv": FOCUSED_VISIT, "inspection"
                "ilacs": INSPECTION, "full inspection": INSPECTION, "monitoring": MONITORING,
                "monitoring visit": MONITORING, "jtai": JTAI, "council": COUNCIL_RESPONSE,
                "council response": COUNCIL_RESPONSE, "press release": COUNCIL_RESPONSE}
-_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_YEAR = re.compile(r"^\d{4}$")
 # Facets with a closed list of values; "year" is any four-digit year.
 ENUMERATED = ("authority", "region", "document_type", "theme", "stance", "judgement", "kind")
 

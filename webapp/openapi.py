@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from indexer.engines.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, SORTS
 from indexer.search import PUBLIC_FIELDS
+from ofsted_findings.filter_values import ENUMERATED, valid_values
 
 
 def _array_param(name: str, description: str) -> dict:
+    # The values the index holds; the API also reads other common forms of them (any case,
+    # a theme's label, an authority's ONS code) and answers 400, listing these, for others.
+    items = ({"type": "string", "enum": valid_values(name)} if name in ENUMERATED
+             else {"type": "string", "pattern": "^[0-9]{4}$"})
     return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}},
-            "style": "form", "explode": True}
+            "schema": {"type": "array", "items": items}, "style": "form", "explode": True}
 
 
 SEARCH_PARAMETERS = [
@@ -18,6 +22,12 @@ SEARCH_PARAMETERS = [
      "schema": {"type": "string"}},
     *[_array_param(f, f"Only paragraphs whose {f} is one of these values (repeat for OR).")
       for f in FACETS],
+    {"name": "from", "in": "query", "required": False,
+     "description": "Only paragraphs published on or after this date.",
+     "schema": {"type": "string", "format": "date"}},
+    {"name": "to", "in": "query", "required": False,
+     "description": "Only paragraphs published on or before this date.",
+     "schema": {"type": "string", "format": "date"}},
     {"name": "sort", "in": "query", "required": False,
      "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
     {"name": "page", "in": "query", "required": False,

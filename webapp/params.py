@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.engines.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, SORTS, SearchRequest
+from indexer.engines.base import FACETS, ISO_DATE, MAX_OFFSET, MAX_PAGE_SIZE, SORTS, SearchRequest
+from ofsted_findings.filter_values import UnknownFilterValue, resolve
 
 DEFAULT_PER_PAGE = 20
 MAX_FILTER_VALUES = 50
@@ -31,6 +32,8 @@ class SearchParams:
     per_page: int = DEFAULT_PER_PAGE
     offset: int = 0
     view: str = "paragraphs"
+    date_from: str | None = None    # published on or after (the "from" argument)
+    date_to: str | None = None      # published on or before (the "to" argument)
     notices: list[str] = field(default_factory=list)
 
     def request(self, *, facets: bool = True, limit: int | None = None, offset: int | None = None,
@@ -39,7 +42,7 @@ class SearchParams:
         return SearchRequest(q=self.q, filters=merged, sort=self.sort,
                              offset=self.offset if offset is None else offset,
                              limit=self.per_page if limit is None else limit, facets=facets,
-                             snippets=snippets)
+                             snippets=snippets, date_from=self.date_from, date_to=self.date_to)
 
     def query_args(self, **changes) -> MultiDict:
         """The URL arguments for this search, with some changed: for links
@@ -48,7 +51,8 @@ class SearchParams:
         state = {"q": self.q, "sort": self.sort if self.sort != "relevance" else None,
                  "view": self.view if self.view != "paragraphs" else None,
                  "page": self.page if self.page > 1 else None,
-                 "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None}
+                 "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None,
+                 "from": self.date_from, "to": self.date_to}
         state.update(changes)
         for facet in FACETS:
             for value in state.pop(facet, self.filters.get(facet, [])) or []:
@@ -65,7 +69,7 @@ class SearchParams:
 
     @property
     def has_filters(self) -> bool:
-        return any(self.filters.values())
+        return any(self.filters.values()) or bool(self.date_from or self.date_to)
 
 
 def _int(args: MultiDict, name: str, default: int, problems: list[str]) -> int:
@@ -92,8 +96,27 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
         if len(values) > MAX_FILTER_VALUES:
             notices.append(f"Only the first {MAX_FILTER_VALUES} {facet} filters were used.")
             values = values[:MAX_FILTER_VALUES]
-        if values:
-            params.filters[facet] = list(dict.fromkeys(values))
+        resolved = []
+        for value in values:
+            try:
+                resolved.append(resolve(facet, value))
+            except UnknownFilterValue as exc:
+                # The API refuses it (400, with the valid values); a page keeps it, matching
+                # nothing, and says why.
+                problems.append(str(exc)) if strict else notices.append(str(exc)[0].upper() + str(exc)[1:] + ".")
+                resolved.append(value)
+        if resolved:
+            params.filters[facet] = list(dict.fromkeys(resolved))
+
+    for name, attribute in (("from", "date_from"), ("to", "date_to")):
+        raw = args.get(name, "").strip()
+        if raw and not ISO_DATE.match(raw):
+            problems.append(f"{name} must be a date as YYYY-MM-DD, not {raw[:40]!r}")
+        elif raw:
+            setattr(params, attribute, raw)
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        problems.append(f"from ({params.date_from}) is after to ({params.date_to})")
+        params.date_from = params.date_to = None
 
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
