@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from indexer.engines.base import MAX_OFFSET, EngineUnavailable, SearchRequest
 from webapp import searching
 from webapp.charts import theme_charts
+from webapp.marking import MAX_QUERY_FOR_MARKS, query_terms
 from webapp.params import parse_search_args
 from webapp.services import StoreUnavailable, services
 
@@ -81,8 +82,11 @@ def document(document_id: str):
             linked.append({"link": link, "record": other,
                            "paragraphs": services().searcher.engine.document_paragraphs(other_id)})
     first = paragraphs[0] if paragraphs else {}
+    # Arriving from a search (?q=...), its words are marked in the text.
+    query = request.args.get("q", "")[:MAX_QUERY_FOR_MARKS].strip()
+    marked_terms = query_terms(query, services().searcher.synonyms) if query else []
     return render_template("document.html", record=record, paragraphs=paragraphs, linked=linked,
-                           document_id=document_id, first=first)
+                           document_id=document_id, first=first, query=query, marked_terms=marked_terms)
 
 
 @bp.get("/authorities")

@@ -115,8 +115,8 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
         elif raw:
             setattr(params, attribute, raw)
     if params.date_from and params.date_to and params.date_from > params.date_to:
-        problems.append(f"from ({params.date_from}) is after to ({params.date_to})")
-        params.date_from = params.date_to = None
+        # An empty range, not an error: nothing was published in it.
+        notices.append(f"No date is both on or after {params.date_from} and on or before {params.date_to}.")
 
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:

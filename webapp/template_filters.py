@@ -71,6 +71,8 @@ def init_app(app) -> None:
     app.add_template_global(authority_slug)
     app.add_template_global(FACET_LABELS, "FACET_LABELS")
     app.add_template_global(citation)
+    from webapp.marking import mark_terms
+    app.add_template_filter(mark_terms, "mark_terms")
     app.add_template_global(FACETS, "facet_names")
 
     @app.context_processor
