@@ -184,7 +184,7 @@ def cmd_search(args) -> int:
 def cmd_export(args) -> int:
     from indexer.engines import SearchRequest
     from indexer.search import Searcher
-    from webapp.exports import FORMATS, export_chunks
+    from webapp.exports import FORMATS, data_version, export_chunks
     settings = _settings(args)
     fmt = args.format or (args.output.suffix.lstrip(".") if args.output else "csv")
     if fmt not in FORMATS:
@@ -195,7 +195,19 @@ def cmd_export(args) -> int:
         searcher.engine.check()
         search_request = SearchRequest(q=args.query, filters=_filters(args), sort=args.sort,
                                        facets=False, snippets=False, **_date_range(args))
-        chunks = export_chunks(searcher, search_request, fmt, settings.base_url)
+        about = None
+        if fmt == "xlsx":   # the workbook's second sheet says what it holds
+            from datetime import datetime, timezone
+            filters = "; ".join(f"{k}: {', '.join(v)}" for k, v in search_request.filters.items())
+            if search_request.has_date_range:
+                filters = "; ".join(filter(None, [filters, f"published {search_request.date_from or '…'} "
+                                                           f"to {search_request.date_to or '…'}"]))
+            from ofsted_findings.store import DocumentStore
+            with DocumentStore.open(settings) as store:
+                about = {"query": args.query, "filters": filters,
+                         "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                         "data_version": data_version(searcher, store)}
+        chunks = export_chunks(searcher, search_request, fmt, settings.base_url, about)
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.
             tmp = args.output.with_name(f".{args.output.name}.part")

@@ -107,6 +107,12 @@ def document(settings) -> dict:
             "/authorities": {"get": {
                 "summary": "The local authorities with children's services", "operationId": "authorities",
                 "responses": {"200": _ok({"type": "object", "required": ["authorities"]})}}},
+            "/exports/fields": {"get": {
+                "summary": "The data dictionary of the CSV, NDJSON and XLSX exports", "operationId": "exportFields",
+                "responses": {"200": _ok({"type": "object", "required": ["fields"], "properties": {
+                    "fields": {"type": "array", "items": {"type": "object", "required": ["name", "type", "description"],
+                               "properties": {"name": {"type": "string"}, "type": {"type": "string"},
+                                              "description": {"type": "string"}}}}}})}}},
             "/themes": {"get": {
                 "summary": "The care-leaver themes paragraphs are tagged with", "operationId": "themes",
                 "responses": {"200": _ok({"type": "object", "required": ["themes"]})}}},

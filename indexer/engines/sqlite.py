@@ -39,7 +39,7 @@ from indexer.query import Clause, ParsedQuery, Term
 from ofsted_findings.export_format import csv_fragments, splice_csv
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: export columns document_id, document_title, judgement(s), responds_to (paragraph_csv)
 SCHEMA = """
 -- AUTOINCREMENT: a deleted paragraph's rowid is never given to a new one, so stale
 -- postings (sqlite_postings) can never be read as another paragraph's.
