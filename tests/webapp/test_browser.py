@@ -146,23 +146,48 @@ def _pages_to_check(ids) -> list[str]:
             "/authorities", "/authorities/kent", "/status", "/help", "/no-such-page"]
 
 
-def test_axe_finds_no_accessibility_violations(browser, live_server, ids):
+def _axe(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    # Every rule axe has, best practices included (heading order, landmarks), at any impact.
+    result = page.evaluate("() => axe.run(document)")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['target']})" for v in result["violations"]]
+
+
+def test_axe_as_run_here_does_report_heading_order_and_landmark_faults(browser, live_server):
+    context = browser.new_context(base_url=live_server, bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto("/help")
+        page.set_content('<html lang="en"><head><title>t</title></head><body><main><h1>A</h1><h3>B</h3>'
+                         '</main><p>outside every landmark</p></body></html>')
+        found = " ".join(_axe(page))
+        assert "heading-order" in found and "region" in found
+    finally:
+        context.close()
+
+
+def test_axe_finds_no_accessibility_violations(browser, live_server, ids, sample_data):
     assert AXE.is_file(), "run `npm ci` (make setup does) to install axe-core"
     # axe is injected as a script, which our CSP would rightly refuse.
     context = browser.new_context(base_url=live_server, bypass_csp=True)
     page = context.new_page()
     problems = {}
+    settings, _ = sample_data
     try:
+        # The demo's "sample documents" banner is part of every page it serves: check it too.
+        settings.sample_data_marker.write_text("sample\n")
+        for url in ("/", "/search?q=staying+put"):
+            page.goto(url)
+            assert page.locator("#sample-data-banner").is_visible()
+            if violations := _axe(page):
+                problems[f"{url} (demo)"] = violations
+        settings.sample_data_marker.unlink()
         for url in _pages_to_check(ids):
             page.goto(url)
-            page.add_script_tag(path=str(AXE))
-            # Every rule axe has, best practices included (heading order, landmarks), at any impact.
-            result = page.evaluate("() => axe.run(document)")
-            violations = [f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['target']})"
-                          for v in result["violations"]]
-            if violations:
+            if violations := _axe(page):
                 problems[url] = violations
     finally:
+        settings.sample_data_marker.unlink(missing_ok=True)
         context.close()
     assert not problems, json.dumps(problems, indent=1)
 
