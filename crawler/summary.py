@@ -51,3 +51,50 @@ def _elapsed(stats) -> float:
         from datetime import datetime, timezone
         end = datetime.now(tz=start.tzinfo or timezone.utc)
     return round((end - start).total_seconds(), 3)
+
+
+# -- the summary a person reads (the CLI's and the demo's) --------------------------------
+
+def _will_be_retried(reason: str, retry_codes: frozenset[int]) -> bool:
+    """Was a failure of this kind retried during the crawl (HTTP 5xx-like codes and network
+    failures are; a 404, a refusal by robots.txt or an unreadable page are not)?"""
+    if reason.startswith("HTTP "):
+        code = reason.split()[1]
+        return code.isdigit() and int(code) in retry_codes
+    return reason in ("timed out", "DNS lookup failed") or "Connection" in reason
+
+
+def describe(result: dict) -> list[str]:
+    """The crawl's summary as a few lines of plain English (run_crawl's dict in)."""
+    from .settings.base import RETRY_HTTP_CODES, RETRY_TIMES   # what both environments use
+    retry_times, retry_codes = RETRY_TIMES, frozenset(RETRY_HTTP_CODES)
+    found = result.get("documents_new", 0) + result.get("documents_changed", 0)
+    lines = [
+        f"Crawl {result.get('outcome', 'finished')} in {result.get('seconds', 0):.1f} s: "
+        f"{result.get('pages', 0)} pages read, {result.get('bytes', 0) / 1e6:.1f} MB.",
+        f"Documents stored: {found} ({result.get('documents_new', 0)} new, "
+        f"{result.get('documents_changed', 0)} changed); "
+        f"{result.get('documents_unchanged', 0)} unchanged since the last crawl"
+        + (f", {result['documents_resumed']} already stored by the interrupted crawl it resumed"
+           if result.get("documents_resumed") else "") + ".",
+    ]
+    if result.get("documents_skipped"):
+        lines.append(f"Passed over: {result['documents_skipped']} listed publications or news "
+                     "articles that are not about care leavers' services (other inspection types, "
+                     "news not about Ofsted).")
+    if result.get("links"):
+        lines.append(f"Council responses linked to Ofsted's letters: {result['links']}.")
+    errors = result.get("errors") or []
+    if not result.get("failed") and not errors:
+        lines.append("Failed: none.")
+        return lines
+    lines.append(f"Failed: {result.get('failed', len(errors))} page(s) or document(s); everything "
+                 "else was collected. The next crawl asks for each of them again.")
+    for error in errors[:50]:
+        url, _, reason = error.partition(": ")
+        retried = (f"retried {retry_times} times" if _will_be_retried(reason, retry_codes)
+                   else "not retried: it would fail the same way")
+        lines.append(f"  - {url or error}: {reason} ({retried})")
+    if len(errors) > 50:
+        lines.append(f"  … and {len(errors) - 50} more (ofsted-findings status lists them)")
+    return lines

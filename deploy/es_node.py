@@ -22,6 +22,11 @@ it is unpacked, default .cache/elasticsearch), OFSTED_FINDINGS_ES_USER (the unpr
 user when run as root, default ofsted-es), OFSTED_FINDINGS_ES_JAVA_OPTS (extra JVM
 options), ES_JAVA_HOME (default: the Java on PATH).
 
+As root, the unprivileged user must be able to reach the unpacked distribution and the
+node's folders. A checkout under a folder it cannot enter (/root, a 0700 temporary folder)
+is fine: the distribution is then unpacked into SHARED_DIR (/var/tmp/ofsted-findings-es,
+owned by root, mode 0755) and the node's working folders are made there too.
+
 Standard library only: ``make test`` runs this before anything is installed.
 """
 from __future__ import annotations
@@ -35,6 +40,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -58,6 +64,9 @@ HUNSPELL_INFLECTIONS = "SMGDd"
 _AFF_HEADER_KEYS = ("SET", "FLAG", "ICONV", "OCONV", "WORDCHARS", "IGNORE")
 DEFAULT_HEAP = "512m"
 DEV_PORT = 9200
+# Where the node lives as root when the checkout (or the temporary folder) is out of the
+# unprivileged user's reach. /var/tmp survives reboots, so the unpacked tree is reused.
+SHARED_DIR = Path("/var/tmp/ofsted-findings-es")
 FAST_START_OPTS = ["-XX:TieredStopAtLevel=1"]
 
 
@@ -132,6 +141,75 @@ def unpack(version: str = VERSION, into: Path | None = None) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return home
+
+
+def reachable_by(path: Path, user: pwd.struct_passwd | None) -> bool:
+    """Can ``user`` traverse every existing folder on the way to ``path`` (and the deepest
+    existing one itself)? By mode bits; None (not root: the node runs as us) always can."""
+    if user is None:
+        return True
+    groups = {user.pw_gid} | {g.gr_gid for g in _groups_of(user.pw_name)}
+    path = Path(os.path.abspath(path))
+    for folder in [*reversed(path.parents), path]:
+        try:
+            info = folder.stat()
+        except FileNotFoundError:
+            break   # created later, by us, with modes we choose
+        if not stat.S_ISDIR(info.st_mode):
+            continue
+        if info.st_uid == user.pw_uid:
+            bit = stat.S_IXUSR
+        elif info.st_gid in groups:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not info.st_mode & bit:
+            return False
+    return True
+
+
+def _groups_of(name: str) -> list:
+    import grp
+    return [g for g in grp.getgrall() if name in g.gr_mem]
+
+
+def _blocking_folder(path: Path, user: pwd.struct_passwd) -> Path:
+    """The first folder on the way to ``path`` that ``user`` cannot enter (for messages)."""
+    path = Path(os.path.abspath(path))
+    for folder in [*reversed(path.parents), path]:
+        if not reachable_by(folder, user):
+            return folder
+    return path
+
+
+def shared_dir() -> Path:
+    """SHARED_DIR, created root-owned and 0755; refused if anyone else could have planted
+    or could change what is in it (it holds the code the node runs)."""
+    SHARED_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
+    info = SHARED_DIR.lstat()
+    if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid()
+            or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+        raise NodeError(f"{SHARED_DIR} is not a folder owned by this user and writable only by "
+                        "it; remove it (or set OFSTED_FINDINGS_ES_CACHE to a folder the "
+                        f"user {SERVICE_USER!r} can reach) and try again")
+    SHARED_DIR.chmod(0o755)
+    return SHARED_DIR
+
+
+def node_places(user: pwd.struct_passwd | None) -> tuple[Path, Path]:
+    """(where the distribution is unpacked, where the node's working folder is made).
+
+    Not root: the cache and the temporary folder, as ever. As root: the same when
+    ``user`` can reach them, else SHARED_DIR for whichever it cannot."""
+    unpack_into, work_parent = cache_dir(), Path(tempfile.gettempdir())
+    if user is None:
+        return unpack_into, work_parent
+    if not reachable_by(unpack_into, user):
+        unpack_into = shared_dir() / "dist"
+    if not reachable_by(work_parent, user):
+        work_parent = shared_dir() / "run"
+        work_parent.mkdir(mode=0o755, exist_ok=True)
+    return unpack_into, work_parent
 
 
 def java_home() -> Path:
@@ -346,9 +424,23 @@ def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path
     a busy two-core machine; benchmarks turn it off. Raises NodeError with the node's
     log tail if it does not come up; the half-started node is stopped first.
     """
-    home = unpack(version)
     user = service_user()
-    workdir = Path(tempfile.mkdtemp(prefix="ofsted-es-"))
+    unpack_into, work_parent = node_places(user)
+    home = unpack(version, into=unpack_into)
+    if not reachable_by(home / "bin", user):   # e.g. unpacked under a umask of 077
+        raise NodeError(f"{home} is out of reach of the user {user.pw_name!r} the node runs as: "
+                        f"remove it (it is unpacked again) or set OFSTED_FINDINGS_ES_CACHE")
+    if data_dir and not reachable_by(Path(data_dir).resolve(), user):
+        blocked = _blocking_folder(Path(data_dir).resolve(), user)
+        raise NodeError(f"the data folder {data_dir} is out of reach of the user "
+                        f"{user.pw_name!r} the node runs as: it cannot enter {blocked} "
+                        f"(mode {stat.S_IMODE(blocked.stat().st_mode):04o}); choose a folder "
+                        f"it can reach, e.g. under {SHARED_DIR.parent}")
+    java = java_home()
+    if not reachable_by(java, user):
+        raise NodeError(f"the Java runtime {java} is out of reach of the user {user.pw_name!r}; "
+                        "set ES_JAVA_HOME to one installed system-wide")
+    workdir = Path(tempfile.mkdtemp(prefix="ofsted-es-", dir=work_parent))
     try:
         config = _prepare_config(home, workdir)
         (workdir / "logs").mkdir()
@@ -387,7 +479,7 @@ def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ES_", "JAVA_"))}
     java_opts = [f"-Xms{heap}", f"-Xmx{heap}", *(FAST_START_OPTS if fast_start else []),
                  os.environ.get("OFSTED_FINDINGS_ES_JAVA_OPTS", "")]
-    env.update(ES_JAVA_HOME=str(java_home()), ES_PATH_CONF=str(config),
+    env.update(ES_JAVA_HOME=str(java), ES_PATH_CONF=str(config),
                ES_TMPDIR=str(workdir / "tmp"), ES_JAVA_OPTS=" ".join(java_opts).strip())
     console = open(workdir / "logs" / "console.log", "wb")
     try:

@@ -17,7 +17,7 @@ from indexer import metadata as meta
 from indexer.attribution import COUNCIL, whose_words
 from indexer.html import HtmlReaderMissing, attribute_quotes, read_html
 from indexer.model import Paragraph
-from indexer.paragraphs import Block, Line, body_window, build_blocks, strip_furniture
+from indexer.paragraphs import SAMPLE_FOOTER, Block, Line, body_window, build_blocks, strip_furniture
 from indexer.pdf import MAX_PAGES, PdfError, read_lines
 from indexer.stance import stance_of
 from indexer.themes import Taxonomy
@@ -138,6 +138,7 @@ def _from_pdf(record, data: bytes, max_pages: int) -> ExtractedDocument:
     facts = _ofsted_metadata(record, [ln.text for ln in body], letterhead=_first_page_as_printed(lines))
     facts["pages"] = pages
     facts["kind"] = whose_words(record.kind, [ln.text for ln in lines])
+    _label_sample(facts, any(SAMPLE_FOOTER.match(ln.text) for ln in lines))
     return _document(record, facts, blocks)
 
 
@@ -156,6 +157,7 @@ def _from_text(record, text: str) -> ExtractedDocument:
     if not lines:
         raise ExtractionError("the text file holds no words")
     whose = whose_words(record.kind, [ln.text for ln in lines], front.get("kind"))
+    sample = any(SAMPLE_FOOTER.match(ln.text) for ln in lines)
     body = strip_furniture(lines)
     if whose == COUNCIL:
         dated = [ln for ln in body if meta.parse_date(ln.text)]
@@ -172,11 +174,13 @@ def _from_text(record, text: str) -> ExtractedDocument:
         if front.get("authority") and not facts.get("authority"):
             _set_authority(facts, Register.load().find(str(front["authority"])))
         facts["kind"] = whose
+        _label_sample(facts, sample)
         return _document(record, facts, blocks)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
     facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front, letterhead=[ln.text for ln in lines])
     facts["kind"] = whose
+    _label_sample(facts, sample)
     return _document(record, facts, blocks)
 
 
@@ -187,10 +191,46 @@ def _from_html(record, text: str) -> ExtractedDocument:
         raise ExtractionError(str(exc)) from None
     if sum(len(b.text) for b in page.blocks if b.kind != "heading") < 40:
         raise ExtractionError("the HTML page has no main text (nothing but navigation or scripts)")
-    facts = _council_metadata(record, page.blocks, page.title, page.published, page.quotes)
+    # The sample label is a line of its own: it marks the document, never a paragraph.
+    blocks = [b for b in page.blocks if not SAMPLE_FOOTER.match(b.text.strip("*_ "))]
+    facts = _council_metadata(record, blocks, page.title, page.published, page.quotes)
+    if record.kind == "file":
+        _refuse_unrelated_page(page.title, blocks, facts)
     facts["ofsted_links"] = page.ofsted_links
-    facts["kind"] = whose_words(record.kind, [b.text for b in page.blocks])
-    return _document(record, facts, page.blocks)
+    facts["kind"] = whose_words(record.kind, [b.text for b in blocks])
+    _label_sample(facts, len(blocks) < len(page.blocks))
+    return _document(record, facts, blocks)
+
+
+def _refuse_unrelated_page(title: str | None, blocks: list[Block], facts: dict) -> None:
+    """An HTML file given to ``ingest`` is kept as a council's response only when it is one:
+    it names an English authority and speaks of an Ofsted inspection or visit (the test
+    the council crawler applies). Anything else (a saved search page, this app's own home
+    page) is skipped with the reason, never stored as a "Council response" by "?"."""
+    from crawler.spiders.councils import is_about_ofsted
+    missing = []
+    if not facts.get("authority"):
+        missing.append("names no English local authority in its title or opening")
+    if not is_about_ofsted(title, "\n".join(b.text for b in blocks)):
+        missing.append("does not speak of an Ofsted inspection or visit")
+    if missing:
+        raise ExtractionError("neither an Ofsted document nor a council response: the page "
+                              + " and ".join(missing), "skipped")
+
+
+SAMPLE_TITLE_PREFIX = "Sample: "
+
+
+def _label_sample(facts: dict, labelled: bool) -> None:
+    """A document carrying the project's sample label ("Sample document written for
+    ofsted-findings …": the demo's documents) says so in its title, so that every result,
+    citation and export of it reads "Sample", and in ``facts["sample"]``."""
+    if not labelled:
+        return
+    facts["sample"] = True
+    title = facts.get("title") or ""
+    if not title.lower().startswith("sample"):
+        facts["title"] = SAMPLE_TITLE_PREFIX + title if title else "Sample document"
 
 
 def _front_matter(text: str) -> tuple[str, dict]:

@@ -33,11 +33,14 @@ class IndexSummary:
     unchanged: int = 0
     paragraphs: int = 0
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (source, status, reason)
+    # Documents that are not what the index is for (e.g. an unrelated web page): (source, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"documents": self.documents, "indexed": self.indexed, "unchanged": self.unchanged,
                 "paragraphs": self.paragraphs,
-                "failed": [{"source": s, "status": st, "reason": r} for s, st, r in self.failed]}
+                "failed": [{"source": s, "status": st, "reason": r} for s, st, r in self.failed],
+                "skipped": [{"source": s, "reason": r} for s, r in self.skipped]}
 
 
 def _extract_job(record: DocumentRecord, blob_path: str) -> ExtractedDocument | ExtractionError:
@@ -100,7 +103,9 @@ def _record(store: DocumentStore, outcomes: list[_Outcome], summary: IndexSummar
     index lacks."""
     for o in outcomes:
         record = o.record
-        if o.status != "indexed":
+        if o.status == "skipped":
+            summary.skipped.append((record.source, o.error))
+        elif o.status != "indexed":
             summary.failed.append((record.source, o.status, o.error))
         else:
             summary.indexed += 1

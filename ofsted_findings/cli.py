@@ -13,17 +13,65 @@ from ofsted_findings.config import ENGINES, Settings
 EXIT_OK, EXIT_FAILURES, EXIT_ERROR, EXIT_UNAVAILABLE, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
+# Only these put a document store where there was none; every other command needs one.
+CREATES_STORE = ("crawl", "ingest", "demo", "schedule")
+FILTERS = ("authority", "region", "year", "document_type", "theme", "stance", "judgement", "kind")
+
+
+class NoStore(ValueError):
+    """--data-dir (or the default) holds no document store."""
+
+
 def _settings(args) -> Settings:
-    return Settings.from_env(
+    settings = Settings.from_env(
         data_dir=args.data_dir, engine=args.engine, es_url=args.es_url,
         ofsted_url=getattr(args, "ofsted_url", None), files_url=getattr(args, "files_url", None),
         crawl_env=getattr(args, "env", None), base_url=getattr(args, "base_url", None))
+    if args.command not in CREATES_STORE and not settings.catalogue_path.is_file():
+        raise NoStore(f"{settings.data_dir} holds no ofsted-findings document store (no "
+                      f"{settings.catalogue_path.name}): run `ofsted-findings crawl`, `ingest` or "
+                      "`demo` to make one, or give the folder that holds one with --data-dir "
+                      "(or OFSTED_FINDINGS_DATA_DIR)")
+    import os
+    configured = getattr(args, "base_url", None) or os.environ.get("OFSTED_FINDINGS_BASE_URL")
+    if not configured and settings.served_at_file.is_file():
+        # The address a running `serve` or `demo` of this folder recorded.
+        served = settings.served_at_file.read_text(encoding="utf-8").strip()
+        if served.startswith(("http://", "https://")):
+            settings = settings.with_(base_url=served)
+    return settings
 
 
 def _filters(args) -> dict[str, list[str]]:
-    return {name: values for name in ("authority", "region", "year", "document_type", "theme",
-                                      "stance", "kind")
-            if (values := getattr(args, name, None))}
+    """The filters as the index holds them, from values as people write them."""
+    from ofsted_findings.filter_values import resolve_filters
+    return resolve_filters({name: values for name in FILTERS if (values := getattr(args, name, None))})
+
+
+def _date(text: str) -> str:
+    """--from/--to: a day (2024-03-01), a month (2024-03) or a year (2024)."""
+    import re
+    if not re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, YYYY-MM or YYYY")
+    return text.strip()
+
+
+def _date_range(args) -> dict[str, str | None]:
+    """SearchRequest's date_from/date_to: a month or year stands for its first day (from)
+    or its last (to)."""
+    import calendar
+    low, high = getattr(args, "date_from", None), getattr(args, "date_to", None)
+    if low:
+        low = (low + "-01-01")[:10] if len(low) == 4 else (low + "-01")[:10]
+    if high:
+        if len(high) == 4:
+            high += "-12-31"
+        elif len(high) == 7:
+            year, month = int(high[:4]), int(high[5:])
+            high += f"-{calendar.monthrange(year, month)[1]:02d}"
+    if low and high and low > high:
+        raise ValueError(f"--from {low} is after --to {high}")
+    return {"date_from": low, "date_to": high}
 
 
 def _out(obj) -> None:
@@ -47,7 +95,12 @@ def cmd_crawl(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BUSY
         summary = run_crawl(settings, sources=sources, progress=not args.quiet)
-    _print_summary("Crawl", summary, args)
+    if args.format == "json":
+        _out(summary)
+    else:
+        from crawler.summary import describe
+        print("\n".join(describe(summary)))
+    # Exit 1 when some pages failed though the rest was collected (documented in the README).
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
 
 
@@ -65,8 +118,24 @@ def cmd_index(args) -> int:
     with _index_lock(settings, args):
         summary = build_index(settings, full=not args.incremental, progress=not args.quiet,
                               workers=args.workers)
-    _print_summary("Index", summary.to_dict(), args)
+    if args.format == "json":
+        _out(summary.to_dict())
+    else:
+        print("\n".join(index_lines(summary.to_dict())))
     return EXIT_FAILURES if summary.failed else EXIT_OK
+
+
+def index_lines(result: dict) -> list[str]:
+    """An index run's summary for a person: what was indexed, skipped (and why), failed."""
+    lines = [f"Indexed {result.get('indexed', 0)} document(s) into {result.get('paragraphs', 0)} "
+             f"paragraphs; {result.get('unchanged', 0)} unchanged."]
+    skipped, failed = result.get("skipped") or [], result.get("failed") or []
+    if skipped:
+        lines.append(f"Skipped {len(skipped)} (not stored as findings):")
+        lines += [f"  - {s['source']}: {s['reason']}" for s in skipped[:50]]
+    lines.append(f"Failed: {len(failed)}" + (":" if failed else " (none)."))
+    lines += [f"  - {f['source']}: {f['status']}: {f['reason']}" for f in failed[:50]]
+    return lines
 
 
 def cmd_ingest(args) -> int:
@@ -78,7 +147,16 @@ def cmd_ingest(args) -> int:
     settings = _settings(args)
     with _index_lock(settings, args):
         summary = ingest(settings, args.paths, progress=not args.quiet, workers=args.workers)
-    _print_summary("Ingest", summary.to_dict(), args)
+    if args.format == "json":
+        _out(summary.to_dict())
+    else:
+        result = summary.to_dict()
+        print(f"Ingested {result['files']} file(s): {result['new']} new or changed, "
+              f"{result['unchanged']} unchanged.")
+        for item in result["unreadable"]:
+            print(f"  - unreadable: {item['source']}: {item['reason']}")
+        print("\n".join(index_lines(result["index"] or {})))
+    # Skipped files (not what the index is for) are reported, not failures.
     failed = summary.unreadable or (summary.index and summary.index.failed)
     return EXIT_FAILURES if failed else EXIT_OK
 
@@ -91,7 +169,7 @@ def cmd_search(args) -> int:
     try:
         response = searcher.search(SearchRequest(q=args.query, filters=_filters(args), sort=args.sort,
                                                  limit=args.limit, offset=args.offset, facets=False,
-                                                 as_typed=args.as_typed))
+                                                 as_typed=args.as_typed, **_date_range(args)))
     finally:
         searcher.close()
     for notice in response.notices:
@@ -113,7 +191,7 @@ def cmd_search(args) -> int:
 def cmd_export(args) -> int:
     from indexer.engines import SearchRequest
     from indexer.search import Searcher
-    from webapp.exports import FORMATS, export_chunks
+    from webapp.exports import FORMATS, data_version, export_chunks
     settings = _settings(args)
     fmt = args.format or (args.output.suffix.lstrip(".") if args.output else "csv")
     if fmt not in FORMATS:
@@ -123,8 +201,20 @@ def cmd_export(args) -> int:
     try:
         searcher.engine.check()
         search_request = SearchRequest(q=args.query, filters=_filters(args), sort=args.sort,
-                                       facets=False, snippets=False)
-        chunks = export_chunks(searcher, search_request, fmt, settings.base_url)
+                                       facets=False, snippets=False, **_date_range(args))
+        about = None
+        if fmt == "xlsx":   # the workbook's second sheet says what it holds
+            from datetime import datetime, timezone
+            filters = "; ".join(f"{k}: {', '.join(v)}" for k, v in search_request.filters.items())
+            if search_request.has_date_range:
+                filters = "; ".join(filter(None, [filters, f"published {search_request.date_from or '…'} "
+                                                           f"to {search_request.date_to or '…'}"]))
+            from ofsted_findings.store import DocumentStore
+            with DocumentStore.open(settings) as store:
+                about = {"query": args.query, "filters": filters,
+                         "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                         "data_version": data_version(searcher, store)}
+        chunks = export_chunks(searcher, search_request, fmt, settings.base_url, about)
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.
             # A killed export's .part is overwritten by the next export to that name.
@@ -152,22 +242,26 @@ def cmd_documents(args) -> int:
     from ofsted_findings.store import DocumentStore
     settings = _settings(args)
     with DocumentStore.open(settings) as store:
-        rows = [_document_row(r, settings) for r in store.documents(kind=args.kind)]
+        changed = store.content_changed_at()
+        rows = [_document_row(r, settings, changed.get(r.document_id))
+                for r in store.documents(kind=args.kind)]
     if args.format == "json":
         for row in rows:
             _out(row)
     else:
         from rich.console import Console
         from rich.table import Table
-        table = Table("authority", "type", "published", "paragraphs", "status", "document_id")
+        table = Table("authority", "type", "published", "paragraphs", "status", "version",
+                      "content changed", "document_id")
         for r in rows:
             table.add_row(r["authority"] or "?", r["document_type"] or "?", r["published"] or "",
-                          str(r["paragraphs"] or 0), r["index_status"] or r["status"], r["document_id"])
+                          str(r["paragraphs"] or 0), r["index_status"] or r["status"], str(r["version"]),
+                          (r["content_changed_at"] or "")[:10], r["document_id"])
         Console().print(table)
     return EXIT_OK
 
 
-def _document_row(record, settings) -> dict:
+def _document_row(record, settings, content_changed_at: str | None = None) -> dict:
     meta = record.metadata or {}
     return {
         "document_id": record.document_id, "authority": record.authority or meta.get("authority"),
@@ -180,6 +274,8 @@ def _document_row(record, settings) -> dict:
         "judgements": meta.get("judgements") or {}, "framework": meta.get("framework"),
         "paragraphs": record.paragraphs or 0,
         "status": record.status, "index_status": record.index_status,
+        "sha256": record.sha256, "version": record.version, "content_changed_at": content_changed_at,
+        "last_checked_at": record.checked_at,
         "error": record.error or record.index_error, "url": settings.permalink(record.document_id),
     }
 
@@ -201,46 +297,70 @@ def cmd_status(args) -> int:
         report["index"] = {"engine": settings.engine, "error": str(exc)}
     finally:
         engine.close()
-    if args.format == "json":
-        _out(report)
-    else:
-        from scheduler.locks import describe_lock
-        _print_summary("Status", {k: v for k, v in report.items() if k != "locks"}, args)
-        print("  locks:", file=sys.stderr)
-        for state in report["locks"]:
-            print(f"    {describe_lock(state)}", file=sys.stderr)
+    _out(report) if args.format == "json" else print("\n".join(status_lines(report)))
     return EXIT_OK
 
 
+def status_lines(report: dict) -> list[str]:
+    """`status` for a person: what is stored and indexed, what failed and why, the last crawls."""
+    store, index = report.get("store", {}), report.get("index", {})
+    lines = [f"Data directory: {report.get('data_dir')}",
+             f"Documents: {store.get('documents', 0)} known, {store.get('stored', 0)} stored, "
+             f"{store.get('indexed', 0)} indexed ({store.get('paragraphs', 0)} paragraphs); "
+             f"newest published {store.get('newest') or 'never'}, last checked "
+             f"{store.get('last_checked') or 'never'}."]
+    if "error" in index:
+        lines.append(f"Index ({index.get('engine')}): unavailable: {index['error']}")
+    else:
+        lines.append(f"Index ({index.get('engine')}): {index.get('paragraphs', 0)} paragraphs from "
+                     f"{index.get('documents', 0)} documents"
+                     + (f" at {index.get('path') or index.get('index')}" if index.get("path") or index.get("index")
+                        else "") + ".")
+    failures = report.get("failures") or []
+    lines.append(f"Failed documents: {len(failures) or 'none'}")
+    lines += [f"  - {f['source']}: {f['status']}: {f['reason']}" for f in failures[:50]]
+    crawls = report.get("crawls") or []
+    lines.append("Recent crawls:" if crawls else "Recent crawls: none")
+    for run in crawls:
+        stats = run.get("stats") or {}
+        new, changed = stats.get("documents_new", 0), stats.get("documents_changed", 0)
+        lines.append(f"  - {run.get('started_at')} {run.get('source')}: {run.get('outcome') or 'running or killed'}; "
+                     f"{stats.get('pages', 0)} pages, {new} new and {changed} changed documents, "
+                     f"{stats.get('failed', 0)} failed")
+    if "locks" in report:
+        from scheduler.locks import describe_lock
+        lines.append("Locks:")
+        lines += [f"  - {describe_lock(state)}" for state in report["locks"]]
+    for key, value in report.items():   # anything other commands add to the report
+        if key not in ("data_dir", "store", "index", "failures", "crawls", "locks"):
+            lines.append(f"{key.replace('_', ' ').capitalize()}: "
+                         f"{json.dumps(value, ensure_ascii=False, default=str)}")
+    return lines
+
+
 def cmd_serve(args) -> int:
+    import os
+
+    from ofsted_findings.demo import recording_address
     from webapp import create_app
-    settings = _settings(args).with_(base_url=f"http://{args.host}:{args.port}")
+    address = f"http://{args.host}:{args.port}"
+    settings = _settings(args)
+    if not os.environ.get("OFSTED_FINDINGS_BASE_URL"):
+        settings = settings.with_(base_url=address)   # a configured public address wins
     app = create_app(settings)
-    print(f"Serving ofsted-findings at http://{args.host}:{args.port}/ (Ctrl-C to stop)", flush=True)
-    app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
+    print(f"Serving ofsted-findings at {address}/ (Ctrl-C to stop)", flush=True)
+    with recording_address(settings):
+        app.run(host=args.host, port=args.port, threaded=True, debug=False, use_reloader=False)
     return EXIT_OK
 
 
 def cmd_demo(args) -> int:
     from ofsted_findings.demo import run_demo
-    return run_demo(_settings(args), host=args.host, port=args.port, serve=not args.no_serve)
+    return run_demo(_settings(args), host=args.host, port=args.port, serve=not args.no_serve,
+                    verbose=args.verbose)
 
 
 # -- output ------------------------------------------------------------------------
-def _print_summary(title: str, summary: dict, args) -> None:
-    if getattr(args, "format", None) == "json":
-        _out(summary)
-        return
-    print(f"{title}:", file=sys.stderr)
-    for key, value in summary.items():
-        if isinstance(value, list):
-            print(f"  {key}: {len(value)}", file=sys.stderr)
-            for item in value[:50]:
-                print(f"    - {item}", file=sys.stderr)
-        else:
-            print(f"  {key}: {value}", file=sys.stderr)
-
-
 def _print_hits_table(total: int, hits: list[dict]) -> None:
     import re
     from rich.console import Console
@@ -260,12 +380,24 @@ def _print_hits_table(total: int, hits: list[dict]) -> None:
 
 # -- parser ------------------------------------------------------------------------
 def _add_search_options(p: argparse.ArgumentParser) -> None:
-    """Sort, permalinks and facet filters, shared by `search` and `export`."""
+    """Sort, permalinks and filters, shared by `search` and `export`: the web's filters."""
+    from ofsted_findings.filter_values import described_values
     p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
-    p.add_argument("--base-url", help="web UI address used in permalinks (env OFSTED_FINDINGS_BASE_URL)")
-    for name in ("authority", "region", "year", "theme", "stance", "kind"):
-        p.add_argument(f"--{name}", action="append", help=f"filter by {name} (repeatable: OR)")
-    p.add_argument("--document-type", dest="document_type", action="append", help="filter by document type")
+    p.add_argument("--base-url", help="web UI address used in permalinks (env OFSTED_FINDINGS_BASE_URL; "
+                                      "default: the address a running `serve` or `demo` of the data "
+                                      "directory recorded, else http://127.0.0.1:5000)")
+    group = p.add_argument_group(
+        "filters", "Each is repeatable (values of one filter combine with OR; filters with AND) and "
+                   "matched without regard to case. A value that matches nothing is an error.")
+    for name in FILTERS:
+        flag = "--document-type" if name == "document_type" else f"--{name}"
+        # argparse formats help with %: a literal one must be doubled.
+        group.add_argument(flag, dest=name, action="append", metavar=name.upper(),
+                           help=described_values(name).replace("%", "%%"))
+    group.add_argument("--from", dest="date_from", type=_date, metavar="DATE",
+                       help="published on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
+    group.add_argument("--to", dest="date_to", type=_date, metavar="DATE",
+                       help="published on or before DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
 
 
 def _add_lock_timeout(p: argparse.ArgumentParser) -> None:
@@ -357,13 +489,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # The level on the handler too: Scrapy sets the root logger to NOTSET whenever a crawler
+    # is made, which would let every library's DEBUG records (trafilatura's) onto the screen.
+    for handler in logging.root.handlers:
+        handler.setLevel(level)
     from indexer.engines import EngineError, EngineUnavailable
+    from ofsted_findings.filter_values import UnknownFilterValue
     from ofsted_findings.store import StoreError
     from scheduler.locks import LockHeld
     # Expected failures become one clear line and an exit code (subclasses before their bases).
-    failures = ((ValueError, "", EXIT_ERROR),  # bad settings or configuration
+    failures = ((UnknownFilterValue, "", EXIT_ERROR), (NoStore, "", EXIT_ERROR),
+                (ValueError, "", EXIT_ERROR),  # bad settings or configuration
                 (EngineUnavailable, "search is unavailable: ", EXIT_UNAVAILABLE),
                 (EngineError, "", EXIT_ERROR), (StoreError, "", EXIT_ERROR), (LockHeld, "", EXIT_BUSY))
     from ofsted_findings.lifetime import sigterm_as_exit

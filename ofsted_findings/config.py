@@ -49,6 +49,22 @@ class Settings:
         return self.data_dir / "crawl-state"
 
     @property
+    def sample_data_marker(self) -> Path:
+        """Written by ``demo`` into its data directory: the web app then labels every page
+        as showing sample documents, whoever serves that directory."""
+        return self.data_dir / "SAMPLE-DATA.txt"
+
+    @property
+    def holds_sample_data(self) -> bool:
+        return self.sample_data_marker.is_file()
+
+    @property
+    def served_at_file(self) -> Path:
+        """Where ``serve`` and ``demo`` record the address they serve this folder at, so
+        that the CLI's permalinks point at the running site unless told otherwise."""
+        return self.data_dir / "served-at.txt"
+
+    @property
     def user_agent(self) -> str:
         return f"ofsted-findings/0.1 (+{self.contact_url})"
 

@@ -3,7 +3,8 @@
 Shared by the web app's downloads, the CLI's ``export`` and the SQLite engine. That
 engine keeps each paragraph's line of CSV as pre-quoted UTF-8 pieces
 (``csv_fragments``), so an export of 100k rows copies bytes rather than quoting
-sixteen cells a row in Python. Only the permalink and the citation depend on the
+twenty cells a row in Python (changing COLUMNS changes those pieces: bump the SQLite
+engine's SCHEMA_VERSION with it). Only the permalink and the citation depend on the
 site's base URL; ``splice_csv`` puts it in as the rows go out.
 """
 from __future__ import annotations
@@ -14,20 +15,53 @@ from typing import Iterable, Iterator
 from ofsted_findings.config import document_path
 from ofsted_findings.formatting import citation_stem
 
-# "kind" says whose words the paragraph is (ofsted | council | file): a researcher must be
-# able to tell Ofsted's findings from a council's words about itself in a download too.
-COLUMNS = ("authority", "ons_code", "region", "document_type", "kind", "published", "visit_start",
-           "visit_end", "section", "paragraph_number", "themes", "stance", "text", "source",
-           "permalink", "citation")
+# (name, type, description): the data dictionary of every export (CSV, NDJSON, XLSX), served
+# at /api/v1/exports/fields, written into each XLSX and kept in the README.
+FIELDS = (
+    ("document_id", "text", "The document's identifier in ofsted-findings (its page is /documents/<id>)."),
+    ("document_title", "text", "The document's title: the letter's subject line or the report's title."),
+    ("authority", "text", "The local authority the document is about (the authority register's name)."),
+    ("ons_code", "text", "The authority's ONS code, e.g. E08000035."),
+    ("region", "text", "The authority's region of England."),
+    ("document_type", "text", "Children's services focused visit, Children's services inspection, "
+                              "Monitoring visit, Joint targeted area inspection or Council response."),
+    ("kind", "text", "Whose words the paragraph is: ofsted (Ofsted's findings), council (a council's own "
+                     "words about itself, e.g. a press release) or file (neither)."),
+    ("published", "date", "When the document was published (YYYY-MM-DD; a date in XLSX)."),
+    ("visit_start", "date", "First day of the inspection or visit, if the document says."),
+    ("visit_end", "date", "Last day of the inspection or visit, if the document says."),
+    ("judgement", "text", "The grade Ofsted gave the experiences and progress of care leavers in this "
+                          "inspection (empty for visits and letters, which are not graded)."),
+    ("judgements", "text", "Every judgement of the inspection, as 'area: grade', separated by '; '."),
+    ("responds_to", "text", "For a council's response, the document_id of the Ofsted document it "
+                            "answers (empty until responses are linked to their letters)."),
+    ("section", "text", "The heading the paragraph sits under."),
+    ("paragraph_number", "integer", "The paragraph's number in the document (its anchor #p<n>)."),
+    ("themes", "list", "The care-leaver themes of the paragraph (ids, see /api/v1/themes); "
+                       "'; '-separated in CSV and XLSX, a list in NDJSON."),
+    ("stance", "text", "strength, improvement (an area for improvement) or neutral."),
+    ("text", "text", "The paragraph's text."),
+    ("source", "text", "The original document's URL (or the file path of an ingested file)."),
+    ("permalink", "url", "The paragraph on this site."),
+    ("citation", "text", "A citation: author (Ofsted, or the council for its response), title, "
+                         "authority, date, source URL, paragraph number and permalink."),
+)
+COLUMNS = tuple(name for name, _, _ in FIELDS)
+# The stored fields a row is made from: COLUMNS up to "source" (of which "judgements" is a
+# mapping and "themes" a list), then what the citation needs.
 SOURCE = COLUMNS.index("source")
-# The stored fields a row is made from: COLUMNS up to "source" (of which "themes" is a
-# list), then what its permalink and citation need.
-STORED_FIELDS = COLUMNS[:SOURCE + 1] + ("document_id", "document_title")
+STORED_FIELDS = COLUMNS[:SOURCE + 1]
 THEMES = COLUMNS.index("themes")
+JUDGEMENTS = COLUMNS.index("judgements")
+DATE_COLUMNS = tuple(i for i, (_, kind, _) in enumerate(FIELDS) if kind == "date")
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = frozenset("=+-@\t\r\n")
 CHUNK_ROWS = 1000  # rows per chunk of a streamed export
 CSV_HEADER = "\ufeff" + ",".join(f'"{name}"' for name in COLUMNS) + "\r\n"  # BOM: Excel reads UTF-8
+
+
+def judgements_text(judgements) -> str:
+    return "; ".join(f"{area}: {grade}" for area, grade in (judgements or {}).items())
 
 
 def export_rows(values: Iterable[tuple], base_url: str) -> Iterator[tuple]:
@@ -36,18 +70,22 @@ def export_rows(values: Iterable[tuple], base_url: str) -> Iterator[tuple]:
     are begun once per document: an export runs to 100k rows."""
     base = base_url.rstrip("/")
     documents: dict[str, tuple[str, str]] = {}  # document id -> its URL, its citation stem
-    for (authority, ons_code, region, document_type, kind, published, visit_start, visit_end, section,
-         number, themes, stance, text, source, document_id, title) in values:
+    for (document_id, title, authority, ons_code, region, document_type, kind, published, visit_start,
+         visit_end, judgement, judgements, responds_to, section, number, themes, stance, text,
+         source) in values:
         stems = documents.get(document_id)
         if stems is None:
             if len(documents) >= 10_000:  # bounded, so that an export's memory stays flat
                 documents.clear()
-            stems = documents[document_id] = (base + document_path(document_id),
-                                              citation_stem(authority, title, published))
+            stems = documents[document_id] = (
+                base + document_path(document_id),
+                citation_stem(authority, title, published, document_type, source))
         permalink = stems[0] if number is None else f"{stems[0]}#p{number}"
-        yield (authority or "", ons_code or "", region or "", document_type or "", kind or "", published or "",
-               visit_start or "", visit_end or "", section or "", number, "; ".join(themes or ()),
-               stance or "", text or "", source or "", permalink, f"{stems[1]}{number}. {permalink}")
+        yield (document_id or "", title or "", authority or "", ons_code or "", region or "",
+               document_type or "", kind or "", published or "", visit_start or "", visit_end or "",
+               judgement or "", judgements_text(judgements), responds_to or "", section or "",
+               number, "; ".join(themes or ()), stance or "", text or "", source or "", permalink,
+               f"{stems[1]}{number}. {permalink}")
 
 
 def batches(rows: Iterable, size: int = CHUNK_ROWS) -> Iterator[list]:
@@ -82,8 +120,8 @@ def csv_fragments(paragraph: dict) -> tuple[bytes, bytes, bytes]:
     up to "source" and the permalink's opening quote; the permalink's path; the close
     of the permalink and the citation up to its URL. ``splice_csv`` joins them."""
     [row] = export_rows([tuple(paragraph.get(name) for name in STORED_FIELDS)], "")
-    path, cited = row[SOURCE + 1], row[SOURCE + 2]  # with no base URL the permalink is the path
-    head = ",".join(map(csv_cell, row[:SOURCE + 1])) + ',"'
+    path, cited = row[-2], row[-1]  # with no base URL the permalink is the path
+    head = ",".join(map(csv_cell, row[:-2])) + ',"'
     citation_start = cited[:len(cited) - len(path)]
     return (head.encode(), _quoted(path).encode(),
             ('","' + _quoted(neutralise_formula(citation_start))).encode())

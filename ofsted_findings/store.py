@@ -389,6 +389,15 @@ class DocumentStore:
         ).fetchone()
         return {k: (row[k] or 0) if k not in ("newest", "last_checked") else row[k] for k in row.keys()}
 
+    def content_changed_at(self, document_id: str | None = None) -> dict[str, str]:
+        """Document id -> when its current content was first fetched (its current version's
+        fetch): a corrected letter republished at the same address changes it."""
+        sql = ("SELECT d.document_id, v.fetched_at FROM documents d JOIN versions v "
+               "ON v.document_id = d.document_id AND v.version = d.version")
+        rows = (self._db.execute(sql + " WHERE d.document_id=?", (document_id,)) if document_id
+                else self._db.execute(sql))
+        return {r[0]: r[1] for r in rows}
+
     def failures(self) -> list[DocumentRecord]:
         rows = self._db.execute(
             "SELECT * FROM documents WHERE status='failed' OR index_status IN ('failed','needs_ocr') "

@@ -126,12 +126,16 @@ def cmd_list(args) -> int:
         for row in rows:
             _print_json(row)
         return EXIT_OK
+    print(_LIST_ROW.format("JOB", "WHAT", "SCHEDULE", "STATE", "NEXT RUN"))
     for r in rows:
         pending = ", ".join(f"{k} at {v}" for k, v in r["pending"].items())
         what = r["kind"] + (f" {r['source']}" if r["source"] else "")
-        print(f"{r['job']:<18} {what:<16} {r['schedule']:<22} {r['state']:<12} "
-              f"{r['next_run'] or '-'}" + (f"  ({pending})" if pending else ""))
+        print(_LIST_ROW.format(r["job"], what, r["schedule"], r["state"], r["next_run"] or "-")
+              + (f"  ({pending})" if pending else ""))
     return EXIT_OK
+
+
+_LIST_ROW = "{:<18} {:<16} {:<22} {:<12} {}"   # `schedule list`: a header row, then one per job
 
 
 def status_report(settings, config, limit: int = 10) -> dict:

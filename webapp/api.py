@@ -53,11 +53,15 @@ def document_json(document_id: str):
 
 
 def document_summary(record) -> dict:
+    changed = services().store.content_changed_at(record.document_id).get(record.document_id)
     return {
         "document_id": record.document_id, "title": record.title, "kind": record.kind,
         "document_type": record.document_type, "authority": record.authority,
         "ons_code": record.ons_code, "region": record.region, "urn": record.urn,
         "published": record.published, "source": record.source, "status": record.status,
+        # Which content this is: a republished correction gets a new version and hash.
+        "sha256": record.sha256, "version": record.version, "content_changed_at": changed,
+        "last_checked_at": record.checked_at,
         "index_status": record.index_status, "paragraphs": record.paragraphs,
         "metadata": record.metadata, "url": services().settings.permalink(record.document_id),
     }

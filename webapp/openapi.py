@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from indexer.engines.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, SORTS
 from indexer.search import PUBLIC_FIELDS
+from ofsted_findings.filter_values import ENUMERATED, valid_values
 
 
 def _array_param(name: str, description: str) -> dict:
+    # The values the index holds; the API also reads other common forms of them (any case,
+    # a theme's label, an authority's ONS code) and answers 400, listing these, for others.
+    items = ({"type": "string", "enum": valid_values(name)} if name in ENUMERATED
+             else {"type": "string", "pattern": "^[0-9]{4}$"})
     return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": {"type": "array", "items": {"type": "string", "maxLength": 200}},
-            "style": "form", "explode": True}
+            "schema": {"type": "array", "items": items}, "style": "form", "explode": True}
 
 
 SEARCH_PARAMETERS = [
@@ -23,6 +27,12 @@ SEARCH_PARAMETERS = [
      "description": "1: search the words as typed. By default a word no paragraph holds is replaced by "
                     "the closest word the index holds (the response's suggestion) when that finds results.",
      "schema": {"type": "string", "enum": ["0", "1", "true", "false"]}},
+    {"name": "from", "in": "query", "required": False,
+     "description": "Only paragraphs published on or after this date.",
+     "schema": {"type": "string", "format": "date"}},
+    {"name": "to", "in": "query", "required": False,
+     "description": "Only paragraphs published on or before this date.",
+     "schema": {"type": "string", "format": "date"}},
     {"name": "sort", "in": "query", "required": False,
      "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
     {"name": "page", "in": "query", "required": False,
@@ -157,6 +167,12 @@ def document(settings) -> dict:
             "/authorities": {"get": {
                 "summary": "The local authorities with children's services", "operationId": "authorities",
                 "responses": {"200": _ok({"type": "object", "required": ["authorities"]})}}},
+            "/exports/fields": {"get": {
+                "summary": "The data dictionary of the CSV, NDJSON and XLSX exports", "operationId": "exportFields",
+                "responses": {"200": _ok({"type": "object", "required": ["fields"], "properties": {
+                    "fields": {"type": "array", "items": {"type": "object", "required": ["name", "type", "description"],
+                               "properties": {"name": {"type": "string"}, "type": {"type": "string"},
+                                              "description": {"type": "string"}}}}}})}}},
             "/themes": {"get": {
                 "summary": "The care-leaver themes paragraphs are tagged with", "operationId": "themes",
                 "responses": {"200": _ok({"type": "object", "required": ["themes"]})}}},

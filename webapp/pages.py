@@ -9,6 +9,7 @@ from webapp import searching
 from webapp.attribution import counted_filters, include_responses, restrict
 from webapp.charts import theme_charts
 from webapp.findings import authority_records, authority_themes
+from webapp.marking import MAX_QUERY_FOR_MARKS, query_terms
 from webapp.params import parse_search_args
 from webapp.services import StoreUnavailable, services
 
@@ -85,8 +86,11 @@ def document(document_id: str):
             linked.append({"link": link, "record": other,
                            "paragraphs": services().searcher.engine.document_paragraphs(other_id)})
     first = paragraphs[0] if paragraphs else {}
+    # Arriving from a search (?q=...), its words are marked in the text.
+    query = request.args.get("q", "")[:MAX_QUERY_FOR_MARKS].strip()
+    marked_terms = query_terms(query, services().searcher.synonyms) if query else []
     return render_template("document.html", record=record, paragraphs=paragraphs, linked=linked,
-                           document_id=document_id, first=first)
+                           document_id=document_id, first=first, query=query, marked_terms=marked_terms)
 
 
 @bp.get("/authorities")

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.engines.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, SORTS, SearchRequest
+from indexer.engines.base import FACETS, ISO_DATE, MAX_OFFSET, MAX_PAGE_SIZE, SORTS, SearchRequest
+from ofsted_findings.filter_values import UnknownFilterValue, resolve
 
 DEFAULT_PER_PAGE = 20
 MAX_FILTER_VALUES = 50
@@ -32,6 +33,8 @@ class SearchParams:
     offset: int = 0
     view: str = "paragraphs"
     as_typed: bool = False    # no spelling correction ("search instead for" what was typed)
+    date_from: str | None = None    # published on or after (the "from" argument)
+    date_to: str | None = None      # published on or before (the "to" argument)
     notices: list[str] = field(default_factory=list)
 
     def request(self, *, facets: bool = True, limit: int | None = None, offset: int | None = None,
@@ -43,7 +46,8 @@ class SearchParams:
         return SearchRequest(q=self.q, filters=merged, sort=self.sort,
                              offset=self.offset if offset is None else offset,
                              limit=self.per_page if limit is None else limit, facets=facets,
-                             snippets=snippets, as_typed=self.as_typed)
+                             snippets=snippets, as_typed=self.as_typed, date_from=self.date_from,
+                             date_to=self.date_to)
 
     def query_args(self, **changes) -> MultiDict:
         """The URL arguments for this search, with some changed: for links
@@ -53,7 +57,7 @@ class SearchParams:
                  "view": self.view if self.view != "paragraphs" else None,
                  "page": self.page if self.page > 1 else None,
                  "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None,
-                 "as_typed": "1" if self.as_typed else None}
+                 "as_typed": "1" if self.as_typed else None, "from": self.date_from, "to": self.date_to}
         state.update(changes)
         for facet in FACETS:
             for value in state.pop(facet, self.filters.get(facet, [])) or []:
@@ -70,7 +74,7 @@ class SearchParams:
 
     @property
     def has_filters(self) -> bool:
-        return any(self.filters.values())
+        return any(self.filters.values()) or bool(self.date_from or self.date_to)
 
 
 def _int(args: MultiDict, name: str, default: int, problems: list[str]) -> int:
@@ -97,8 +101,27 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
         if len(values) > MAX_FILTER_VALUES:
             notices.append(f"Only the first {MAX_FILTER_VALUES} {facet} filters were used.")
             values = values[:MAX_FILTER_VALUES]
-        if values:
-            params.filters[facet] = list(dict.fromkeys(values))
+        resolved = []
+        for value in values:
+            try:
+                resolved.append(resolve(facet, value))
+            except UnknownFilterValue as exc:
+                # The API refuses it (400, with the valid values); a page keeps it, matching
+                # nothing, and says why.
+                problems.append(str(exc)) if strict else notices.append(str(exc)[0].upper() + str(exc)[1:] + ".")
+                resolved.append(value)
+        if resolved:
+            params.filters[facet] = list(dict.fromkeys(resolved))
+
+    for name, attribute in (("from", "date_from"), ("to", "date_to")):
+        raw = args.get(name, "").strip()
+        if raw and not ISO_DATE.match(raw):
+            problems.append(f"{name} must be a date as YYYY-MM-DD, not {raw[:40]!r}")
+        elif raw:
+            setattr(params, attribute, raw)
+    if params.date_from and params.date_to and params.date_from > params.date_to:
+        # An empty range, not an error: nothing was published in it.
+        notices.append(f"No date is both on or after {params.date_from} and on or before {params.date_to}.")
 
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:

@@ -79,8 +79,11 @@ def init_app(app) -> None:
     app.add_template_global(authority_slug)
     app.add_template_global(FACET_LABELS, "FACET_LABELS")
     app.add_template_global(citation)
+    from webapp.marking import mark_terms
+    app.add_template_filter(mark_terms, "mark_terms")
     app.add_template_global(FACETS, "facet_names")
 
     @app.context_processor
     def settings_context():
-        return {"settings": services().settings}
+        settings = services().settings
+        return {"settings": settings, "sample_data": settings.holds_sample_data}

@@ -12,6 +12,7 @@ import yaml
 
 SAMPLE_DIR = Path(__file__).with_name("sample")
 SAMPLE_NOTICE = "Sample document written for ofsted-findings – not a real Ofsted publication"
+SAMPLE_TITLE_PREFIX = "Sample: "
 
 TITLES = {
     "focused_visit": "Children's services focused visit",
@@ -53,7 +54,9 @@ class SampleDocument:
 
     @property
     def title(self) -> str:
-        return self.meta.get("title") or TITLES[self.document_type]
+        """As listed on the replica's provider page: says it is a sample (the crawler still
+        recognises the type in it), so the catalogue and every citation say so too."""
+        return f"{SAMPLE_TITLE_PREFIX}{self.meta.get('title') or TITLES[self.document_type]}"
 
     @property
     def subject(self) -> str:

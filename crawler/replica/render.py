@@ -126,9 +126,21 @@ def render_pdf(doc: SampleDocument) -> bytes:
         canvas.drawString(20 * mm, y - 10, notice)
         canvas.restoreState()
 
+    def header(canvas):
+        # At the top of every page too, where a reader looks first: a sample must never
+        # pass for Ofsted's. Drawn before the content, so extracted text starts with it.
+        canvas.saveState()
+        canvas.setFillColor(colors.HexColor("#d4351c"))
+        canvas.setFont("Sample-Italic", 9)
+        canvas.drawCentredString(A4[0] / 2, A4[1] - 10 * mm, notice)
+        canvas.restoreState()
+
     class _FooterLastDoc(SimpleDocTemplate):
         # Drawn after the page's content, as in Ofsted's PDFs, so extracted text
         # ends each page with the running footer.
+        def beforePage(self):
+            header(self.canv)
+
         def afterPage(self):
             footer(self.canv, self)
 

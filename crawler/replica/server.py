@@ -29,6 +29,7 @@ DEFAULT_ROWS = 10
 FILE_FAULTS = {
     "404": "the file is missing",
     "500-once": "first request fails with 500, then succeeds",
+    "500": "every request fails with 500 (a page the crawl cannot collect)",
     "429-once": "first request is refused with 429 and Retry-After: 1, then succeeds",
     "slow": "the response is delayed by Faults.slow_seconds",
     "redirect": "a 302 to the same file under another URL",
@@ -44,7 +45,7 @@ FILE_FAULTS = {
 class Faults:
     """Misbehaviour on demand. ``files`` maps a file id to one of FILE_FAULTS;
     ``pages`` maps a reports-host path (e.g. "/provider/44/80481") to "404",
-    "500-once", "429-once" or "slow"."""
+    "500", "500-once", "429-once" or "slow"."""
 
     files: dict[str, str] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)
@@ -244,7 +245,7 @@ class ReplicaServer:
                 if kind == "404":
                     self._html(404, not_found_page())
                     return True
-                if kind == "500-once" and replica._first_time(key):
+                if kind == "500" or (kind == "500-once" and replica._first_time(key)):
                     self._html(500, "<h1>Internal Server Error</h1>")
                     return True
                 if kind == "429-once" and replica._first_time(key):

@@ -28,6 +28,7 @@ FACET_FIELDS = {"authority": "authority", "region": "region", "year": "year",
                 "document_type": "document_type", "theme": "themes", "stance": "stance",
                 "judgement": "judgement", "kind": "kind"}
 SORTS = ("relevance", "date")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # How many values a facet returns, most frequent first: every authority (for the
 # group-by-authority view), at most FACET_LIMIT of anything else.
 FACET_LIMIT = 50
@@ -70,6 +71,10 @@ class SearchRequest:
     snippets: bool = True
     # True: search the words as typed, even one no paragraph holds (no spelling correction).
     as_typed: bool = False
+    # Published on or after / on or before these ISO dates (inclusive; None: open). Applies
+    # to the hits and to every facet's counts alike. Undated paragraphs fall outside any range.
+    date_from: str | None = None
+    date_to: str | None = None
 
     def __post_init__(self):
         self.filters = {k: [v for v in vs if v] for k, vs in self.filters.items()
@@ -78,6 +83,14 @@ class SearchRequest:
             self.sort = "relevance"
         self.limit = max(0, min(int(self.limit), MAX_PAGE_SIZE))
         self.offset = max(0, min(int(self.offset), MAX_OFFSET))
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None and not ISO_DATE.match(value):
+                raise ValueError(f"{name} must be a date as YYYY-MM-DD, not {value[:40]!r}")
+
+    @property
+    def has_date_range(self) -> bool:
+        return bool(self.date_from or self.date_to)
 
 
 @dataclass

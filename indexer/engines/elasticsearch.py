@@ -176,6 +176,15 @@ def filter_clauses(filters: dict[str, list[str]], skip: str | None = None) -> li
             if facet != skip and facet in FACET_FIELDS]
 
 
+def with_date_range(query: dict, request: SearchRequest) -> dict:
+    """The query limited to the request's publication dates: in the query itself, so the
+    hits and every facet's counts see the same range."""
+    if not request.has_date_range:
+        return query
+    bounds = {k: v for k, v in (("gte", request.date_from), ("lte", request.date_to)) if v}
+    return {"bool": {"must": [query], "filter": [{"range": {"published": bounds}}]}}
+
+
 def facet_aggregations(filters: dict[str, list[str]]) -> dict:
     """Disjunctive facets: each facet's counts apply every filter but its own."""
     aggs = {}
@@ -427,7 +436,7 @@ class ElasticsearchEngine(SearchEngine):
     # -- searching ----------------------------------------------------------------------
     def search_body(self, request: SearchRequest, query: ParsedQuery) -> dict:
         """The request body search() sends (public so benchmarks can send it raw)."""
-        body = {"query": compile_query(query), "sort": sort_for(request, query),
+        body = {"query": with_date_range(compile_query(query), request), "sort": sort_for(request, query),
                 "track_total_hits": True, "track_scores": bool(query.positive)}
         filters = filter_clauses(request.filters)
         if filters:
@@ -478,7 +487,8 @@ class ElasticsearchEngine(SearchEngine):
             yield tuple(source.get(name) for name in fields)
 
     def _scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
-        body = {"query": compile_query(query), "sort": sort_for(request, query), "track_total_hits": False,
+        body = {"query": with_date_range(compile_query(query), request), "sort": sort_for(request, query),
+                "track_total_hits": False,
                 "track_scores": bool(query.positive)}
         filters = filter_clauses(request.filters)
         if filters:

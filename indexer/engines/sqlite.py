@@ -47,6 +47,8 @@ from ofsted_findings.export_format import csv_fragments, splice_csv
 from ofsted_findings.lifetime import pause_point, pid_alive
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
+# 5: export columns document_id, document_title, judgement(s), responds_to (paragraph_csv);
+# 6: stems from indexer.analysis, the vocabulary, each paragraph's prior.
 SCHEMA_VERSION = 6
 SCHEMA = """
 -- AUTOINCREMENT: a deleted paragraph's rowid is never given to a new one, so stale
@@ -512,6 +514,9 @@ class _Plan:
         self.filters = request.filters
         self.masks = {facet: columns.mask(facet, values, self.matched)
                       for facet, values in self.filters.items()}
+        if request.has_date_range:   # not a facet: it applies to every facet's counts
+            self.masks["published"] = columns.date_range_mask(db, request.date_from, request.date_to,
+                                                               self.matched)
         keep = np.ones(len(self.matched), dtype=bool)
         for mask in self.masks.values():
             keep &= mask

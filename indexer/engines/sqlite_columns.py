@@ -133,6 +133,19 @@ class Columns:
         allowed[[lookup[v] for v in wanted if v in lookup and lookup[v]]] = True
         return allowed[self.codes[facet][rowids]]
 
+    def date_range_mask(self, db: sqlite3.Connection, date_from: str | None, date_to: str | None,
+                        rowids: np.ndarray) -> np.ndarray:
+        """Which of ``rowids`` were published in [date_from, date_to]. Newest-first order
+        puts those paragraphs in one run of date ranks: after every one published later
+        than ``date_to``, before every one published earlier than ``date_from`` (and
+        every undated one), so two counts bound it."""
+        first = db.execute("SELECT count(*) FROM paragraphs WHERE published > ?",
+                           (date_to,)).fetchone()[0] if date_to else 0
+        stop = db.execute("SELECT count(*) FROM paragraphs WHERE published >= ?",
+                          (date_from or "0000",)).fetchone()[0]
+        ranks = self.date_rank[rowids]
+        return (ranks >= first) & (ranks < stop)
+
     # -- facets ----------------------------------------------------------------
     def facet_counts(self, rowids: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, list]:
         """Disjunctive facet counts: each facet's counts apply every filter but its own."""

@@ -138,3 +138,17 @@ def test_killed_crawl_resumes_without_refetching_what_it_stored(site_copy, make_
         records = list(store.documents(kind="ofsted"))
         assert len(records) == len(site.publications()) and all(r.version == 1 for r in records)
         assert {r.sha256 for r in records} == {p.sha256 for p in site.publications()}
+
+
+def test_the_cli_crawl_with_failed_pages_exits_1_and_lists_them(sample_site, make_replica, tmp_path):
+    replica = make_replica(sample_site, Faults(files={"59100008": "404"},
+                                               pages={"/provider/44/80566": "500"}))
+    done = subprocess.run([sys.executable, "-m", "ofsted_findings", "crawl", "-q", "--env", "local",
+                           "--data-dir", str(tmp_path / "data"), "--ofsted-url", replica.ofsted_url,
+                           "--files-url", replica.files_url], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).parents[2])
+    assert done.returncode == 1, done.stderr   # README: 1 = collected, but some pages failed
+    out = done.stdout
+    assert "everything else was collected" in out and "next crawl asks for each of them again" in out
+    assert f"{replica.files_url}/v1/file/59100008: HTTP 404 (not retried" in out
+    assert f"{replica.ofsted_url}/provider/44/80566: HTTP 500 (retried 3 times)" in out

@@ -60,7 +60,7 @@ def test_provider_page_has_the_real_timeline_markup(replica):
     assert len(days) == 2
     link = days[0].css("a.publication-link")
     assert link.attrib["href"] == replica.files_url + "/v1/file/59100001"
-    assert link.css("span.nonvisual::text").get() == "Children's services focused visit, PDF - 14 March 2024"
+    assert link.css("span.nonvisual::text").get() == "Sample: Children's services focused visit, PDF - 14 March 2024"
     assert days[0].css("p.timeline__date time::text").get() == "06 February 2024"
     assert days[0].css("div.event__metadata time::text").get() == "14 March 2024"
 

@@ -66,3 +66,22 @@ def test_resume_point_is_the_start_of_the_interrupted_series(settings):
         started = {r["run_id"]: r["started_at"] for r in store.runs()}
         points = _resume_points(store, ("ofsted", "councils"))
         assert points == {"ofsted": started[killed], "councils": started[killed]}
+
+
+def test_the_crawl_summary_names_failed_pages_and_whether_they_were_retried():
+    from crawler.summary import describe
+    lines = describe({"pages": 40, "documents_new": 3, "documents_changed": 1, "documents_unchanged": 5,
+                      "documents_skipped": 7, "failed": 3, "bytes": 2_000_000, "seconds": 4.0,
+                      "outcome": "finished",
+                      "errors": ["http://x.test/provider/1: HTTP 500",
+                                 "http://x.test/a.pdf: HTTP 404",
+                                 "http://x.test/b.pdf: timed out"]})
+    text = "\n".join(lines)
+    assert "Documents stored: 4 (3 new, 1 changed); 5 unchanged" in text
+    assert "Passed over: 7" in text and "documents_skipped" not in text
+    assert "Failed: 3" in text and "everything else was collected" in text
+    assert "next crawl asks for each of them again" in text
+    assert "  - http://x.test/provider/1: HTTP 500 (retried 3 times)" in lines
+    assert "  - http://x.test/a.pdf: HTTP 404 (not retried: it would fail the same way)" in lines
+    assert "  - http://x.test/b.pdf: timed out (retried 3 times)" in lines
+    assert describe({"pages": 1, "errors": []})[-1] == "Failed: none."

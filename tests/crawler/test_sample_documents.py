@@ -90,11 +90,13 @@ def test_every_pdf_is_multi_page_and_labelled_as_sample_data(sample_site):
         meta = pdf.get_metadata_dict()
         pdf.close()
         assert "Sample" in meta["Title"] and meta["Subject"] == SAMPLE_NOTICE
+        assert pub.title.startswith("Sample: ")   # as listed, so as catalogued and cited
         pages = pdf_pages(path)
         if pub.document_type in ("focused_visit", "inspection"):
             assert len(pages) >= 2, pub.file_id
         for number, text in enumerate(pages, 1):
             lines = [line.strip() for line in text.splitlines()]
+            assert lines[0] == SAMPLE_NOTICE, f"{pub.file_id} page {number}: no sample label on top"
             assert lines[-1] == SAMPLE_NOTICE, f"{pub.file_id} page {number}: footer is not last"
             assert lines[-2].split()[-1] == str(number), f"{pub.file_id} page {number}: no page number"
 

@@ -98,6 +98,92 @@ def test_the_es_url_fixture_fails_rather_than_skips(tmp_path):
     assert "is not a healthy Elasticsearch node" in result.stdout
 
 
+
+# -- where the node lives when run as root (its user must reach every folder) ---------------
+
+def _nobody():
+    import pwd
+    return pwd.getpwnam("nobody")
+
+
+def _private_and_public(tmp_path_factory):
+    import tempfile
+    from pathlib import Path
+    base = Path(tempfile.mkdtemp(prefix="es-node-places-"))   # /tmp: 1777
+    base.chmod(0o755)
+    private, public = base / "private", base / "public"
+    private.mkdir(mode=0o700)
+    public.mkdir(mode=0o755)
+    return base, private, public
+
+
+def test_reachable_by_follows_every_folder_on_the_way(tmp_path_factory):
+    import shutil
+    base, private, public = _private_and_public(tmp_path_factory)
+    try:
+        nobody = _nobody()
+        assert es_node.reachable_by(public / "checkout" / ".cache", nobody)
+        assert not es_node.reachable_by(private / "checkout" / ".cache", nobody)
+        assert not es_node.reachable_by(private, nobody)
+        assert es_node.reachable_by(private / "x", None)   # not root: the node runs as us
+        assert es_node._blocking_folder(private / "checkout" / "x", nobody) == private
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_checkout_under_a_0700_folder_runs_the_node_from_the_shared_folder(
+        tmp_path_factory, monkeypatch):
+    import shutil
+    base, private, public = _private_and_public(tmp_path_factory)
+    try:
+        monkeypatch.setattr(es_node, "SHARED_DIR", public / "shared")
+        monkeypatch.setenv("OFSTED_FINDINGS_ES_CACHE", str(private / "checkout" / ".cache"))
+        monkeypatch.setenv("TMPDIR", str(private / "tmp"))
+        (private / "tmp").mkdir()
+        monkeypatch.setattr(es_node.tempfile, "tempdir", None)   # re-read TMPDIR
+        unpack_into, work_parent = es_node.node_places(_nobody())
+        assert unpack_into == public / "shared" / "dist"
+        assert work_parent == public / "shared" / "run"
+        assert oct((public / "shared").stat().st_mode & 0o777) == "0o755"
+        # Reachable places are kept as they are; not root, nothing moves.
+        monkeypatch.setenv("OFSTED_FINDINGS_ES_CACHE", str(public / "cache"))
+        monkeypatch.setenv("TMPDIR", str(public))
+        monkeypatch.setattr(es_node.tempfile, "tempdir", None)
+        assert es_node.node_places(_nobody()) == (public / "cache", public)
+        monkeypatch.setenv("OFSTED_FINDINGS_ES_CACHE", str(private / "cache"))
+        assert es_node.node_places(None) == (private / "cache", public)
+    finally:
+        shutil.rmtree(base)
+
+
+def test_the_shared_folder_is_refused_if_others_could_write_to_it(tmp_path_factory, monkeypatch):
+    import shutil
+    base, private, public = _private_and_public(tmp_path_factory)
+    try:
+        planted = public / "planted"
+        planted.mkdir()
+        planted.chmod(0o777)
+        monkeypatch.setattr(es_node, "SHARED_DIR", planted)
+        with pytest.raises(es_node.NodeError, match="writable only by it"):
+            es_node.shared_dir()
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_data_folder_the_node_user_cannot_reach_is_refused_clearly(tmp_path_factory, monkeypatch):
+    import os
+    import shutil
+    if os.geteuid() != 0:
+        pytest.skip("only as root does the node run as another user")
+    if not es_node.zip_path().is_file():
+        pytest.fail(f"{es_node.zip_path()} is missing: run `python deploy/es_node.py fetch` (make es-fetch)")
+    base, private, public = _private_and_public(tmp_path_factory)
+    try:
+        with pytest.raises(es_node.NodeError, match=r"cannot enter .*private \(mode 0700\)"):
+            es_node.start_node(data_dir=private / "data")
+    finally:
+        shutil.rmtree(base)
+
 # -- the production cluster configuration (deploy/elasticsearch/) -------------------------
 
 CLUSTER = es_node.ROOT / "deploy" / "elasticsearch"
@@ -133,7 +219,7 @@ def test_the_cluster_heap_is_fixed_and_below_compressed_pointer_limit():
 def test_the_index_settings_agree_with_the_nodes_and_the_reasoning():
     settings = _index_settings()
     readme = (CLUSTER / "README.md").read_text(encoding="utf-8")
-    assert settings["analysis"]["filter"]["english_gb_stem"]["locale"] == es_node.HUNSPELL_LOCALE
-    assert es_node.HUNSPELL_LOCALE in readme
+    # The engine sends stems (indexer/analysis.py): the index needs no analysis chain of its own.
+    assert "analysis" not in settings
     assert f"auto_expand_replicas: {settings['auto_expand_replicas']}" in readme
     assert settings["number_of_shards"] == 1 and "| Primary shards | 1 |" in readme

@@ -62,11 +62,13 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> t
 
 
 # -- compose -----------------------------------------------------------------------------
-def _compose(*args: str) -> subprocess.CompletedProcess:
+def _compose(*args: str, env_file: str | None = None, cwd: Path | None = None
+             ) -> subprocess.CompletedProcess:
+    # As a fresh checkout: no OFSTED_FINDINGS_* in the environment, no env file written.
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    # The real env file is the operator's; the example must be a valid stand-in for it.
-    env["OFSTED_FINDINGS_ENV_FILE"] = "./" + ENV_EXAMPLE.name
-    return subprocess.run([_tool("docker-compose"), "-f", str(COMPOSE), *args], env=env,
+    if env_file:
+        env["OFSTED_FINDINGS_ENV_FILE"] = env_file
+    return subprocess.run([_tool("docker-compose"), "-f", str(COMPOSE), *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=60)
 
 
@@ -115,6 +117,19 @@ def test_compose_file_is_valid_for_docker_compose():
     for args in ((), ("--profile", "cluster")):
         result = _compose(*args, "config", "-q")
         assert result.returncode == 0, f"docker-compose {' '.join(args)} config: {result.stderr}"
+
+
+def test_compose_starts_with_the_documented_defaults_and_names_a_missing_env_file(tmp_path):
+    assert not (DEPLOY / "ofsted-findings.env").exists()  # a fresh checkout has none
+    result = _compose("config", cwd=tmp_path)              # from any folder
+    assert result.returncode == 0, result.stderr
+    web = yaml.safe_load(result.stdout)["services"]["web"]["environment"]
+    example = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines()
+                   if line and not line.startswith("#"))
+    assert example and all(web[name] == value for name, value in example.items())
+    missing = _compose("config", "-q", env_file="./ofsted-findings.env")
+    assert missing.returncode != 0
+    assert "ofsted-findings.env" in missing.stderr and "find env file" in missing.stderr
 
 
 def test_compose_runs_one_elasticsearch_node_by_default_and_three_in_the_cluster_profile():
@@ -336,6 +351,7 @@ INTERNAL_VARIABLES = {
     "OFSTED_FINDINGS_CRAWL_LOCK_FD",   # the scheduler hands its crawl lock to the child it starts
     "OFSTED_FINDINGS_PROGRESS",        # a Scrapy setting, set by the CLI
     "OFSTED_FINDINGS_TEST_PAUSE_AT",   # the fault tests' hook (ofsted_findings/lifetime.py)
+    "OFSTED_FINDINGS_TEST_ES_URL",     # a running node for the tests and `make quality` (tests/support)
 }
 
 

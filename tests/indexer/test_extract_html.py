@@ -69,3 +69,15 @@ def test_page_without_main_text_is_an_error():
     with pytest.raises(ExtractionError, match="no main text"):
         extract_document(make_record("https://example.gov.uk/x", kind="council"),
                          b"<html><body><nav><a href='/'>Home</a></nav></body></html>")
+
+
+def test_a_page_labelled_as_a_sample_says_so_in_its_title_and_the_label_is_no_paragraph():
+    labelled = PAGE.replace("<h1>Inspectors praise support for care leavers</h1>",
+                            "<h1>Inspectors praise support for care leavers</h1>\n<p><em>Sample document "
+                            "written for ofsted-findings – not a real council publication.</em></p>")
+    record = make_record("https://news.leeds.gov.uk/care-leavers", kind="council", authority="Leeds")
+    doc = extract_document(record, labelled.encode("utf-8"))
+    assert doc.metadata["sample"] is True
+    assert all(p.document_title.startswith("Sample: ") for p in doc.paragraphs)
+    assert not any("ofsted-findings" in p.text for p in doc.paragraphs)
+    assert "sample" not in extract_document(record, PAGE.encode("utf-8")).metadata

@@ -126,3 +126,121 @@ def test_export_writes_the_whole_result_set(crawled, tmp_path):
     assert {"authority", "ons_code", "permalink", "citation", "text"} <= set(rows[0])
     ndjson = cli("export", "care", "--data-dir", str(data), "--format", "ndjson").stdout.splitlines()
     assert len(ndjson) == len(rows) and json.loads(ndjson[0])["authority"]
+
+
+# -- what a newcomer trips over (issue 21) -----------------------------------------------------
+
+def test_a_data_dir_without_a_store_is_an_error_naming_it_and_stays_absent(tmp_path):
+    missing = tmp_path / "typo"
+    for command in (["search", "care"], ["status"], ["documents"], ["index", "-q"], ["export", "care"]):
+        proc = cli(*command, "--data-dir", str(missing), check=False)
+        assert proc.returncode == 2, (command, proc.stderr)
+        assert str(missing) in proc.stderr and "holds no ofsted-findings document store" in proc.stderr
+        assert "match" not in proc.stdout
+    assert not missing.exists()   # only crawl, ingest and demo make a store
+
+
+def _found(data, *args) -> set[tuple[str, int]]:
+    out = cli("search", "care", "--data-dir", str(data), "--format", "json", "--limit", "100", *args).stdout
+    return {(h["document_id"], h["paragraph_number"]) for h in map(json.loads, out.splitlines())}
+
+
+def test_filters_are_matched_as_people_write_them(crawled):
+    data, _ = crawled
+    canonical = _found(data, "--authority", "Leeds", "--theme", "staying-put", "--stance", "strength")
+    assert canonical
+    assert _found(data, "--authority", "leeds city council", "--theme", "Staying put",
+                  "--stance", "STRENGTH") == canonical
+    assert _found(data, "--authority", "E08000035", "--theme", "STAYING PUT",
+                  "--stance", "strength") == canonical
+    focused = _found(data, "--document-type", "focused visit")
+    assert focused and focused == _found(data, "--document-type", "Children's services focused visit")
+    graded = _found(data, "--judgement", "good")
+    assert graded == _found(data, "--judgement", "Good") and graded < _found(data)
+
+
+def test_a_filter_value_that_matches_nothing_lists_the_valid_ones(crawled):
+    data, _ = crawled
+    proc = cli("search", "care", "--data-dir", str(data), "--stance", "area", check=False)
+    assert proc.returncode == 2
+    assert "stance 'area' matches nothing" in proc.stderr and "Area for improvement (improvement)" in proc.stderr
+    proc = cli("search", "care", "--data-dir", str(data), "--authority", "Leds", check=False)
+    assert proc.returncode == 2 and "did you mean Leeds" in proc.stderr
+    proc = cli("search", "care", "--data-dir", str(data), "--from", "last week", check=False)
+    assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr
+
+
+def test_help_lists_the_values_each_filter_takes():
+    out = cli("search", "--help").stdout
+    for text in ("--judgement", "--from", "--to", "Staying put (staying-put)", "Requires improvement to be good",
+                 "Area for improvement (improvement)", "Children's services focused visit", "ONS code"):
+        assert text in " ".join(out.split()), text
+
+
+def test_a_date_range_as_on_the_web(crawled):
+    data, _ = crawled
+    rows = [json.loads(line) for line in cli("search", "care", "--data-dir", str(data), "--format", "json",
+                                             "--limit", "100", "--from", "2023-01", "--to", "2024").stdout.splitlines()]
+    assert rows and all("2023-01-01" <= r["published"] <= "2024-12-31" for r in rows)
+    everything = [json.loads(line) for line in cli("search", "care", "--data-dir", str(data), "--format", "json",
+                                                   "--limit", "100").stdout.splitlines()]
+    assert len(rows) < len(everything)
+
+
+def test_status_is_a_readable_report_on_stdout_and_json_on_request(crawled):
+    data, _ = crawled
+    text = cli("status", "--data-dir", str(data))
+    assert text.stdout.startswith(f"Data directory: {data}") and "{" not in text.stdout
+    assert "Recent crawls:" in text.stdout and "Failed documents: none" in text.stdout
+    assert text.stderr == ""
+    report = json.loads(cli("status", "--data-dir", str(data), "--format", "json").stdout)
+    assert report["store"]["documents"] > 0
+
+
+def test_documents_show_which_content_they_hold(crawled):
+    data, _ = crawled
+    rows = [json.loads(l) for l in cli("documents", "--data-dir", str(data), "--format", "json").stdout.splitlines()]
+    for row in rows:
+        assert len(row["sha256"]) == 64 and row["version"] >= 1
+        assert row["content_changed_at"] and row["content_changed_at"] <= row["last_checked_at"]
+
+
+def test_permalinks_use_the_address_of_the_running_server(crawled):
+    import socket
+    import time
+    data, _ = crawled
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "ofsted_findings", "serve", "--data-dir", str(data),
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (data / "served-at.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        hit = json.loads(cli("search", "care", "--data-dir", str(data), "--format", "json",
+                             "--limit", "1").stdout)
+        assert hit["url"].startswith(f"http://127.0.0.1:{port}/documents/")
+        configured = json.loads(cli("search", "care", "--data-dir", str(data), "--format", "json", "--limit",
+                                    "1", "--base-url", "https://findings.example").stdout)
+        assert configured["url"].startswith("https://findings.example/documents/")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert not (data / "served-at.txt").exists()
+
+
+def test_ingesting_a_page_that_is_no_finding_reports_it_skipped(tmp_path):
+    from webapp import create_app
+    from ofsted_findings.config import Settings
+    data = tmp_path / "data"
+    page = tmp_path / "home.html"   # this app's own home page
+    page.write_bytes(create_app(Settings.from_env(environ={}, data_dir=tmp_path / "other")).test_client()
+                     .get("/").get_data())
+    proc = cli("ingest", str(page), "--data-dir", str(data), "-q", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "Skipped 1" in proc.stdout and "neither an Ofsted document nor a council response" in proc.stdout
+    rows = [json.loads(l) for l in cli("documents", "--data-dir", str(data), "--format", "json").stdout.splitlines()]
+    assert [r["index_status"] for r in rows] == ["skipped"] and rows[0]["paragraphs"] == 0
+    search = cli("search", "ofsted", "--data-dir", str(data), "--format", "json")
+    assert search.stdout == ""

@@ -60,13 +60,24 @@ def test_a_spliced_line_reads_back_as_the_row(paragraph, base_url):
 def test_the_permalink_and_citation_are_the_sites():
     settings_ = Settings.from_env(environ={}).with_(base_url="https://findings.example/")
     paragraph = {"authority": "Wigan", "document_id": "wigan-2024", "document_title": "Focused visit",
-                 "published": "2024-03-05", "paragraph_number": 7, "themes": ["staying-put", "health"]}
+                 "published": "2024-03-05", "paragraph_number": 7, "themes": ["staying-put", "health"],
+                 "document_type": "Children's services focused visit",
+                 "source": "https://files.ofsted.gov.uk/v1/file/123",
+                 "judgements": {"Overall effectiveness": "Good", "Care leavers": "Good"}, "judgement": "Good"}
     row = _row(paragraph, settings_.base_url)
     permalink = settings_.permalink("wigan-2024", 7)
     assert row[COLUMNS.index("permalink")] == permalink == "https://findings.example/documents/wigan-2024#p7"
     assert row[COLUMNS.index("citation")] == citation(paragraph, permalink) == (
-        "Wigan, \u201cFocused visit\u201d, published 5 March 2024, paragraph 7. " + permalink)
+        "Ofsted, \u201cFocused visit\u201d, Wigan, published 5 March 2024, "
+        "https://files.ofsted.gov.uk/v1/file/123, paragraph 7. " + permalink)
     assert row[COLUMNS.index("themes")] == "staying-put; health"
+    assert row[:2] == ("wigan-2024", "Focused visit") and row[COLUMNS.index("responds_to")] == ""
+    assert row[COLUMNS.index("judgement")] == "Good"
+    assert row[COLUMNS.index("judgements")] == "Overall effectiveness: Good; Care leavers: Good"
+    # A council's response is cited as the council's own.
+    response = {**paragraph, "document_type": "Council response", "source": "https://wigan.gov.uk/news/1"}
+    assert citation(response, permalink).startswith(
+        "Wigan, \u201cFocused visit\u201d, published 5 March 2024, https://wigan.gov.uk/news/1, paragraph 7.")
     assert row[COLUMNS.index("paragraph_number")] == 7
 
 
@@ -77,7 +88,8 @@ def test_formulas_are_neutralised_in_every_cell():
     [read] = list(csv.reader(io.StringIO(line, newline="")))
     cell = dict(zip(COLUMNS, read))
     assert cell["authority"] == "'=SUM(A1)" and cell["section"] == "'@x" and cell["text"] == "'-1+2"
-    assert cell["citation"].startswith("'=SUM(A1), \u201c+t\u201d, paragraph 1. http://findings.test/documents/d#p1")
+    assert cell["document_title"] == "'+t"
+    assert cell["citation"] == "Ofsted, \u201c+t\u201d, =SUM(A1), paragraph 1. http://findings.test/documents/d#p1"
     assert neutralise_formula(3) == 3 and neutralise_formula("plain") == "plain"
 
 
@@ -86,3 +98,17 @@ def test_batches_keep_every_row_in_order():
     assert [len(chunk) for chunk in chunks] == [CHUNK_ROWS, CHUNK_ROWS, 500]
     assert [row for chunk in chunks for row in chunk] == list(range(2500))
     assert list(batches([])) == []
+
+
+def test_the_data_dictionary_describes_every_column():
+    from ofsted_findings.export_format import FIELDS
+    assert [name for name, _, _ in FIELDS] == list(COLUMNS)
+    assert {"document_id", "document_title", "judgement", "judgements", "responds_to"} <= set(COLUMNS)
+    assert COLUMNS[:2] == ("document_id", "document_title")
+    assert all(kind and len(description) > 15 for _, kind, description in FIELDS)
+
+
+def test_the_sqlite_layout_version_moved_with_the_columns():
+    from indexer.engines.sqlite import SCHEMA_VERSION
+    # paragraph_csv holds pre-quoted lines of these COLUMNS: version 5 is their layout.
+    assert SCHEMA_VERSION == 5 and len(COLUMNS) == 20

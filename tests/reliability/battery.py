@@ -64,7 +64,8 @@ class Battery:
 
 
 # -- PDF makers ------------------------------------------------------------------------------
-PARAGRAPH = ("Inspectors found that care leavers in the area are supported by personal advisers "
+# Names an authority and Ofsted: an HTML file must, to be kept as a council's response.
+PARAGRAPH = ("Ofsted inspectors found that care leavers in Wigan are supported by personal advisers "
              "who know them well and help them to find suitable accommodation.")
 
 

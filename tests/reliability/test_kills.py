@@ -101,13 +101,13 @@ def test_index_killed_at_the_swap_while_another_waits_then_gives_up(indexed, dat
         [lock] = [s for s in json.loads(status.stdout)["locks"] if s["lock"] == "index"]
         assert lock["held"] and lock["pid"] == run.pid and lock["command"] == "ofsted-findings index"
         text, _ = cli("status", data_dir=data_dir)
-        assert f"index: held by `ofsted-findings index`, pid {run.pid}, since" in text.stderr
+        assert f"index: held by `ofsted-findings index`, pid {run.pid}, since" in text.stdout
         run.signal(signal.SIGKILL)
         run.wait()
         assert_nothing_left(run, data_dir)
     assert snapshot(data_dir) == indexed.before
     text, _ = cli("status", data_dir=data_dir)
-    assert "index: free" in text.stderr
+    assert "index: free" in text.stdout
     _next_run_completes(indexed, data_dir)
     assert snapshot(data_dir) == indexed.before
 

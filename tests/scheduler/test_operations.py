@@ -82,6 +82,9 @@ def test_pause_resume_and_run_now_with_and_without_a_running_scheduler(data_dir,
     assert paused.returncode == 0 and "paused" in paused.stdout
     listing = [json.loads(line) for line in cli(data_dir, "list", "--format", "json").stdout.splitlines()]
     assert {r["job"]: r["state"] for r in listing}["ofsted-crawl"] == "paused"
+    table = cli(data_dir, "list").stdout.splitlines()
+    assert table[0].split() == ["JOB", "WHAT", "SCHEDULE", "STATE", "NEXT", "RUN"]
+    assert len(table) == len(listing) + 1 and any(line.startswith("ofsted-crawl ") for line in table[1:])
 
     proc = scheduler_process()  # a paused job stays paused across a (re)start
     time.sleep(1.0)

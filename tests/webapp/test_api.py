@@ -213,3 +213,49 @@ def test_the_stance_facet_and_filter_count_ofsted_paragraphs_only(client):
     strengths = client.get("/api/v1/search?q=staying put&stance=strength").get_json()
     assert strengths["results"] and all(r["kind"] == "ofsted" for r in strengths["results"])
     assert strengths["total"] == stances["strength"]
+
+
+# -- filter values, date range, which content (issue 21) ----------------------------------------
+
+def test_an_unknown_facet_value_is_a_400_listing_the_valid_ones(client):
+    response = client.get("/api/v1/search?q=care&stance=area")
+    assert response.status_code == 400
+    message = " ".join(response.get_json()["error"]["problems"])
+    assert "stance 'area' matches nothing" in message
+    assert all(value in message for value in ("strength", "improvement", "neutral"))
+    assert client.get("/api/v1/search?q=care&theme=no-such-theme").status_code == 400
+    assert client.get("/api/v1/search?q=care&year=last").status_code == 400
+    # Common forms of valid values are read as the index holds them.
+    canonical = client.get("/api/v1/search?q=staying put&authority=Wigan&stance=strength").get_json()
+    written = client.get("/api/v1/search?q=staying put&authority=wigan&stance=Strength").get_json()
+    assert written["total"] == canonical["total"] > 0
+
+
+def test_the_openapi_document_lists_each_facets_values_as_an_enum(client):
+    parameters = {p["name"]: p for p in client.get("/api/v1/openapi.json").get_json()["paths"]["/search"]["get"]["parameters"]}
+    assert parameters["stance"]["schema"]["items"]["enum"] == ["strength", "improvement", "neutral"]
+    assert "staying-put" in parameters["theme"]["schema"]["items"]["enum"]
+    assert "Leeds" in parameters["authority"]["schema"]["items"]["enum"]
+    assert "Good" in parameters["judgement"]["schema"]["items"]["enum"]
+    assert parameters["from"]["schema"] == {"type": "string", "format": "date"}
+    assert parameters["to"]["schema"] == {"type": "string", "format": "date"}
+
+
+def test_a_date_range_filters_hits_and_facets(client):
+    everything = client.get("/api/v1/search?q=staying put&per_page=100").get_json()
+    dates = sorted(r["published"] for r in everything["results"])
+    middle = dates[len(dates) // 2]
+    ranged = client.get(f"/api/v1/search?q=staying put&per_page=100&from={middle}").get_json()
+    assert 0 < ranged["total"] < everything["total"]
+    assert all(r["published"] >= middle for r in ranged["results"])
+    assert sum(f["count"] for f in ranged["facets"]["kind"]) == ranged["total"]
+    assert client.get("/api/v1/search?q=care&from=2024-13").status_code == 400
+    empty = client.get("/api/v1/search?q=care&from=2025-01-01&to=2024-01-01").get_json()
+    assert empty["total"] == 0 and any("2025-01-01" in n for n in empty["notices"])
+
+
+def test_a_document_says_which_content_it_holds(client, ids):
+    document_id = ids["https://files.example.test/v1/file/1001"]
+    document = client.get(f"/api/v1/documents/{document_id}").get_json()["document"]
+    assert len(document["sha256"]) == 64 and document["version"] == 1
+    assert document["content_changed_at"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import datetime
 import json
 from xml.etree import ElementTree as ET
 
@@ -29,8 +30,11 @@ def test_csv_export_has_every_row_and_the_columns(client):
     wigan = next(r for r in rows if r["source"].endswith("/1001") and r["paragraph_number"] == "1")
     assert wigan["ons_code"] == "E08000010" and wigan["region"] == "North West"
     assert wigan["permalink"].startswith("http://findings.test/documents/")
-    assert wigan["citation"].startswith("Wigan, \u201cFocused visit to Wigan")
+    assert wigan["citation"].startswith("Ofsted, \u201cFocused visit to Wigan")
+    assert "https://files.example.test/v1/file/1001" in wigan["citation"]
     assert wigan["themes"] == "staying-put"
+    assert wigan["document_id"] and wigan["document_title"].startswith("Focused visit to Wigan")
+    assert wigan["responds_to"] == ""
 
 
 def test_csv_neutralises_formulas(client):
@@ -57,10 +61,13 @@ def test_xlsx_export_opens_in_a_spreadsheet_library(client, tmp_path):
     assert response.status_code == 200
     path = tmp_path / "export.xlsx"
     path.write_bytes(response.data)
-    sheet = openpyxl.load_workbook(path, read_only=True).active
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    sheet = workbook.active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == COLUMNS
     assert len(rows) - 1 == _total(client, "q=staying")
+    published = COLUMNS.index("published")
+    assert all(isinstance(r[published], datetime.datetime) for r in rows[1:] if r[published] is not None)
     # Strings are stored as strings, never as formulas.
     texts = [r[COLUMNS.index("text")] for r in rows[1:]]
     assert any(t.startswith("=HYPERLINK(") for t in texts)
@@ -122,3 +129,41 @@ def test_search_page_links_exports_and_feed(client):
         'href="/search.csv?authority=Kent&amp;q=staying+put"' in html
     assert "/search.xlsx?" in html and "/search.ndjson?" in html
     assert 'type="application/atom+xml"' in html
+
+
+def test_xlsx_has_a_frozen_filtered_header_widths_and_an_about_sheet(client, tmp_path):
+    response = client.get("/search.xlsx?q=staying+put&authority=wigan&from=2020-01-01")
+    assert response.status_code == 200
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(response.data)
+    workbook = openpyxl.load_workbook(path)   # not read-only: sheet settings are read too
+    sheet = workbook["Paragraphs"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
+    text_column = openpyxl.utils.get_column_letter(COLUMNS.index("text") + 1)
+    assert sheet.column_dimensions[text_column].width >= 60    # the text column is wide
+    about = {row[0]: row[1] for row in workbook["About this export"].iter_rows(values_only=True) if row[0]}
+    assert about["Query"] == "staying put" and "authority: Wigan" in about["Filters"]
+    assert "published 2020-01-01" in about["Filters"]
+    assert about["Exported at"].startswith("20") and "paragraphs from" in about["Data version"]
+    dictionary = [row for row in workbook["About this export"].iter_rows(values_only=True) if row[0] in COLUMNS]
+    assert [row[0] for row in dictionary] == list(COLUMNS) and all(row[2] for row in dictionary)
+
+
+def test_file_names_say_what_they_hold(client):
+    today = datetime.date.today().isoformat()
+    for url, name in (("/search.csv?q=staying+put", f"staying-put-{today}.csv"),
+                      ("/search.xlsx?q=staying+put&authority=Kent", f"staying-put-kent-{today}.xlsx"),
+                      ("/search.ndjson", f"all-paragraphs-{today}.ndjson")):
+        response = client.get(url)
+        response.get_data()   # the body streams: read it all before the next request
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"', url
+
+
+def test_the_data_dictionary_is_served_and_in_the_readme(client):
+    from pathlib import Path
+    fields = client.get("/api/v1/exports/fields").get_json()["fields"]
+    assert [f["name"] for f in fields] == list(COLUMNS)
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    for field in fields:
+        assert f"| `{field['name']}` | {field['type']} |" in readme, field["name"]

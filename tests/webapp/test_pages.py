@@ -57,7 +57,7 @@ def test_results_are_highlighted_and_labelled_by_authority(client, ids):
         assert re.search(rf'app-result__authority">(<a [^>]*href="/authorities/{authority.lower()}">)?{authority}<', html)
     assert "<mark>" in html
     wigan = ids["https://files.example.test/v1/file/1001"]
-    assert f'href="/documents/{wigan}#p1"' in html
+    assert f'href="/documents/{wigan}?q=staying+put#p1"' in html
     assert 'href="https://files.example.test/v1/file/1001"' in html
     assert "5 March 2024" in html
 
@@ -123,8 +123,8 @@ def test_document_page_has_anchors_citation_metadata_and_source(client, ids):
     tags = Tags(html)
     ids_on_page = {attrs.get("id") for _, attrs in tags.elements}
     assert {"p1", "p2", "p3"} <= ids_on_page
-    assert ("Wigan, \u201cFocused visit to Wigan children\u2019s services\u201d" in html
-            or "Wigan, \u201cFocused visit to Wigan children&#39;s services\u201d" in html)
+    assert ("Ofsted, \u201cFocused visit to Wigan children\u2019s services\u201d, Wigan" in html
+            or "Ofsted, \u201cFocused visit to Wigan children&#39;s services\u201d, Wigan" in html)
     assert f"paragraph 2. http://findings.test/documents/{wigan}#p2" in html
     assert 'href="https://files.example.test/v1/file/1001"' in html
     assert "Original document (PDF)" in html
@@ -227,7 +227,7 @@ def test_formatting_of_dates_and_citations():
     assert date_time("2026-11-23T07:57:04+01:00") == "23 November 2026, 06:57 UTC"
     assert citation({"authority": "Wigan", "document_title": "Focused visit", "published": "2024-03-05",
                      "paragraph_number": 4}, "http://x/documents/d#p4") == \
-        "Wigan, \u201cFocused visit\u201d, published 5 March 2024, paragraph 4. http://x/documents/d#p4"
+        "Ofsted, \u201cFocused visit\u201d, Wigan, published 5 March 2024, paragraph 4. http://x/documents/d#p4"
 
 
 def test_ingested_files_show_their_name_not_the_server_path(tmp_path):
@@ -263,3 +263,70 @@ def test_each_result_shows_why_it_matched(client):
     html = client.get("/search?q=taster+flat").get_data(as_text=True)
     assert "Why this result:" in html
     assert "“trainer flat”, a synonym of “taster flat”" in html
+
+
+def test_every_page_of_sample_data_carries_the_sample_banner(sample_data, ids, tmp_path):
+    import shutil
+
+    from webapp import create_app
+    settings, _ = sample_data
+    plain = create_app(settings).test_client().get("/")
+    assert "sample-data-banner" not in plain.get_data(as_text=True)
+    data_dir = tmp_path / "demo-data"
+    shutil.copytree(settings.data_dir, data_dir)
+    demo = settings.with_(data_dir=data_dir)
+    demo.sample_data_marker.write_text("sample\n")
+    client = create_app(demo).test_client()
+    document_id = next(iter(ids.values()))
+    for url in ("/", "/search?q=staying+put", "/search?q=staying+put&view=authorities", "/compare",
+                "/authorities", "/help", "/status", f"/documents/{document_id}", "/no-such-page"):
+        html = client.get(url).get_data(as_text=True)
+        banner = html.split('id="sample-data-banner"', 1)
+        assert len(banner) == 2, url
+        assert "sample documents, not Ofsted's" in banner[1].split("</div>", 1)[0].replace("&#39;", "'"), url
+        # Inside the header landmark, before the main content.
+        assert html.index("<header") < html.index("sample-data-banner") < html.index("</header>"), url
+
+
+# -- page structure (issue 21) -------------------------------------------------------------------
+
+def test_search_results_come_before_the_filters_with_a_skip_link_and_h2_results(client):
+    html = client.get("/search?q=staying+put").get_data(as_text=True)
+    assert html.index('id="first-result"') < html.index("Filter results")
+    assert 'href="#first-result"' in html and html.index('href="#first-result"') < html.index('id="first-result"')
+    assert '<details class="govuk-details app-filters">' in html   # closed in the page: app.js opens it
+    assert '<h2 class="govuk-heading-s app-result__title">' in html and "<h3" not in html.split("Filter results")[0]
+    grouped = client.get("/search?q=staying+put&view=authorities").get_data(as_text=True)
+    assert '<h3 class="govuk-heading-s app-result__title">' in grouped
+
+
+def test_a_date_range_sits_beside_the_year_facet_and_filters(client):
+    html = client.get("/search?q=staying+put").get_data(as_text=True)
+    year, date_range = html.index("Year published"), html.index("Published between")
+    assert year < date_range < html.index('name="from"') < html.index('name="to"')
+    filtered = client.get("/search?q=staying+put&from=2024-01-01&to=2024-12-31").get_data(as_text=True)
+    assert 'value="2024-01-01"' in filtered and "Published from 1 January 2024" in filtered
+    assert '<details class="govuk-details app-filters" open>' in filtered
+
+
+def test_the_document_page_names_authority_and_document_and_marks_the_search(client, ids):
+    wigan = ids["https://files.example.test/v1/file/1001"]
+    html = client.get(f"/documents/{wigan}?q=staying+put").get_data(as_text=True)
+    heading = html.split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert "Wigan" in heading and "Focused visit to Wigan" in heading
+    assert "<mark>staying put</mark>" in html.lower() or "<mark>staying</mark>" in html.lower()
+    plain = client.get(f"/documents/{wigan}").get_data(as_text=True)
+    assert "<mark>" not in plain.split('class="govuk-body app-paragraph__text"', 1)[1]
+    hostile = client.get(f"/documents/{wigan}?q=%3Cscript%3E").get_data(as_text=True)
+    assert "<script>" not in hostile.split("<main", 1)[1]
+    # A result links to its paragraph with the search, so that page can mark it.
+    results = client.get("/search?q=staying+put").get_data(as_text=True)
+    assert f"/documents/{wigan}?q=staying+put#p" in results
+
+
+def test_a_paragraphs_citation_names_ofsted_and_the_source(client, ids):
+    wigan = ids["https://files.example.test/v1/file/1001"]
+    html = client.get(f"/documents/{wigan}").get_data(as_text=True)
+    cited = html.split('class="govuk-body-s app-cite__text">', 1)[1].split("</p>", 1)[0]
+    assert cited.startswith("Ofsted, ") and "Wigan" in cited
+    assert "https://files.example.test/v1/file/1001" in cited and f"/documents/{wigan}#p1" in cited

@@ -4,6 +4,12 @@ import { initAll } from "./govuk/govuk-frontend.min.js";
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
 
+// The filters sit behind a "Filter results" control, closed in the page so that a small
+// screen shows results first; where there is room beside the results, open them.
+if (window.matchMedia("(min-width: 40.0625em)").matches) {
+  for (const filters of document.querySelectorAll("details.app-filters")) filters.open = true;
+}
+
 // A "Copy citation" button beside each citation, where the browser allows copying.
 if (navigator.clipboard) {
   for (const citation of document.querySelectorAll(".app-cite__text")) {

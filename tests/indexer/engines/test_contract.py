@@ -414,3 +414,20 @@ def test_a_filter_on_every_facet_at_once(loaded):
     response = loaded.search(SearchRequest(q="", filters=filters), parse(""))
     assert [h["paragraph_id"] for h in response.hits] == ["d1-1"]
     assert response.facets["authority"] == [("Northshire", 1)]
+
+
+def test_a_date_range_keeps_paragraphs_published_within_it_for_hits_and_facets(loaded):
+    everything = ids(loaded, "")
+    assert ids(loaded, "", date_from="2024-11-02") == {p for p in everything if p[:2] in ("d1", "d2")}
+    assert ids(loaded, "", date_to="2024-11-02") == {p for p in everything if p[:2] in ("d2", "d3")}
+    assert ids(loaded, "", date_from="2024-01-01", date_to="2024-12-31") == {
+        p for p in everything if p.startswith("d2")}
+    assert ids(loaded, "hotel", date_from="2023-06-20", date_to="2023-06-20") == {"d3-2"}
+    assert ids(loaded, "", date_from="2026-01-01") == set()
+    # Combined with a facet filter, and the range applies to every facet's counts.
+    assert ids(loaded, "", date_from="2024-01-01", filters={"kind": ["ofsted"]}) == {
+        p for p in everything if p[:2] in ("d1", "d2")}
+    response = loaded.search(SearchRequest(q="", limit=0, date_to="2024-12-31"), parse(""))
+    assert dict(response.facets["year"]) == {"2024": 3, "2023": 3}
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        SearchRequest(date_from="last year")
