@@ -34,6 +34,10 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FACET_LIMIT = 50
 FACET_SIZES = {"authority": 200}
 MAX_PAGE_SIZE = 100
+# Ranking signals both engines multiply a paragraph's BM25 score by (never conditions):
+# the typed words close together, and a theme the query's words name (indexer.search).
+NEAR_BONUS = 0.3
+THEME_BONUS = 0.5
 MAX_OFFSET = 10_000  # deeper paging is what export is for
 
 # Matches are wrapped in MARK_START / MARK_END (private-use characters, indexer.explain);

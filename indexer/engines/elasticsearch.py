@@ -36,7 +36,7 @@ from elasticsearch.serializer import JsonSerializer
 
 from indexer.analysis import compounds, index_form, vocabulary
 from indexer.engines.base import (
-    FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, EngineUnavailable, IndexWriteError, SearchEngine,
+    NEAR_BONUS, THEME_BONUS, FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, EngineUnavailable, IndexWriteError, SearchEngine,
     SearchRequest, SearchResponse, annotate, opening_snippet,
 )
 from indexer.model import Paragraph
@@ -60,11 +60,8 @@ DERIVED_FIELDS = ("stems", "heading_stems", "compounds", "words", "prior")
 # bookkeeping are a third of the JSON. (A scan page is cheaper to send whole.)
 SEARCH_FILTER_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score",
                       "aggregations.*.values.buckets.key", "aggregations.*.values.buckets.doc_count"]
-# The typed words within this many positions of each other add to the score (as SQLite's NEAR).
+# The typed words within this many positions of each other (as SQLite's NEAR).
 NEAR_SLOP = 8
-NEAR_BOOST = 0.3
-# Paragraphs carrying a theme the query names score this much more (ranking only).
-THEME_BOOST = 1.0
 # "Did you mean": the node's term suggester, at most this many edits.
 MAX_EDITS = 2
 SORT_BY_DATE = [{"published": {"order": "desc", "missing": "_last"}},
@@ -152,23 +149,23 @@ def compile_query(query: ParsedQuery) -> dict:
     if not must and not must_not:
         return {"match_all": {}}
     body: dict = {"must": must or [{"match_all": {}}]}
-    # Ranking only: with ``must`` present, a ``should`` clause need not match.
-    should = []
-    proximity = query.proximity()
-    if proximity:
-        should.append({"match_phrase": {BODY[0]: {"query": " ".join(" ".join(p) for p in proximity),
-                                                  "slop": NEAR_SLOP, "boost": NEAR_BOOST}}})
-    if query.themes and query.positive:
-        should.append({"terms": {"themes": list(query.themes), "boost": THEME_BOOST}})
-    if should:
-        body["should"] = should
     if must_not:
         body["must_not"] = must_not
     if not query.positive:
         return {"bool": body}
-    # indexer.prior: lists of what was inspected and fragments of a few words are worth less.
-    return {"function_score": {"query": {"bool": body}, "boost_mode": "multiply",
-                               "functions": [{"field_value_factor": {"field": "prior", "missing": 1}}]}}
+    # Ranking signals multiply the BM25 score, as in the SQLite engine: the paragraph's prior
+    # (indexer.prior), the typed words close together, a theme the query names. They never
+    # decide what matches: a function whose filter a paragraph fails leaves its score alone.
+    functions: list[dict] = [{"field_value_factor": {"field": "prior", "missing": 1}}]
+    proximity = query.proximity()
+    if proximity:
+        functions.append({"filter": {"match_phrase": {BODY[0]: {"query": " ".join(" ".join(p) for p in proximity),
+                                                                "slop": NEAR_SLOP}}},
+                          "weight": 1 + NEAR_BONUS})
+    if query.themes:
+        functions.append({"filter": {"terms": {"themes": list(query.themes)}}, "weight": 1 + THEME_BONUS})
+    return {"function_score": {"query": {"bool": body}, "functions": functions,
+                               "score_mode": "multiply", "boost_mode": "multiply"}}
 
 
 def filter_clauses(filters: dict[str, list[str]], skip: str | None = None) -> list[dict]:

@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA
 
 from indexer.analysis import compounds, index_form, vocabulary
 from indexer.engines.base import (
-    EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest, SearchResponse, annotate,
+    NEAR_BONUS, THEME_BONUS, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest, SearchResponse, annotate,
     opening_snippet,
 )
 from indexer.engines import sqlite_postings as postings
@@ -99,12 +99,9 @@ SCAN_BATCH = 1000
 # Phrases (their rows and counts) kept per process from recent searches: ticking a
 # facet or turning a page reuses them.
 MATCH_CACHE_SIZE = 64
-# Paragraphs holding the typed words within this many tokens of each other score this
-# much more (FTS5's NEAR): a ranking signal, never a condition.
+# Paragraphs holding the typed words within this many tokens of each other score more
+# (FTS5's NEAR; base.NEAR_BONUS): a ranking signal, never a condition.
 NEAR_TOKENS = 8
-NEAR_BONUS = 0.3
-# Paragraphs carrying a theme the query names score this much more (ranking only).
-THEME_BONUS = 0.5
 # "Did you mean": at most this many edits (insert, delete, substitute, swap), fewer for short words.
 MAX_EDITS = 2
 

@@ -82,17 +82,21 @@ def _relevance(shared: Path, names: list[str], es_url: str | None, verbose: bool
                 from indexer.engines.elasticsearch import ElasticsearchEngine
                 url = es_url or _start_node(stack)
                 engine = ElasticsearchEngine(url, f"relevance-{uuid.uuid4().hex[:12]}")
-                stack.callback(_drop, engine)
                 engines[name] = engine
             stack.callback(engines[name].close)
+            if name == "elasticsearch":
+                stack.callback(_drop, engines[name])   # callbacks run last first: before close
         return format_run(evaluate_relevance(shared, engines), verbose=verbose)
 
 
 def _start_node(stack: ExitStack) -> str:
     """A node of deploy/es_node.py's (a script, not a package) for the run, stopped after."""
-    spec = importlib.util.spec_from_file_location("ofsted_findings_es_node", ROOT / "deploy" / "es_node.py")
-    es_node = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(es_node)
+    name = "ofsted_findings_es_node"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "deploy" / "es_node.py")
+        sys.modules[name] = importlib.util.module_from_spec(spec)   # dataclasses look it up there
+        spec.loader.exec_module(sys.modules[name])
+    es_node = sys.modules[name]
     print("starting an Elasticsearch node on 127.0.0.1 for the relevance run…", file=sys.stderr)
     node = es_node.start_node()
     stack.callback(node.stop)

@@ -36,3 +36,16 @@ def test_every_judgement_locates_one_paragraph(shared_dir):
     assert not [u for q in queries for u in q.unmatched]
     assert all(q.relevant for q in queries)
     assert len({q.id for q in queries}) == len(queries)
+
+
+def test_make_quality_scores_both_engines_beside_the_baseline(shared_dir, es_url, capsys):
+    from indexer.quality.__main__ import main
+
+    assert main(["--shared", str(shared_dir), "--skip-extraction", "--es-url", es_url]) == 0
+    out = capsys.readouterr().out
+    for half in ("tuning half", "heldout half  (never tuned on)"):
+        block = out.split(half, 1)[1]
+        rows = {line.split()[0]: [float(v) for v in line.split()[1:5]] for line in block.splitlines()[2:5]}
+        assert set(rows) == {"sqlite", "elasticsearch", "baseline"}
+        assert all(0 <= v <= 1 for values in rows.values() for v in values)
+    assert "goals (P@10 >= 0.95, R@50 par >= 0.9)" in out
