@@ -36,10 +36,9 @@ assets: $(STAMP)
 	fi
 
 # Packages the tests need from Debian: Chromium (browser tests), Java and Maven (the test
-# Elasticsearch node and its download), the en_GB hunspell dictionary (its stemmer),
-# docker-compose, nginx and systemd (validate deploy/'s compose file, proxy example and units),
-# DejaVu fonts (the ◼ bullet in sample PDFs).
-SYSTEM_PACKAGES := chromium openjdk-17-jre-headless maven hunspell-en-gb docker-compose nginx-light \
+# Elasticsearch node and its download), docker-compose, nginx and systemd (validate deploy/'s
+# compose file, proxy example and units), DejaVu fonts (the ◼ bullet in sample PDFs).
+SYSTEM_PACKAGES := chromium openjdk-17-jre-headless maven docker-compose nginx-light \
 	systemd fonts-dejavu-core
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

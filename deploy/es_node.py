@@ -7,7 +7,6 @@
     python deploy/es_node.py start      # start in the background, print the URL
     python deploy/es_node.py stop       # stop the background node
     python deploy/es_node.py status
-    python deploy/es_node.py hunspell /etc/elasticsearch/hunspell   # for a production node
 
 As a module: ``node = start_node(); node.url; node.stop()``.
 
@@ -36,7 +35,6 @@ import atexit
 import json
 import os
 import pwd
-import re
 import shutil
 import signal
 import socket
@@ -56,12 +54,6 @@ VERSION = os.environ.get("OFSTED_FINDINGS_ES_VERSION", "8.19.21")
 GROUP_ID = "org.elasticsearch.distribution.integ-test-zip"
 ARTIFACT_ID = "elasticsearch"
 SERVICE_USER = os.environ.get("OFSTED_FINDINGS_ES_USER", "ofsted-es")
-HUNSPELL_DIR = Path("/usr/share/hunspell")
-HUNSPELL_SOURCE = "en_GB"
-HUNSPELL_LOCALE = "en_GB_light"   # the name indexer/engines/es/settings.*.json uses
-# Inflections only: plural (S), possessive (M), -ing (G), -ed (D, d). See light_hunspell().
-HUNSPELL_INFLECTIONS = "SMGDd"
-_AFF_HEADER_KEYS = ("SET", "FLAG", "ICONV", "OCONV", "WORDCHARS", "IGNORE")
 DEFAULT_HEAP = "512m"
 DEV_PORT = 9200
 # Where the node lives as root when the checkout (or the temporary folder) is out of the
@@ -330,83 +322,6 @@ def _health(url: str) -> str | None:
         return None
 
 
-def light_hunspell(aff_text: str, dic_text: str) -> tuple[str, str]:
-    """A light English stemmer as a hunspell dictionary: inflections only.
-
-    Debian's en_GB dictionary also strips derivational affixes, so with it
-    "leavers" stems to "leave" (and "care leavers" finds "leaving care"),
-    "carefully" to "care" and "independence" to "dependence". Keep only the
-    inflectional suffix rules, and make every derived word (leaver, adviser,
-    organisation) a word of its own that inflects: "leavers" -> "leaver",
-    "advisers" -> "adviser", "organising" -> "organise". Prefix rules go.
-    """
-    header, blocks, order = [], {}, []
-    for line in aff_text.lstrip("\ufeff").splitlines():
-        parts = line.split()
-        if not parts or parts[0].startswith("#"):
-            continue
-        if parts[0] in ("SFX", "PFX") and len(parts) == 4 and parts[2] in "YN":
-            blocks[parts[1]] = {"kind": parts[0], "head": line, "rules": []}
-            order.append(parts[1])
-        elif parts[0] in ("SFX", "PFX") and len(parts) >= 5 and parts[1] in blocks:
-            blocks[parts[1]]["rules"].append(line)
-        elif parts[0] in _AFF_HEADER_KEYS:
-            header.append(line)
-    derivations = {}
-    for flag, block in blocks.items():
-        if block["kind"] != "SFX" or flag in HUNSPELL_INFLECTIONS:
-            continue
-        rules = []
-        for line in block["rules"]:
-            _, _, strip, add, condition = line.split()[:5]
-            strip = "" if strip == "0" else strip
-            add = add.split("/")[0]
-            add = "" if add == "0" else add
-            rules.append((strip, add, re.compile(f"(?:{condition})$")))
-        derivations[flag] = rules
-
-    words: dict[str, set[str]] = {}
-    for line in dic_text.lstrip("\ufeff").splitlines()[1:]:
-        entry = line.split()[0] if line.split() else ""
-        if not entry or "\\/" in entry:
-            continue
-        word, _, flags = entry.partition("/")
-        words.setdefault(word, set()).update(f for f in flags if f in HUNSPELL_INFLECTIONS)
-        for flag in flags:
-            for strip, add, condition in derivations.get(flag, ()):
-                if word.endswith(strip) and condition.search(word):
-                    derived = (word[:len(word) - len(strip)] if strip else word) + add
-                    words.setdefault(derived, set()).update("SMGD")
-    aff = "\n".join(header + [line for flag in order if flag in HUNSPELL_INFLECTIONS
-                                and blocks[flag]["kind"] == "SFX"
-                                for line in [blocks[flag]["head"], *blocks[flag]["rules"]]]) + "\n"
-    entries = [w + ("/" + "".join(sorted(f)) if f else "") for w, f in sorted(words.items())]
-    dic = f"{len(entries)}\n" + "\n".join(entries) + "\n"
-    return aff, dic
-
-
-def write_hunspell(dest: Path, source: Path = HUNSPELL_DIR) -> Path:
-    """Write the light en_GB dictionary into ``dest`` (a node's config/hunspell/<locale>/)."""
-    files = [source / f"{HUNSPELL_SOURCE}{suffix}" for suffix in (".aff", ".dic")]
-    for path in files:
-        if not path.is_file():
-            raise NodeError(f"{path} is missing: install Debian's hunspell-en-gb package "
-                            "(apt-get install hunspell-en-gb)")
-    aff, dic = light_hunspell(*(p.read_text(encoding="utf-8") for p in files))
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / f"{HUNSPELL_LOCALE}.aff").write_text(aff, encoding="utf-8")
-    (dest / f"{HUNSPELL_LOCALE}.dic").write_text(dic, encoding="utf-8")
-    return dest
-
-
-def _prepare_config(home: Path, workdir: Path) -> Path:
-    config = workdir / "config"
-    shutil.copytree(home / "config", config)
-    # Hunspell is the only English stemmer a core-only node has (see indexer/engines/es/).
-    write_hunspell(config / "hunspell" / HUNSPELL_LOCALE)
-    return config
-
-
 def _chown_tree(path: Path, user: pwd.struct_passwd) -> None:
     for dirpath, dirnames, filenames in os.walk(path):
         os.chown(dirpath, user.pw_uid, user.pw_gid)
@@ -442,7 +357,10 @@ def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path
                         "set ES_JAVA_HOME to one installed system-wide")
     workdir = Path(tempfile.mkdtemp(prefix="ofsted-es-", dir=work_parent))
     try:
-        config = _prepare_config(home, workdir)
+        # A copy per node: nothing is added to it (the index needs no dictionary or plugin),
+        # but a node must never write into the shared unpacked distribution.
+        config = workdir / "config"
+        shutil.copytree(home / "config", config)
         (workdir / "logs").mkdir()
         (workdir / "tmp").mkdir()
         data = Path(data_dir).resolve() if data_dir else workdir / "data"
@@ -513,11 +431,6 @@ def _state_file() -> Path:
 
 def _cmd_fetch(args) -> int:
     print(fetch(args.version))
-    return 0
-
-
-def _cmd_hunspell(args) -> int:
-    print(write_hunspell(args.dest / HUNSPELL_LOCALE))
     return 0
 
 
@@ -597,10 +510,6 @@ def main(argv: list[str] | None = None) -> int:
                             "2.5x less CPU than with the default C1-only fast start): for load figures")
         p.set_defaults(func=func)
     sub.add_parser("stop", help="stop the background node").set_defaults(func=_cmd_stop)
-    p = sub.add_parser("hunspell", help="write the light en_GB dictionary into DEST/en_GB_light "
-                                        "(DEST: a node's config/hunspell folder)")
-    p.add_argument("dest", type=Path)
-    p.set_defaults(func=_cmd_hunspell)
     sub.add_parser("status", help="is the background node answering?").set_defaults(func=_cmd_status)
     args = parser.parse_args(argv)
     try:

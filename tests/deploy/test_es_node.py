@@ -1,4 +1,4 @@
-"""deploy/es_node.py: the light hunspell dictionary, fetching, and failing to start clearly."""
+"""deploy/es_node.py: fetching, and failing to start clearly."""
 from __future__ import annotations
 
 import pytest
@@ -6,47 +6,6 @@ import pytest
 from tests.support.elasticsearch import _es_node_module
 
 es_node = _es_node_module()
-
-AFF = """\ufeff# a tiny affix file
-SET UTF-8
-ICONV 1
-ICONV ’ '
-REP 1
-REP a e
-SFX S Y 2
-SFX S 0 s [^s]
-SFX S 0 es s
-SFX R Y 3
-SFX R 0 r e
-SFX R 0 rs e
-SFX R 0 r's e
-PFX U Y 1
-PFX U 0 un .
-COMPOUNDMIN 1
-"""
-DIC = "3\nleave/SR\nkind/U\nbus/S\n"
-
-
-def test_light_hunspell_keeps_inflections_and_makes_derived_words_their_own():
-    aff, dic = es_node.light_hunspell(AFF, DIC)
-    assert "SFX S Y 2" in aff and "SFX S 0 es s" in aff and "ICONV ’ '" in aff and "SET UTF-8" in aff
-    assert "SFX R" not in aff and "PFX" not in aff and "REP" not in aff and "COMPOUND" not in aff
-    lines = dic.splitlines()
-    assert lines[0] == str(len(lines) - 1)
-    entries = dict(line.partition("/")[::2] for line in lines[1:])
-    assert entries["leave"] == "S" and entries["bus"] == "S" and entries["kind"] == ""
-    assert entries["leaver"] == "DGMS"          # "leavers" now stems to "leaver", not "leave"
-    assert "unkind" not in entries
-
-
-@pytest.mark.skipif(not (es_node.HUNSPELL_DIR / "en_GB.dic").is_file(),
-                    reason="Debian's hunspell-en-gb is not installed (make system-deps installs it)")
-def test_the_light_dictionary_from_debians_en_gb(tmp_path):
-    folder = es_node.write_hunspell(tmp_path / "hunspell" / es_node.HUNSPELL_LOCALE)
-    dic = (folder / "en_GB_light.dic").read_text(encoding="utf-8").splitlines()
-    words = dict(line.partition("/")[::2] for line in dic[1:])
-    assert "S" in words["leaver"] and "S" in words["adviser"] and "S" in words["flat"]
-    assert "PFX" not in (folder / "en_GB_light.aff").read_text(encoding="utf-8")
 
 
 def test_fetch_uses_the_cache_and_explains_what_is_missing(tmp_path, monkeypatch):

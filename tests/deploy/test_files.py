@@ -135,7 +135,7 @@ def test_compose_starts_with_the_documented_defaults_and_names_a_missing_env_fil
 def test_compose_runs_one_elasticsearch_node_by_default_and_three_in_the_cluster_profile():
     services = _resolved()["services"]
     default, cluster = _started(services), _started(services, "cluster")
-    assert {"web", "scheduler", "elasticsearch"} <= set(default)
+    assert set(default) == {"web", "scheduler", "elasticsearch"}   # no one-shot set-up jobs
     es_default = {name for name in default if name.startswith("elasticsearch")}
     es_cluster = {name for name in cluster if name.startswith("elasticsearch")}
     assert es_default == {"elasticsearch"}
@@ -177,6 +177,10 @@ def test_compose_keeps_data_in_named_volumes_and_runs_web_and_scheduler_from_one
     data_volumes = [_mounts(svc).get("/usr/share/elasticsearch/data") for name, svc in services.items()
                     if name.startswith("elasticsearch")]
     assert len(set(data_volumes)) == len(data_volumes), "each node has its own data volume"
+    for name, svc in services.items():
+        if name.startswith("elasticsearch"):   # the stock image: no dictionary, plugin or job
+            assert set(_mounts(svc)) == {"/usr/share/elasticsearch/data"}, name
+            assert not svc.get("depends_on"), name
 
 
 def test_compose_web_command_uses_the_config_the_image_carries():

@@ -3,10 +3,8 @@
 Where the engines differ on purpose, the test says so:
 - scores: bm25 in both, but over different statistics and analyzers, so only their order
   within one engine is checked, never their values across engines;
-- stemming: porter (SQLite) and hunspell en_GB (Elasticsearch) agree on plurals and -ing
-  forms, which is what these paragraphs use; they differ on rarer forms (organisation vs
-  organise), and a prefix is matched against stems in SQLite but whole words in
-  Elasticsearch;
+- stemming: no difference: both index the same stems (indexer/analysis.py) and match a prefix
+  against them;
 - snippets: both mark matches and escape the text, but cut different windows.
 """
 from __future__ import annotations
