@@ -22,6 +22,18 @@ import re
 
 OFSTED, COUNCIL, FILE = "ofsted", "council", "file"
 
+ABOUT_OFSTED = re.compile(r"\bofsted\b", re.I)
+ABOUT_INSPECTION = re.compile(r"\binspect(?:ion|ions|ors?|ed)\b|\bfocused visit\b|\bmonitoring visit\b|\bvisit\b",
+                              re.I)
+
+
+def is_about_ofsted(title: str | None, text: str) -> bool:
+    """A page about an Ofsted inspection or visit: it names Ofsted and an inspection or
+    visit, in the title or the body (the council crawler keeps only such releases, and
+    ``ingest`` stores an HTML page only when it is one)."""
+    haystack = f"{title or ''}\n{text}"
+    return bool(ABOUT_OFSTED.search(haystack) and ABOUT_INSPECTION.search(haystack))
+
 # Each pattern is one sign; a document scores the number of distinct signs it shows.
 OFSTED_SIGNS = tuple(re.compile(p, re.I) for p in (
     r"\bthis letter summarises the (?:findings|outcome)",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import yaml
 
 from indexer import metadata as meta
-from indexer.attribution import COUNCIL, whose_words
+from indexer.attribution import COUNCIL, is_about_ofsted, whose_words
 from indexer.html import HtmlReaderMissing, attribute_quotes, read_html
 from indexer.model import Paragraph
 from indexer.paragraphs import SAMPLE_FOOTER, Block, Line, body_window, build_blocks, strip_furniture
@@ -207,7 +207,6 @@ def _refuse_unrelated_page(title: str | None, blocks: list[Block], facts: dict) 
     it names an English authority and speaks of an Ofsted inspection or visit (the test
     the council crawler applies). Anything else (a saved search page, this app's own home
     page) is skipped with the reason, never stored as a "Council response" by "?"."""
-    from crawler.spiders.councils import is_about_ofsted
     missing = []
     if not facts.get("authority"):
         missing.append("names no English local authority in its title or opening")

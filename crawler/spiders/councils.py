@@ -8,11 +8,12 @@ visit are kept. Linking each release to its letter happens after the crawl
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import scrapy
 from scrapy.utils.sitemap import Sitemap
+
+from indexer.attribution import is_about_ofsted
 
 from .. import summary
 from ..items import CouncilRelease
@@ -20,17 +21,7 @@ from ..sources import CouncilSource, load_sources
 from ..storage import store_for
 from .ofsted import failure_reason
 
-ABOUT_OFSTED = re.compile(r"\bofsted\b", re.I)
-ABOUT_INSPECTION = re.compile(r"\binspect(?:ion|ions|ors?|ed)\b|\bfocused visit\b|\bmonitoring visit\b|\bvisit\b",
-                              re.I)
 ARTICLE_PRIORITY = 10
-
-
-def is_about_ofsted(title: str | None, text: str) -> bool:
-    """A release about an Ofsted inspection or visit: it names Ofsted and an
-    inspection or visit, in the title or the body."""
-    haystack = f"{title or ''}\n{text}"
-    return bool(ABOUT_OFSTED.search(haystack) and ABOUT_INSPECTION.search(haystack))
 
 
 def iso_date(value: str | None) -> str | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import numpy as np
 

@@ -7,7 +7,7 @@ import yaml
 from crawler.linking import confidence, shingles
 from crawler.replica.site import Site
 from crawler.sources import DEFAULT_COUNCILS_FILE, SourceListError, load_sources
-from crawler.spiders.councils import is_about_ofsted
+from indexer.attribution import is_about_ofsted
 from ofsted_findings.store import DocumentStore
 
 from .conftest import crawl
