@@ -12,6 +12,7 @@ Around the engine's answer:
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator, Sequence
 
 from indexer.engines import SearchEngine, SearchRequest, SearchResponse, open_engine
@@ -93,14 +94,22 @@ class Searcher:
         found = self.engine.suggest(typed)
         return query.with_words_replaced(found) if found else None
 
+    # Exports and feeds stream the very paragraphs the page shows: the same spelling
+    # correction and relaxation, decided by a search that only counts.
     def scan(self, request: SearchRequest) -> Iterator[dict]:
-        return self.engine.scan(request, self.parse(request.q))
+        return self.engine.scan(request, self.effective_query(request))
 
     def scan_values(self, request: SearchRequest, fields: Sequence[str]) -> Iterator[tuple]:
-        return self.engine.scan_values(request, self.parse(request.q), fields)
+        return self.engine.scan_values(request, self.effective_query(request), fields)
 
     def scan_csv(self, request: SearchRequest, base_url: str) -> Iterator[bytes]:
-        return self.engine.scan_csv(request, self.parse(request.q), base_url)
+        return self.engine.scan_csv(request, self.effective_query(request), base_url)
+
+    def effective_query(self, request: SearchRequest) -> ParsedQuery:
+        """The query whose results ``search`` shows for this request (the typed one, the
+        suggestion's, or either relaxed)."""
+        probe = self._search(replace(request, offset=0, limit=0, facets=False, snippets=False))
+        return probe.query if probe.query is not None else self.parse(request.q)
 
     def close(self) -> None:
         self.engine.close()

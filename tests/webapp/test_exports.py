@@ -167,3 +167,11 @@ def test_the_data_dictionary_is_served_and_in_the_readme(client):
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     for field in fields:
         assert f"| `{field['name']}` | {field['type']} |" in readme, field["name"]
+
+
+def test_an_export_holds_the_paragraphs_the_page_shows_for_a_misspelt_search(client):
+    shown = client.get("/api/v1/search?q=stayng&per_page=100").get_json()
+    assert shown["suggestion"] == "staying" and shown["total"] > 0
+    exported = [json.loads(line) for line in client.get("/search.ndjson?q=stayng").get_data(as_text=True).splitlines()]
+    assert sorted((r["document_id"], r["paragraph_number"]) for r in exported) == \
+        sorted((r["document_id"], r["paragraph_number"]) for r in shown["results"])
