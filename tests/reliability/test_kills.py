@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from ofsted_findings.export_format import COLUMNS
 from ofsted_findings.lifetime import PAUSE_ENV
 from scheduler.locks import holding_pids, lock_path
 from tests.reliability.conftest import CLI, clean_env
@@ -137,7 +138,7 @@ def test_export_killed_mid_stream_then_exports_whole(indexed, data_dir, tmp_path
         # A pipe of one page: the export blocks mid-stream as soon as the test stops reading.
         fcntl.fcntl(run.proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
         head = run.proc.stdout.read(4096)
-        assert head.startswith("\ufeff\"authority\",".encode()) and len(head) == 4096
+        assert head.startswith(f'\ufeff"{COLUMNS[0]}",'.encode()) and len(head) == 4096
         run.signal(signal.SIGKILL)
         run.wait()
         assert_nothing_left(run, data_dir)
