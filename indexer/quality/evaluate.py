@@ -118,31 +118,27 @@ def evaluate(shared: Path | None = None, gold_dir: Path = GOLD_DIR, paragraphs: 
     report = Report()
     cache: dict[Path, ExtractedDocument] = {}
     pattern = "documents*.yaml" if documents is True else documents or None
-    for file in sorted(gold_dir.glob(pattern)) if pattern else []:
-        listed = not file.name.endswith("-heldout.yaml")
-        for gold in yaml.safe_load(file.read_text(encoding="utf-8"))["documents"]:
-            path = shared / gold["doc"]
-            try:
-                doc = _extract(path, cache)
-            except (ExtractionError, OSError) as exc:
-                report.errors.append(f"{gold['doc']}: {exc}")
-                continue
-            report.documents += 1
-            _score_metadata(report, gold, doc.metadata, listed)
-    for file in sorted(gold_dir.glob(paragraphs)) if paragraphs else []:
-        for gold_doc in yaml.safe_load(file.read_text(encoding="utf-8"))["documents"]:
-            path = shared / gold_doc["doc"]
-            try:
-                doc = _extract(path, cache)
-            except (ExtractionError, OSError) as exc:
-                report.errors.append(f"{gold_doc['doc']}: {exc}")
-                continue
-            _score_paragraphs(report, gold_doc, doc)
+    for file, gold, doc in _gold_documents(report, shared, gold_dir, pattern, cache):
+        report.documents += 1
+        _score_metadata(report, gold, doc.metadata, listed=not file.name.endswith("-heldout.yaml"))
+    for _, gold_doc, doc in _gold_documents(report, shared, gold_dir, paragraphs, cache):
+        _score_paragraphs(report, gold_doc, doc)
     for path, doc in cache.items():
         for p in doc.paragraphs:
             if LEAK.search(p.text):
                 report.leaks.append(f"{path.name} [{p.paragraph_number}]: {p.text[:100]}")
     return report
+
+
+def _gold_documents(report: Report, shared: Path, gold_dir: Path, pattern: str | None, cache: dict):
+    """(label file, gold entry, extracted document) for every document the label files
+    matching ``pattern`` name; a document that cannot be read is a reported error."""
+    for file in sorted(gold_dir.glob(pattern)) if pattern else []:
+        for gold in yaml.safe_load(file.read_text(encoding="utf-8"))["documents"]:
+            try:
+                yield file, gold, _extract(shared / gold["doc"], cache)
+            except (ExtractionError, OSError) as exc:
+                report.errors.append(f"{gold['doc']}: {exc}")
 
 
 def heldout_files(gold_dir: Path = GOLD_DIR) -> list[Path]:
