@@ -90,9 +90,30 @@ def stems_of(words_: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(stem(fold_word(w)) for w in words_)
 
 
+@lru_cache(maxsize=500_000)
+def _folded_and_stemmed(raw: str) -> tuple[str, str]:
+    word = fold_word(raw)
+    return word, stem(word) if word else ""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text as the engines index it, made in one pass (indexing reads every paragraph)."""
+    stems: str                # space-separated, in order: what an engine indexes
+    words: list[str]          # the surface words worth suggesting (letters only, 3+ long)
+    count: int                # how many tokens
+
+
+def analyse(text: str) -> Analysis:
+    pairs = [_folded_and_stemmed(raw) for raw in _TOKEN.findall(text)]
+    pairs = [(w, s) for w, s in pairs if w]
+    return Analysis(" ".join(s for _, s in pairs), [w for w, _ in pairs if len(w) >= 3 and w.isalpha()],
+                    len(pairs))
+
+
 def index_form(text: str) -> str:
     """What an engine indexes for a text: its stems, space-separated, in order."""
-    return " ".join(t.stem for t in tokens(text))
+    return analyse(text).stems
 
 
 def compounds_with_offsets(text: str) -> list[tuple[int, int, str]]:
@@ -114,4 +135,4 @@ def compounds(text: str) -> str:
 
 def vocabulary(text: str) -> list[str]:
     """The folded surface words worth suggesting from a text (letters only, 3+ long)."""
-    return [t.word for t in tokens(text) if len(t.word) >= 3 and t.word.isalpha()]
+    return analyse(text).words

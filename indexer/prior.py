@@ -8,16 +8,17 @@ engines multiply a paragraph's score by this prior; it never decides what matche
 """
 from __future__ import annotations
 
-from indexer.analysis import tokens
+from indexer.analysis import analyse
 from indexer.stance import SCOPE_OPENING
 
 SCOPE = 0.4          # a list of what was inspected, not a finding
 SHORT = 12           # fewer tokens than this: a fragment, worth less the shorter it is
 
 
-def paragraph_prior(text: str) -> float:
+def paragraph_prior(text: str, words: int | None = None) -> float:
+    """``words``: the text's token count, when the caller has it (indexer.analysis)."""
     prior = SCOPE if SCOPE_OPENING.match(text.lstrip()) else 1.0
-    words = len(tokens(text))
+    words = analyse(text).count if words is None else words
     if words < SHORT:
         prior *= max(words, 1) / SHORT
     return round(prior, 4)

@@ -34,7 +34,7 @@ import orjson
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.serializer import JsonSerializer
 
-from indexer.analysis import compounds, index_form, vocabulary
+from indexer.analysis import analyse, compounds, index_form
 from indexer.engines.base import (
     NEAR_BONUS, THEME_BONUS, FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, EngineUnavailable, IndexWriteError, SearchEngine,
     SearchRequest, SearchResponse, annotate, opening_snippet,
@@ -204,11 +204,12 @@ def sort_for(request: SearchRequest, query: ParsedQuery) -> list:
 
 def to_document(p: Paragraph) -> dict:
     doc = p.to_dict()
-    doc["stems"] = index_form(p.text or "")
+    text = analyse(p.text or "")
+    doc["stems"] = text.stems
     doc["heading_stems"] = index_form(p.section or "")
     doc["compounds"] = compounds(f"{p.section}\n{p.text}")
-    doc["words"] = " ".join(vocabulary(p.text or ""))
-    doc["prior"] = paragraph_prior(p.text or "")
+    doc["words"] = " ".join(text.words)
+    doc["prior"] = paragraph_prior(p.text or "", text.count)
     return doc
 
 

@@ -33,7 +33,7 @@ import orjson
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.analysis import compounds, index_form, vocabulary
+from indexer.analysis import analyse, compounds, index_form, vocabulary
 from indexer.engines.base import (
     NEAR_BONUS, THEME_BONUS, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest, SearchResponse, annotate,
     opening_snippet,
@@ -288,6 +288,7 @@ class SqliteEngine(SearchEngine):
         words: Counter = Counter()
         for p in paragraphs:
             data = p.to_dict()
+            text = analyse(p.text or "")
             # A paragraph id loaded twice replaces the earlier row and everything hung on it.
             old = db.execute("SELECT rowid FROM paragraphs WHERE paragraph_id = ?", (p.paragraph_id,)).fetchone()
             if old:
@@ -297,14 +298,13 @@ class SqliteEngine(SearchEngine):
                 " authority, region, year, published, document_type, kind, stance, judgement, prior)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (p.paragraph_id, p.document_id, p.paragraph_number, p.authority, p.region, p.year,
-                 p.published, p.document_type, p.kind, p.stance, p.judgement, paragraph_prior(p.text)))
+                 p.published, p.document_type, p.kind, p.stance, p.judgement, paragraph_prior(p.text, text.count)))
             rowid = cur.lastrowid
             db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
             db.execute("INSERT INTO paragraph_csv VALUES (?, ?, ?, ?)", (rowid, *csv_fragments(data)))
             db.execute("INSERT INTO fts (rowid, section, text, compounds) VALUES (?,?,?,?)",
-                       (rowid, index_form(p.section), index_form(p.text),
-                        compounds(f"{p.section}\n{p.text}")))
-            words.update(set(vocabulary(p.text)))
+                       (rowid, index_form(p.section), text.stems, compounds(f"{p.section}\n{p.text}")))
+            words.update(set(text.words))
             db.executemany("INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)",
                            [(rowid, t) for t in p.themes])
             added.append(rowid)
