@@ -17,11 +17,6 @@ STANCES_COMPARED = ("strength", "improvement")
 def search(params: SearchParams) -> SearchResponse:
     response = services().searcher.search(params.request())
     response.notices = list(dict.fromkeys(params.notices + response.notices))
-    if "stance" in response.facets and "kind" not in params.request().filters:
-        # The stance facet is labelled as Ofsted's finding: it counts Ofsted's paragraphs
-        # only, never a council's own words about itself (issue 17).
-        ofsted = services().searcher.search(params.request(limit=0, offset=0, kind=["ofsted"]))
-        response.facets["stance"] = ofsted.facets.get("stance", [])
     return response
 
 

@@ -27,6 +27,9 @@ FACETS = ("authority", "region", "year", "document_type", "theme", "stance", "ju
 FACET_FIELDS = {"authority": "authority", "region": "region", "year": "year",
                 "document_type": "document_type", "theme": "themes", "stance": "stance",
                 "judgement": "judgement", "kind": "kind"}
+# The stance facet is Ofsted's finding: it counts Ofsted's paragraphs only (a council's words
+# about itself are never Ofsted's praise or criticism), unless a kind filter says which to count.
+STANCE_COUNTS_KIND = "ofsted"
 SORTS = ("relevance", "date")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # How many values a facet returns, most frequent first: every authority (for the

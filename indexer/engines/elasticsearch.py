@@ -36,7 +36,7 @@ from elasticsearch.serializer import JsonSerializer
 
 from indexer.analysis import analyse, compounds, index_form
 from indexer.engines.base import (
-    NEAR_BONUS, THEME_BONUS, FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, EngineUnavailable, IndexWriteError, SearchEngine,
+    NEAR_BONUS, STANCE_COUNTS_KIND, THEME_BONUS, FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, EngineUnavailable, IndexWriteError, SearchEngine,
     SearchRequest, SearchResponse, annotate, opening_snippet,
 )
 from indexer.model import Paragraph
@@ -189,6 +189,8 @@ def facet_aggregations(filters: dict[str, list[str]]) -> dict:
         terms = {"terms": {"field": FACET_FIELDS[facet], "size": FACET_SIZES.get(facet, FACET_LIMIT),
                            "order": [{"_count": "desc"}, {"_key": "asc"}], "exclude": [""]}}
         others = filter_clauses(filters, skip=facet)
+        if facet == "stance" and "kind" not in filters:
+            others.append({"term": {FACET_FIELDS["kind"]: STANCE_COUNTS_KIND}})
         aggs[facet] = {"filter": {"bool": {"filter": others}} if others else {"match_all": {}},
                        "aggs": {"values": terms}}
     return aggs

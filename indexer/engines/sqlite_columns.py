@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from indexer.engines.base import FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS
+from indexer.engines.base import FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, STANCE_COUNTS_KIND
 
 # The facets kept as one code per paragraph (``theme`` is many per paragraph).
 SINGLE_VALUED = tuple(f for f in FACETS if f != "theme")
@@ -156,6 +156,9 @@ class Columns:
                 selected = rowids[_all((m for f, m in masks.items() if f != facet), len(rowids))]
             else:
                 selected = final
+            if facet == "stance" and "kind" not in masks:
+                ofsted = self.values["kind"].index(STANCE_COUNTS_KIND) if STANCE_COUNTS_KIND in self.values["kind"] else -1
+                selected = selected[self.codes["kind"][selected] == ofsted]
             if facet == "theme":
                 totals = self.themes[selected].sum(axis=0)
                 pairs = [(self.theme_values[i], int(n)) for i, n in enumerate(totals) if n]

@@ -429,3 +429,11 @@ def test_a_date_range_keeps_paragraphs_published_within_it_for_hits_and_facets(l
     assert dict(response.facets["year"]) == {"2024": 3, "2023": 3}
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         SearchRequest(date_from="last year")
+
+
+def test_the_stance_facet_counts_ofsted_paragraphs_unless_a_kind_is_chosen(loaded):
+    # d3 is a council's response: its paragraphs have stances of their own words, never Ofsted's.
+    every = loaded.search(SearchRequest(q=""), parse("")).facets["stance"]
+    ofsted = loaded.search(SearchRequest(q="", filters={"kind": ["ofsted"]}), parse("")).facets["stance"]
+    council = loaded.search(SearchRequest(q="", filters={"kind": ["council"]}), parse("")).facets["stance"]
+    assert every == ofsted and sum(n for _, n in council) == 3
