@@ -80,6 +80,19 @@ def tokens(text: str) -> list[Token]:
     return out
 
 
+def located(text: str) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """The text's tokens as parallel lists (spans in the original, folded words, stems):
+    ``tokens`` without an object per token, for highlighting every hit of a page."""
+    spans, folded, stems = [], [], []
+    for m in _TOKEN.finditer(text):
+        word, stemmed = _folded_and_stemmed(m.group())
+        if word:
+            spans.append(m.span())
+            folded.append(word)
+            stems.append(stemmed)
+    return spans, folded, stems
+
+
 def words(text: str) -> tuple[str, ...]:
     """The folded surface words of a text, in order."""
     return tuple(t.word for t in tokens(text))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.analysis import Token, compounds_with_offsets, tokens
+from indexer.analysis import compounds_with_offsets, located
 from indexer.query import ParsedQuery, Term
 
 SNIPPET_CHARS = 300  # a snippet stops near here
@@ -49,20 +49,34 @@ def describe(reason: dict, label=lambda facet, value: f"{facet} {value}") -> str
     return f"“{term}”{place}"
 
 
-def find(term: Term, toks: list[Token], joined: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
-    """Character spans of the term's occurrences in a tokenised text."""
-    stems = term.stems
-    n = len(stems)
-    spans = []
-    for i in range(len(toks) - n + 1):
-        if all(toks[i + k].stem == stems[k] for k in range(n - 1)):
-            last = toks[i + n - 1]
-            if (last.word.startswith(stems[-1]) or last.stem.startswith(stems[-1])) if term.prefix \
-                    else last.stem == stems[-1]:
-                spans.append((toks[i].start, last.end))
-    if n == 1 and not term.prefix:
-        spans += [(a, b) for a, b, s in joined if s == stems[0]]
-    return spans
+class _Located:
+    """One text's tokens, with where each stem occurs, to find a page's terms in it."""
+
+    def __init__(self, text: str):
+        self.spans, self.words, self.stems = located(text)
+        self.at: dict[str, list[int]] = {}
+        for i, stemmed in enumerate(self.stems):
+            self.at.setdefault(stemmed, []).append(i)
+        self.joined = compounds_with_offsets(text) if "-" in text or "\u2010" in text or "\u2011" in text else []
+
+    def find(self, term: Term) -> list[tuple[int, int]]:
+        """Character spans of the term's occurrences."""
+        stems = term.stems
+        n = len(stems)
+        if term.prefix:
+            last = stems[-1]
+            ends = [i for i, (w, s) in enumerate(zip(self.words, self.stems))
+                    if w.startswith(last) or s.startswith(last)]
+            starts = [i - n + 1 for i in ends if i - n + 1 >= 0]
+        else:
+            starts = self.at.get(stems[0], [])
+        spans = []
+        for i in starts:
+            if i + n <= len(self.stems) and all(self.stems[i + k] == stems[k] for k in range(n - (1 if term.prefix else 0))):
+                spans.append((self.spans[i][0], self.spans[i + n - 1][1]))
+        if n == 1 and not term.prefix:
+            spans += [(a, b) for a, b, s in self.joined if s == stems[0]]
+        return spans
 
 
 def _kind(term: Term) -> str:
@@ -75,13 +89,12 @@ def _kind(term: Term) -> str:
 
 def explain(text: str, section: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], list[Reason]]:
     """The spans to mark in ``text`` and the reasons the paragraph matched."""
-    body, heading = tokens(text), tokens(section or "")
-    body_joined, heading_joined = compounds_with_offsets(text), compounds_with_offsets(section or "")
+    body, heading = _Located(text), _Located(section or "")
     spans: list[tuple[int, int]] = []
     reasons: list[Reason] = []
     for term in query.highlight_terms():
-        here = find(term, body, body_joined)
-        where = "text" if here else ("heading" if find(term, heading, heading_joined) else None)
+        here = body.find(term)
+        where = "text" if here else ("heading" if heading.find(term) else None)
         if where is None:
             continue
         spans += here
