@@ -14,6 +14,9 @@ from pathlib import Path
 import yaml
 
 REGISTER_PATH = Path(__file__).with_name("authorities.yaml")
+# ONS codes replaced when boundaries moved (2023): DfE's neighbour lists still use the old
+# ones; the register holds the new.
+SUPERSEDED_ONS_CODES = {"E08000016": "E08000038", "E08000019": "E08000039"}   # Barnsley, Sheffield
 
 # Words that decorate a council's name without distinguishing it.
 _PREFIXES = re.compile(
@@ -55,7 +58,10 @@ class Authority:
     dfe_code: str = ""
     la_type: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
-    website: str = ""
+    website: str = ""                                     # the council's web domain
+    # Its ten children's-services statistical neighbours (DfE's benchmarking), ONS codes,
+    # nearest first; some may be former authorities no longer in the register.
+    neighbours: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def slug(self) -> str:
@@ -99,6 +105,10 @@ class Register:
     def by_urn(self, urn: str) -> Authority | None:
         return self._by_urn.get(str(urn))
 
+    def neighbours_of(self, authority: Authority) -> list[Authority]:
+        """The authority's statistical neighbours in the register, nearest first."""
+        return [n for n in map(self._by_ons.get, authority.neighbours) if n is not None]
+
     def find_in_text(self, text: str) -> Authority | None:
         """The authority named in a phrase such as "Focused visit to Wigan
         children's services": the longest register name found in it."""
@@ -131,6 +141,7 @@ def _load(path: str) -> Register:
     return Register([
         Authority(name=e["name"], ons_code=e["ons_code"], region=e["region"], urn=str(e["urn"]),
                   dfe_code=str(e.get("dfe_code", "")), la_type=e.get("la_type", ""),
-                  aliases=tuple(e.get("aliases", [])), website=e.get("website", ""))
+                  aliases=tuple(e.get("aliases", [])), website=e.get("website", ""),
+                  neighbours=tuple(e.get("neighbours", [])))
         for e in data["authorities"]
     ])

@@ -2,7 +2,7 @@ import csv
 
 import pytest
 
-from ofsted_findings.authorities import Register
+from ofsted_findings.authorities import SUPERSEDED_ONS_CODES, Register
 
 
 def test_register_matches_the_reference_list(shared_dir):
@@ -55,3 +55,23 @@ def test_a_short_form_two_authorities_share_names_neither():
     assert register.find("Kingston upon Thames").name == "Kingston upon Thames"
     # Short forms never match inside free text: "Bath" or "Barking" in a sentence is not a council.
     assert register.find_in_text("A visit to Bath and a walk in Barking") is None
+
+
+def test_every_authority_has_its_web_domain_and_statistical_neighbours(shared_dir):
+    register = Register.load()
+    rows = {r["ons_code"]: r for r in csv.DictReader(
+        open(shared_dir / "reference/local-authority-websites-and-neighbours.csv", encoding="utf-8"))}
+    former = {r["ons_code"] for r in csv.DictReader(open(shared_dir / "reference/local-authorities.csv",
+                                                          encoding="utf-8")) if r["status"] != "current"}
+    for authority in register:
+        row = rows[authority.ons_code]
+        assert authority.website == row["website_domain"], authority.name
+        assert list(authority.neighbours) == [SUPERSEDED_ONS_CODES.get(c, c) for c in
+                                              row["statistical_neighbours"].split()], authority.name
+        assert len(authority.neighbours) == 10
+        known = register.neighbours_of(authority)
+        assert [n.ons_code for n in known] == [c for c in authority.neighbours if c not in former]
+        assert authority not in known
+    wigan = register.find("Wigan")
+    assert [n.name for n in register.neighbours_of(wigan)][:3] == [
+        register.by_ons_code(SUPERSEDED_ONS_CODES.get(c, c)).name for c in rows[wigan.ons_code]["statistical_neighbours"].split()[:3]]
