@@ -7,8 +7,8 @@ Syntax (explained to users on the help page):
   -hotel  -"B&B"       without
   advis*               prefix
 
-Several plain words: a paragraph must hold most of them (``minimum_should_match``: all
-of one or two words, all but one of three or four, three in four of more), so a
+Several plain words: a paragraph must hold most of them (``minimum_should_match``: one
+of one or two words, all but one of three or four, three in five of more), so a
 paragraph that lacks one of four words is still found, ranked lower. Common words
 ("in", "the") are dropped unless quoted. A quoted phrase is required.
 

@@ -17,8 +17,8 @@ def _array_param(name: str, description: str) -> dict:
 
 SEARCH_PARAMETERS = [
     {"name": "q", "in": "query", "required": False,
-     "description": 'The search: words (ranked by BM25; one or two words must all match, '
-                    'three or four all but one, more three in four), "a phrase" (required), '
+     "description": 'The search: words (ranked by BM25; a paragraph holds one of one or two words, '
+                    'all but one of three or four, three in five of more), "a phrase" (required), '
                     "a | b (either), -word (without), prefix*. Synonyms from the taxonomy widen words.",
      "schema": {"type": "string"}},
     *[_array_param(f, f"Only paragraphs whose {f} is one of these values (repeat for OR).")
