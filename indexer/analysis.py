@@ -72,12 +72,7 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[Token]:
-    out = []
-    for m in _TOKEN.finditer(text):
-        word = fold_word(m.group())
-        if word:
-            out.append(Token(m.start(), m.end(), word, stem(word)))
-    return out
+    return [Token(start, end, word, stemmed) for (start, end), word, stemmed in zip(*located(text))]
 
 
 def located(text: str) -> tuple[list[tuple[int, int]], list[str], list[str]]:

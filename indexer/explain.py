@@ -114,11 +114,17 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def strip_markers(text: str) -> str:
+    """The text with any MARK_START / MARK_END of its own made spaces: a document's
+    characters must never come out of a snippet as <mark>."""
+    return text.replace(MARK_START, " ").replace(MARK_END, " ")
+
+
 def marked_snippet(text: str, spans: list[tuple[int, int]], limit: int = SNIPPET_CHARS) -> str:
     """A window of about ``limit`` characters holding the most marked spans (starting at a
     sentence where it can), with MARK_START/MARK_END around each span and an ellipsis
     where it is cut. The caller escapes it (base.render_marked)."""
-    text = text.replace(MARK_START, " ").replace(MARK_END, " ")  # a document's own markers are no match
+    text = strip_markers(text)
     if len(text) <= limit:
         start, end = 0, len(text)
     else:

@@ -356,11 +356,9 @@ def _split_compounds(query: ParsedQuery) -> None:
             continue
         word = term.words[0]
         for prefix in COMPOUND_PREFIXES:
-            if len(clause.alternatives) > 1 and clause.alternatives[1].words == (word[:len(prefix)], word[len(prefix):]):
-                break
             if word.startswith(prefix) and len(word) - len(prefix) >= 4:
                 parts = Term((prefix, word[len(prefix):]))
-                if parts not in clause.alternatives:
+                if _key(parts.words) not in {_key(t.words) for t in clause.alternatives}:
                     clause.alternatives.append(parts)
                 break
 

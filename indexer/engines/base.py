@@ -16,7 +16,7 @@ from typing import Iterable, Iterator, Sequence
 from bleach.sanitizer import Cleaner
 from markupsafe import Markup
 
-from indexer.explain import MARK_END, MARK_START, SNIPPET_CHARS, explain, marked_snippet
+from indexer.explain import MARK_END, MARK_START, SNIPPET_CHARS, explain, marked_snippet, strip_markers
 from indexer.model import Paragraph
 from indexer.query import ParsedQuery
 from ofsted_findings.export_format import STORED_FIELDS, batches, csv_line, export_rows
@@ -143,12 +143,6 @@ def _clean(html_text: str) -> str:
         cleaner = _cleaners.cleaner = Cleaner(tags=["mark"], attributes={}, strip=True)
     return cleaner.clean(html_text)
 
-
-
-def strip_markers(text: str) -> str:
-    """The text with any MARK_START / MARK_END of its own made spaces: a document's
-    characters must never come out of a snippet as <mark>."""
-    return text.replace(MARK_START, " ").replace(MARK_END, " ")
 
 
 def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
