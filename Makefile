@@ -7,11 +7,11 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test system-deps assets es-fetch es bench quality soak clean
+.PHONY: help setup demo test lint format system-deps assets es-fetch es bench quality soak clean
 
 help:
 	@echo "make demo     set up, crawl the sample site on 127.0.0.1, index it, serve http://127.0.0.1:$(PORT)"
-	@echo "make test     set up, fetch and start what the tests need (Elasticsearch, Chromium), run every test"
+	@echo "make test     set up, fetch and start what the tests need (Elasticsearch, Chromium), lint (ruff), run every test"
 	@echo "make es       start a local Elasticsearch node for development and print its URL"
 	@echo "make bench    benchmarks (ratios against baselines measured in the same run)"
 	@echo "make quality  extraction quality against the hand-labelled gold set"
@@ -55,8 +55,17 @@ es-fetch: $(STAMP)
 demo: setup
 	$(BIN)/ofsted-findings demo --port $(PORT)
 
-test: setup system-deps es-fetch
+test: setup system-deps es-fetch lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff's lint and format check (configured in pyproject.toml); `make format` rewrites.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # -- development ----------------------------------------------------------------------
 es: $(STAMP) es-fetch

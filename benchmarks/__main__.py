@@ -4,6 +4,7 @@ Flags after the names go to each named module's own parser, so
 `python -m benchmarks load --engine elasticsearch` is the same as `python -m benchmarks.load --engine
 elasticsearch`.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -35,7 +36,9 @@ def main(argv: list[str]) -> int:
     here = Path(__file__).parent
     modules = names or sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
     if flags and not names:
-        raise SystemExit("name the benchmark the flags are for, e.g. `python -m benchmarks load --engine sqlite`")
+        raise SystemExit(
+            "name the benchmark the flags are for, e.g. `python -m benchmarks load --engine sqlite`"
+        )
     failed = []
     for name in modules:
         print(f"\n=== benchmark: {name} ===", flush=True)

@@ -13,6 +13,7 @@ The scale corpus replicates the paragraphs of the shared Ofsted letters
 OFSTED_FINDINGS_BENCH_PARAGRAPHS (default 300000), OFSTED_FINDINGS_BENCH_ES_URL (use a
 running node instead of starting one with deploy/es_node.py).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -36,9 +37,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
 PARAGRAPHS = int(os.environ.get("OFSTED_FINDINGS_BENCH_PARAGRAPHS", "300000"))
 QUERY_ROUNDS = 5
-QUERY_MIX = ["staying put", '"pathway plans"', "taster flat", "personal adviser -agency", "advis*",
-             "health passport | health history", "homeless", "care leavers education employment",
-             '"bed and breakfast" | hotel', "", "staying close", "suitable accommodation"]
+QUERY_MIX = [
+    "staying put",
+    '"pathway plans"',
+    "taster flat",
+    "personal adviser -agency",
+    "advis*",
+    "health passport | health history",
+    "homeless",
+    "care leavers education employment",
+    '"bed and breakfast" | hotel',
+    "",
+    "staying close",
+    "suitable accommodation",
+]
 FILTERS = [{}, {"region": ["London"]}, {"theme": ["staying-put"], "year": ["2019", "2022"]}]
 TARGET_LOAD_RATIO, TARGET_QUERY_RATIO, TARGET_LOAD_SECONDS = 0.8, 1.3, 120
 
@@ -47,11 +59,14 @@ def source_paragraphs() -> list[tuple[str, str, str]]:
     """(document, section, text) from the shared letters: wrapped lines joined, ~3 sentences each."""
     out = []
     for path in sorted((SHARED / "corpus" / "ofsted").glob("*.txt")):
-        text = " ".join(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-                        if line.strip() and not line.startswith(("SOURCE:", "KIND:")))
+        text = " ".join(
+            line.strip()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith(("SOURCE:", "KIND:"))
+        )
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text)
         for i in range(0, len(sentences), 3):
-            chunk = " ".join(sentences[i:i + 3]).strip()
+            chunk = " ".join(sentences[i : i + 3]).strip()
             if len(chunk) > 40:
                 out.append((path.stem, "Findings", chunk))
     if not out:
@@ -69,11 +84,21 @@ def scale_corpus(n: int) -> list[Paragraph]:
         doc, section, text = base[i % len(base)]
         copy = i // len(base)
         themes = tags[i % len(base)]
-        paragraphs.append(Paragraph(
-            document_id=f"{doc}-{copy}", paragraph_number=i % len(base) + 1, text=text, section=section,
-            authority=f"Authority {copy % 153}", region=regions[copy % len(regions)],
-            published=f"{2018 + copy % 8}-0{1 + copy % 9}-1{copy % 10}", kind="ofsted",
-            document_type="Children's services focused visit", themes=list(themes), theme_terms=themes))
+        paragraphs.append(
+            Paragraph(
+                document_id=f"{doc}-{copy}",
+                paragraph_number=i % len(base) + 1,
+                text=text,
+                section=section,
+                authority=f"Authority {copy % 153}",
+                region=regions[copy % len(regions)],
+                published=f"{2018 + copy % 8}-0{1 + copy % 9}-1{copy % 10}",
+                kind="ofsted",
+                document_type="Children's services focused visit",
+                themes=list(themes),
+                theme_terms=themes,
+            )
+        )
     return paragraphs
 
 
@@ -91,8 +116,11 @@ def bench_load(url: str, paragraphs: list[Paragraph]) -> tuple[float, float, Ela
     es.indices.create(index=raw_index, settings=index_settings(), mappings=index_mappings())
     documents = [to_document(p) for p in paragraphs]  # the raw side gets them ready-made
     started = time.perf_counter()
-    for ok, item in helpers.streaming_bulk(es, ({"_index": raw_index, "_id": d["paragraph_id"], "_source": d}
-                                                for d in documents), chunk_size=1000):
+    for ok, item in helpers.streaming_bulk(
+        es,
+        ({"_index": raw_index, "_id": d["paragraph_id"], "_source": d} for d in documents),
+        chunk_size=1000,
+    ):
         if not ok:
             raise RuntimeError(item)
     es.indices.refresh(index=raw_index)
@@ -139,21 +167,33 @@ def main() -> None:
         print(f"building {PARAGRAPHS} paragraphs from the shared letters...", flush=True)
         paragraphs = scale_corpus(PARAGRAPHS)
         raw_load, our_load, engine = bench_load(url, paragraphs)
-        print(f"bulk load  raw streaming_bulk {len(paragraphs) / raw_load:8.0f} paragraphs/s ({raw_load:.1f} s)")
-        print(f"bulk load  engine.rebuild     {len(paragraphs) / our_load:8.0f} paragraphs/s ({our_load:.1f} s)")
+        print(
+            f"bulk load  raw streaming_bulk {len(paragraphs) / raw_load:8.0f} paragraphs/s ({raw_load:.1f} s)"
+        )
+        print(
+            f"bulk load  engine.rebuild     {len(paragraphs) / our_load:8.0f} paragraphs/s ({our_load:.1f} s)"
+        )
         ratio = raw_load / our_load
-        print(f"bulk load  ratio {ratio:.2f}x (goal >= {TARGET_LOAD_RATIO}x) "
-              f"{'ok' if ratio >= TARGET_LOAD_RATIO else 'MISSED'}; "
-              f"{our_load:.0f} s for {len(paragraphs)} (goal < {TARGET_LOAD_SECONDS} s for 300000)")
+        print(
+            f"bulk load  ratio {ratio:.2f}x (goal >= {TARGET_LOAD_RATIO}x) "
+            f"{'ok' if ratio >= TARGET_LOAD_RATIO else 'MISSED'}; "
+            f"{our_load:.0f} s for {len(paragraphs)} (goal < {TARGET_LOAD_SECONDS} s for 300000)"
+        )
         raw_q, our_q = bench_queries(engine)
         q_ratio = statistics.median(our_q) / statistics.median(raw_q)
-        print(f"query      raw es.search median {statistics.median(raw_q) * 1000:.1f} ms, "
-              f"engine.search median {statistics.median(our_q) * 1000:.1f} ms")
-        print(f"query      ratio {q_ratio:.2f}x (goal <= {TARGET_QUERY_RATIO}x) "
-              f"{'ok' if q_ratio <= TARGET_QUERY_RATIO else 'MISSED'}")
-        print(f"query mix  through the engine at {len(paragraphs)} paragraphs: "
-              f"p50 {_pct(our_q, 50) * 1000:.1f} ms, p95 {_pct(our_q, 95) * 1000:.1f} ms "
-              f"({len(our_q)} searches)")
+        print(
+            f"query      raw es.search median {statistics.median(raw_q) * 1000:.1f} ms, "
+            f"engine.search median {statistics.median(our_q) * 1000:.1f} ms"
+        )
+        print(
+            f"query      ratio {q_ratio:.2f}x (goal <= {TARGET_QUERY_RATIO}x) "
+            f"{'ok' if q_ratio <= TARGET_QUERY_RATIO else 'MISSED'}"
+        )
+        print(
+            f"query mix  through the engine at {len(paragraphs)} paragraphs: "
+            f"p50 {_pct(our_q, 50) * 1000:.1f} ms, p95 {_pct(our_q, 95) * 1000:.1f} ms "
+            f"({len(our_q)} searches)"
+        )
     finally:
         if engine is not None:
             for name in engine.indices():

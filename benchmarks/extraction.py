@@ -9,6 +9,7 @@ pypdfium2's bare text reading; ``--compare`` adds pdfminer.six's layout
 analysis on the same files when it is installed (the measurement behind the
 choice of pypdfium2). Environment: OFSTED_FINDINGS_SHARED (default ../shared).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from common.store import DocumentRecord, document_id_for
 from indexer.extract import ExtractionError, extract_document
-from ofsted_findings.store import DocumentRecord, document_id_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,8 +72,11 @@ def _rate(label: str, pages: int, seconds: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.extraction", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.extraction",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N PDFs")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--compare", action="store_true", help="also time pdfminer.six if installed")
@@ -81,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     pages = sum(_pages(p) for p in files)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     # Other work on the machine shows up directly in pages/s: say how busy it was.
-    print(f"{len(files)} PDFs, {pages} pages; {os.cpu_count()} CPUs; load average {load:.1f} at start",
-          flush=True)
-    _extract_one(str(files[0]))   # warm imports and the taxonomy before timing
+    print(
+        f"{len(files)} PDFs, {pages} pages; {os.cpu_count()} CPUs; load average {load:.1f} at start",
+        flush=True,
+    )
+    _extract_one(str(files[0]))  # warm imports and the taxonomy before timing
 
     started = time.perf_counter()
     for path in files:
@@ -98,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         done = sum(pool.map(_extract_one, [str(p) for p in files], chunksize=4))
     pooled = _rate(f"full extraction, pool of {args.workers} processes", done, time.perf_counter() - started)
-    print(f"  pool speed-up: {pooled / single:.2f}x; target >= 200 pages/s on 2 cores: "
-          f"{'met' if pooled >= 200 else 'NOT met'}; load average now {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"  pool speed-up: {pooled / single:.2f}x; target >= 200 pages/s on 2 cores: "
+        f"{'met' if pooled >= 200 else 'NOT met'}; load average now {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
 
     if args.compare:
         try:

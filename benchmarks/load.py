@@ -15,6 +15,7 @@ bounded: at most ``concurrency`` requests are in flight, and nothing is sent aft
 duration ends; a request that could not even be sent within ``timeout`` seconds of its
 due time counts as an error instead, so a run lasts at most ``seconds + timeout``.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -42,12 +43,22 @@ TARGET_P95_MS = 200
 # What practitioners do: searches (phrases, stems, negation, prefixes), facets ticked,
 # the HTML page, a date sort, a second page, small exports and the feed.
 SEARCHES = [
-    {"q": "staying put"}, {"q": "personal advisers"}, {"q": '"pathway plans"'}, {"q": "care leavers"},
-    {"q": "housing -hotel"}, {"q": "advis*"}, {"q": "health passports"}, {"q": "local offer"},
-    {"q": "education employment training"}, {"q": "suitable accommodation"},
-    {"q": "staying put", "sort": "date"}, {"q": "care leavers", "page": "2"},
-    {"q": "care leavers", "stance": "improvement"}, {"q": "personal advisers", "year": "2023"},
-    {"q": "accommodation", "region": "London"}, {"q": "staying put", "theme": "staying-put"},
+    {"q": "staying put"},
+    {"q": "personal advisers"},
+    {"q": '"pathway plans"'},
+    {"q": "care leavers"},
+    {"q": "housing -hotel"},
+    {"q": "advis*"},
+    {"q": "health passports"},
+    {"q": "local offer"},
+    {"q": "education employment training"},
+    {"q": "suitable accommodation"},
+    {"q": "staying put", "sort": "date"},
+    {"q": "care leavers", "page": "2"},
+    {"q": "care leavers", "stance": "improvement"},
+    {"q": "personal advisers", "year": "2023"},
+    {"q": "accommodation", "region": "London"},
+    {"q": "staying put", "theme": "staying-put"},
     {"q": "pathway plans", "region": ["North West", "Yorkshire and the Humber"]},
 ]
 
@@ -59,17 +70,22 @@ def query_mix() -> list[str]:
         paths.append("/api/v1/search?" + urllib.parse.urlencode(params, doseq=True))
     for params in SEARCHES[:6]:
         paths.append("/search?" + urllib.parse.urlencode(params, doseq=True))
-    paths += ["/search.csv?q=staying+put&limit=50", "/search.ndjson?q=personal+advisers&limit=50",
-              "/search.atom?q=care+leavers", "/api/v1/authorities", "/healthz"]
+    paths += [
+        "/search.csv?q=staying+put&limit=50",
+        "/search.ndjson?q=personal+advisers&limit=50",
+        "/search.atom?q=care+leavers",
+        "/api/v1/authorities",
+        "/healthz",
+    ]
     return paths
 
 
 @dataclass
 class Sample:
-    due: float           # seconds after the start when it was due
+    due: float  # seconds after the start when it was due
     path: str
-    status: int          # 0 when no HTTP answer came back
-    latency_ms: float    # from when it was due to the last byte of the answer
+    status: int  # 0 when no HTTP answer came back
+    latency_ms: float  # from when it was due to the last byte of the answer
     error: str = ""
 
 
@@ -101,11 +117,15 @@ class LoadResult:
         for path, samples in groups.items():
             values = sorted(s.latency_ms for s in samples)
 
-            def rank(p: float) -> float:
+            def rank(p: float, values: list[float] = values) -> float:
                 return values[max(0, min(len(values) - 1, round(p / 100 * len(values) + 0.5) - 1))]
 
-            out[path] = {"requests": len(samples), "p50_ms": round(rank(50), 1), "p95_ms": round(rank(95), 1),
-                         "errors": sum(1 for s in samples if s.error or s.status >= 500 or s.status == 0)}
+            out[path] = {
+                "requests": len(samples),
+                "p50_ms": round(rank(50), 1),
+                "p95_ms": round(rank(95), 1),
+                "errors": sum(1 for s in samples if s.error or s.status >= 500 or s.status == 0),
+            }
         return out
 
     def summary(self) -> dict:
@@ -114,18 +134,31 @@ class LoadResult:
         for s in self.samples:
             statuses[str(s.status)] = statuses.get(str(s.status), 0) + 1
         return {
-            "target_rate": self.rate, "seconds": self.seconds, "concurrency": self.concurrency,
-            "requests": len(self.samples), "answered": len(answered),
+            "target_rate": self.rate,
+            "seconds": self.seconds,
+            "concurrency": self.concurrency,
+            "requests": len(self.samples),
+            "answered": len(answered),
             "answered_per_s": round(len(answered) / self.wall_seconds, 1) if self.wall_seconds else 0.0,
-            "errors": len(self.errors), "statuses": statuses,
-            "p50_ms": round(self.percentile(50), 1), "p95_ms": round(self.percentile(95), 1),
-            "p99_ms": round(self.percentile(99), 1), "max_ms": round(self.percentile(100), 1),
+            "errors": len(self.errors),
+            "statuses": statuses,
+            "p50_ms": round(self.percentile(50), 1),
+            "p95_ms": round(self.percentile(95), 1),
+            "p99_ms": round(self.percentile(99), 1),
+            "max_ms": round(self.percentile(100), 1),
             "error_examples": [f"{s.path}: {s.status} {s.error}"[:200] for s in self.errors[:5]],
         }
 
 
-def run_load(base_url: str, *, rate: float = 100, seconds: float = 60, concurrency: int = 32,
-             paths: Sequence[str] | None = None, timeout: float = 10) -> LoadResult:
+def run_load(
+    base_url: str,
+    *,
+    rate: float = 100,
+    seconds: float = 60,
+    concurrency: int = 32,
+    paths: Sequence[str] | None = None,
+    timeout: float = 10,
+) -> LoadResult:
     """Send `rate` requests per second for `seconds`, cycling through `paths`."""
     paths = list(paths or query_mix())
     url = urllib.parse.urlsplit(base_url)
@@ -154,8 +187,15 @@ def run_load(base_url: str, *, rate: float = 100, seconds: float = 60, concurren
                 # saturated. Count the request as failed rather than send it late, so the
                 # run ends on time however slow the server is.
                 with lock:
-                    result.samples.append(Sample(due=due, path=path, status=0, latency_ms=-delay * 1000,
-                                                 error="not sent: every connection busy (saturated)"))
+                    result.samples.append(
+                        Sample(
+                            due=due,
+                            path=path,
+                            status=0,
+                            latency_ms=-delay * 1000,
+                            error="not sent: every connection busy (saturated)",
+                        )
+                    )
                 continue
             status, error = 0, ""
             try:
@@ -175,7 +215,9 @@ def run_load(base_url: str, *, rate: float = 100, seconds: float = 60, concurren
                 connection = None
             latency = (time.perf_counter() - (start + due)) * 1000
             with lock:
-                result.samples.append(Sample(due=due, path=path, status=status, latency_ms=latency, error=error))
+                result.samples.append(
+                    Sample(due=due, path=path, status=status, latency_ms=latency, error=error)
+                )
         if connection is not None:
             connection.close()
 
@@ -196,8 +238,15 @@ def run_load(base_url: str, *, rate: float = 100, seconds: float = 60, concurren
 RAMP_SECONDS = 120
 
 
-def warm_up(base_url: str, rounds: int = 3, paths: Sequence[str] | None = None, *,
-            ramp_seconds: float = 0, rate: float = 100, es_url: str | None = None) -> tuple[float, float | None]:
+def warm_up(
+    base_url: str,
+    rounds: int = 3,
+    paths: Sequence[str] | None = None,
+    *,
+    ramp_seconds: float = 0,
+    rate: float = 100,
+    es_url: str | None = None,
+) -> tuple[float, float | None]:
     """Send the mix a few times, one request at a time, then (``ramp_seconds``) at ``rate``
     without measuring, before a timed run: a server that has just started (its templates,
     its caches, the search engine's JIT) is not what users meet. A JVM needs minutes of
@@ -212,8 +261,9 @@ def warm_up(base_url: str, rounds: int = 3, paths: Sequence[str] | None = None, 
             # A connection each, so that every gunicorn worker gets some of them.
             connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=60)
             try:
-                connection.request("GET", path, headers={"User-Agent": "ofsted-findings-load-warm-up",
-                                                         "Connection": "close"})
+                connection.request(
+                    "GET", path, headers={"User-Agent": "ofsted-findings-load-warm-up", "Connection": "close"}
+                )
                 connection.getresponse().read()
             finally:
                 connection.close()
@@ -232,9 +282,15 @@ MAX_RAMP_SECONDS = 600
 JIT_WINDOW_SECONDS = 30
 
 
-def ramp_until_jit_settles(base_url: str, es_url: str, *, rate: float, min_seconds: float = RAMP_SECONDS,
-                           max_seconds: float = MAX_RAMP_SECONDS,
-                           paths: Sequence[str] | None = None) -> tuple[float, float | None]:
+def ramp_until_jit_settles(
+    base_url: str,
+    es_url: str,
+    *,
+    rate: float,
+    min_seconds: float = RAMP_SECONDS,
+    max_seconds: float = MAX_RAMP_SECONDS,
+    paths: Sequence[str] | None = None,
+) -> tuple[float, float | None]:
     """Send the mix at ``rate``, unmeasured, for at least ``min_seconds`` and then until
     the Elasticsearch node's JIT compilers took under JIT_SETTLED_SHARE of its CPU over
     JIT_WINDOW_SECONDS (or ``max_seconds`` passed). On two cores a fresh node was still
@@ -264,22 +320,38 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(settings, *, workers: int | None = None, port: int | None = None,
-             log_dir: Path | None = None, threads: int | None = None) -> Iterator[str]:
+def gunicorn(
+    settings,
+    *,
+    workers: int | None = None,
+    port: int | None = None,
+    log_dir: Path | None = None,
+    threads: int | None = None,
+) -> Iterator[str]:
     """The web app under gunicorn with the deployment's config, on a loopback port."""
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OFSTED_FINDINGS_")}
-    env.update(OFSTED_FINDINGS_DATA_DIR=str(settings.data_dir), OFSTED_FINDINGS_ENGINE=settings.engine,
-               OFSTED_FINDINGS_ES_URL=settings.es_url, OFSTED_FINDINGS_ES_INDEX=settings.es_index,
-               OFSTED_FINDINGS_BASE_URL=f"http://127.0.0.1:{port}", OFSTED_FINDINGS_BIND=f"127.0.0.1:{port}",
-               OFSTED_FINDINGS_ACCESS_LOG=str(log_dir / "access.log") if log_dir else "")
+    env.update(
+        OFSTED_FINDINGS_DATA_DIR=str(settings.data_dir),
+        OFSTED_FINDINGS_ENGINE=settings.engine,
+        OFSTED_FINDINGS_ES_URL=settings.es_url,
+        OFSTED_FINDINGS_ES_INDEX=settings.es_index,
+        OFSTED_FINDINGS_BASE_URL=f"http://127.0.0.1:{port}",
+        OFSTED_FINDINGS_BIND=f"127.0.0.1:{port}",
+        OFSTED_FINDINGS_ACCESS_LOG=str(log_dir / "access.log") if log_dir else "",
+    )
     if workers:
         env["OFSTED_FINDINGS_WORKERS"] = str(workers)
     if threads:
         env["OFSTED_FINDINGS_THREADS"] = str(threads)
     log = open(log_dir / "gunicorn.log", "wb") if log_dir else subprocess.DEVNULL
-    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", str(GUNICORN_CONF)],
-                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(GUNICORN_CONF)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process)
@@ -337,6 +409,7 @@ def build_index(settings, files: Sequence[Path] | None = None) -> dict:
 # -- the report ----------------------------------------------------------------------------------
 def plot(results: dict[str, LoadResult], path: Path) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -348,8 +421,13 @@ def plot(results: dict[str, LoadResult], path: Path) -> None:
         if bad:
             axis.scatter([s.due for s in bad], [s.latency_ms for s in bad], s=12, color="red", label="error")
         for p, style in ((50, ":"), (95, "--")):
-            axis.axhline(result.percentile(p), linestyle=style, color="black", linewidth=1,
-                         label=f"p{p} {result.percentile(p):.0f} ms")
+            axis.axhline(
+                result.percentile(p),
+                linestyle=style,
+                color="black",
+                linewidth=1,
+                label=f"p{p} {result.percentile(p):.0f} ms",
+            )
         axis.axhline(TARGET_P95_MS, color="grey", linewidth=1, label=f"p95 target {TARGET_P95_MS} ms")
         axis.set_yscale("log")
         axis.set_title(f"{name}: {result.rate:g} requests/s for {result.seconds:g} s")
@@ -362,12 +440,16 @@ def plot(results: dict[str, LoadResult], path: Path) -> None:
 
 
 def markdown_table(results: dict[str, LoadResult]) -> str:
-    rows = ["| engine | requests due | answered | answered/s | errors | p50 ms | p95 ms | p99 ms | max ms |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| engine | requests due | answered | answered/s | errors | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for name, result in results.items():
         s = result.summary()
-        rows.append(f"| {name} | {s['requests']} | {s['answered']} | {s['answered_per_s']} | {s['errors']} | "
-                    f"{s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} | {s['max_ms']} |")
+        rows.append(
+            f"| {name} | {s['requests']} | {s['answered']} | {s['answered_per_s']} | {s['errors']} | "
+            f"{s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} | {s['max_ms']} |"
+        )
     return "\n".join(rows)
 
 
@@ -409,13 +491,16 @@ def c1_only_warning(es_url: str) -> str | None:
     so its load figures say little about a production node."""
     import urllib.request
 
-    with urllib.request.urlopen(f"{es_url}/_nodes/_local/jvm?filter_path=nodes.*.jvm.input_arguments",
-                                timeout=10) as response:
+    with urllib.request.urlopen(
+        f"{es_url}/_nodes/_local/jvm?filter_path=nodes.*.jvm.input_arguments", timeout=10
+    ) as response:
         arguments = next(iter(json.load(response)["nodes"].values()))["jvm"]["input_arguments"]
     if any(a.startswith("-XX:TieredStopAtLevel=") and not a.endswith("=4") for a in arguments):
-        return (f"the node at {es_url} runs with C1-only JIT ({' '.join(a for a in arguments if 'Tiered' in a)}): "
-                "its searches cost about 2.5x the CPU of a production node; start one with "
-                "`python deploy/es_node.py run --full-jit` for load figures")
+        return (
+            f"the node at {es_url} runs with C1-only JIT ({' '.join(a for a in arguments if 'Tiered' in a)}): "
+            "its searches cost about 2.5x the CPU of a production node; start one with "
+            "`python deploy/es_node.py run --full-jit` for load figures"
+        )
     return None
 
 
@@ -439,17 +524,23 @@ def es_node_stats(es_url: str) -> dict:
     and the JVM's CPU time, so a run can split time between Elasticsearch and gunicorn."""
     import urllib.request
 
-    with urllib.request.urlopen(f"{es_url}/_nodes/_local/stats/indices,process,jvm,thread_pool",
-                                timeout=10) as response:
+    with urllib.request.urlopen(
+        f"{es_url}/_nodes/_local/stats/indices,process,jvm,thread_pool", timeout=10
+    ) as response:
         node = next(iter(json.load(response)["nodes"].values()))
     search = node["indices"]["search"]
     pool = node["thread_pool"].get("search", {})
-    return {"queries": search["query_total"], "query_ms": search["query_time_in_millis"],
-            "fetches": search["fetch_total"], "fetch_ms": search["fetch_time_in_millis"],
-            "cpu_ms": node["process"]["cpu"]["total_in_millis"],
-            "heap_used_percent": node["jvm"]["mem"]["heap_used_percent"],
-            "gc_ms": sum(c["collection_time_in_millis"] for c in node["jvm"]["gc"]["collectors"].values()),
-            "search_threads": pool.get("threads"), "search_rejected": pool.get("rejected", 0)}
+    return {
+        "queries": search["query_total"],
+        "query_ms": search["query_time_in_millis"],
+        "fetches": search["fetch_total"],
+        "fetch_ms": search["fetch_time_in_millis"],
+        "cpu_ms": node["process"]["cpu"]["total_in_millis"],
+        "heap_used_percent": node["jvm"]["mem"]["heap_used_percent"],
+        "gc_ms": sum(c["collection_time_in_millis"] for c in node["jvm"]["gc"]["collectors"].values()),
+        "search_threads": pool.get("threads"),
+        "search_rejected": pool.get("rejected", 0),
+    }
 
 
 def node_cpu_ms(es_url: str) -> float:
@@ -457,8 +548,9 @@ def node_cpu_ms(es_url: str) -> float:
     (exact to the clock tick; node stats refresh their CPU figure only every second)."""
     import urllib.request
 
-    with urllib.request.urlopen(f"{es_url}/_nodes/_local/process?filter_path=nodes.*.process.id",
-                                timeout=10) as response:
+    with urllib.request.urlopen(
+        f"{es_url}/_nodes/_local/process?filter_path=nodes.*.process.id", timeout=10
+    ) as response:
         pid = next(iter(json.load(response)["nodes"].values()))["process"]["id"]
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -473,8 +565,9 @@ def node_jit_cpu_ms(es_url: str) -> float | None:
     two cores, after the 120 s ramp, they still took about 40% of the JVM's CPU."""
     import urllib.request
 
-    with urllib.request.urlopen(f"{es_url}/_nodes/_local/process?filter_path=nodes.*.process.id",
-                                timeout=10) as response:
+    with urllib.request.urlopen(
+        f"{es_url}/_nodes/_local/process?filter_path=nodes.*.process.id", timeout=10
+    ) as response:
         pid = next(iter(json.load(response)["nodes"].values()))["process"]["id"]
     total = 0
     try:
@@ -575,11 +668,15 @@ def profile_in_process(settings, *, rounds: int = 10, top: int = 25, es_url: str
     print(f"{'wall ms':>8} {'python':>7} {'jvm':>7}  (CPU ms per request; {rounds} requests each)")
     for path, row in sorted(rows.items(), key=lambda kv: -kv[1]["wall_ms"]):
         print(f"{row['wall_ms']:8.1f} {row['python_cpu_ms']:7.1f} {row['jvm_cpu_ms']:7.1f}  {path}")
-    mean = {k: statistics.mean(r[k] for r in rows.values()) for k in ("wall_ms", "python_cpu_ms", "jvm_cpu_ms")}
+    mean = {
+        k: statistics.mean(r[k] for r in rows.values()) for k in ("wall_ms", "python_cpu_ms", "jvm_cpu_ms")
+    }
     cpu = mean["python_cpu_ms"] + mean["jvm_cpu_ms"]
-    print(f"{mean['wall_ms']:8.1f} {mean['python_cpu_ms']:7.1f} {mean['jvm_cpu_ms']:7.1f}  mean over the mix: "
-          f"{cpu:.1f} CPU ms a request, so at most {(os.cpu_count() or 1) * 1000 / cpu:.0f} requests/s "
-          f"on {os.cpu_count()} cores with nothing else running")
+    print(
+        f"{mean['wall_ms']:8.1f} {mean['python_cpu_ms']:7.1f} {mean['jvm_cpu_ms']:7.1f}  mean over the mix: "
+        f"{cpu:.1f} CPU ms a request, so at most {(os.cpu_count() or 1) * 1000 / cpu:.0f} requests/s "
+        f"on {os.cpu_count()} cores with nothing else running"
+    )
     profiler = cProfile.Profile()
     profiler.enable()
     for path in paths:
@@ -594,7 +691,7 @@ def profile_in_process(settings, *, rounds: int = 10, top: int = 25, es_url: str
 def main(argv: Sequence[str] | None = None) -> None:
     import argparse
 
-    from ofsted_findings.config import Settings
+    from common.config import Settings
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=ENGINES, default="sqlite")
@@ -602,16 +699,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=60, help="how long to send (default %(default)s)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: deploy/gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: its config's)")
-    parser.add_argument("--concurrency", type=int, default=32, help="connections at most (default %(default)s)")
-    parser.add_argument("--es-url", help=f"a running Elasticsearch node (default ${ES_URL_ENV}, else one "
-                                          "is started with deploy/es_node.py)")
-    parser.add_argument("--warm-up", type=int, default=3, metavar="ROUNDS",
-                        help="send the mix this many times, one by one, before the timed run (default %(default)s)")
-    parser.add_argument("--ramp", type=float, default=RAMP_SECONDS, metavar="SECONDS",
-                        help="then send at the rate for this long, unmeasured (default %(default)s; "
-                             "a fresh JVM needs it), and on Elasticsearch until its JIT has settled")
-    parser.add_argument("--profile", action="store_true",
-                        help="also time each request of the mix in-process (Flask test client, cProfile)")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="connections at most (default %(default)s)"
+    )
+    parser.add_argument(
+        "--es-url",
+        help=f"a running Elasticsearch node (default ${ES_URL_ENV}, else one "
+        "is started with deploy/es_node.py)",
+    )
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=3,
+        metavar="ROUNDS",
+        help="send the mix this many times, one by one, before the timed run (default %(default)s)",
+    )
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=RAMP_SECONDS,
+        metavar="SECONDS",
+        help="then send at the rate for this long, unmeasured (default %(default)s; "
+        "a fresh JVM needs it), and on Elasticsearch until its JIT has settled",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also time each request of the mix in-process (Flask test client, cProfile)",
+    )
     parser.add_argument("--json", type=Path, help="write the summary here too")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
@@ -619,8 +734,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings.from_env(environ={}, data_dir=Path(tmp) / "data")
         started = time.perf_counter()
         indexed = build_index(settings)
-        print(f"indexed {indexed['index']['paragraphs']} paragraphs from {indexed['files']} files "
-              f"in {time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"indexed {indexed['index']['paragraphs']} paragraphs from {indexed['files']} files "
+            f"in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         es_url = None
         if args.engine == "elasticsearch":
             from indexer.pipeline import build_index as index_into
@@ -629,23 +747,34 @@ def main(argv: Sequence[str] | None = None) -> None:
             warning = c1_only_warning(es_url)
             if warning:
                 print(f"warning: {warning}", file=sys.stderr, flush=True)
-            settings = settings.with_(engine="elasticsearch", es_url=es_url,
-                                      es_index=f"ofsted-findings-load-{uuid.uuid4().hex[:8]}")
+            settings = settings.with_(
+                engine="elasticsearch", es_url=es_url, es_index=f"ofsted-findings-load-{uuid.uuid4().hex[:8]}"
+            )
             stack.callback(delete_indices, es_url, settings.es_index)
             started = time.perf_counter()
             index_into(settings, progress=False)
-            print(f"loaded them into Elasticsearch at {es_url} in {time.perf_counter() - started:.0f} s",
-                  flush=True)
+            print(
+                f"loaded them into Elasticsearch at {es_url} in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
         if args.profile:
             profile_in_process(settings, es_url=es_url)
         with gunicorn(settings, workers=args.workers, threads=args.threads) as url:
             ramped, share = warm_up(url, args.warm_up, ramp_seconds=args.ramp, rate=args.rate, es_url=es_url)
-            print(f"warmed up for {ramped:.0f} s at the rate"
-                  + (f" (JIT compilers' share of the node's CPU then {share:.0%})" if share is not None else ""),
-                  flush=True)
+            print(
+                f"warmed up for {ramped:.0f} s at the rate"
+                + (
+                    f" (JIT compilers' share of the node's CPU then {share:.0%})" if share is not None else ""
+                ),
+                flush=True,
+            )
             before = es_node_stats(es_url) if es_url else None
             jit_before = node_jit_cpu_ms(es_url) if es_url else None
-            gunicorn_before, machine_before, own_before = process_tree_cpu("gunicorn"), machine_cpu(), os.times()
+            gunicorn_before, machine_before, own_before = (
+                process_tree_cpu("gunicorn"),
+                machine_cpu(),
+                os.times(),
+            )
             result = run_load(url, rate=args.rate, seconds=args.seconds, concurrency=args.concurrency)
             gunicorn_cpu = process_tree_cpu("gunicorn") - gunicorn_before
             own = os.times()
@@ -658,24 +787,32 @@ def main(argv: Sequence[str] | None = None) -> None:
     # CPU seconds over the run: gunicorn's workers, the whole machine (every core, whoever
     # used it) and, below, the Elasticsearch JVM; wall_s x cores is what there was.
     summary["wall_s"] = round(result.wall_seconds, 1)
-    summary["cpu"] = {"gunicorn_s": round(gunicorn_cpu, 1), "load_generator_s": round(generator_cpu, 1),
-                      "machine_busy_s": round(machine[0], 1),
-                      "machine_cores": os.cpu_count()}
+    summary["cpu"] = {
+        "gunicorn_s": round(gunicorn_cpu, 1),
+        "load_generator_s": round(generator_cpu, 1),
+        "machine_busy_s": round(machine[0], 1),
+        "machine_cores": os.cpu_count(),
+    }
     if before and after:
         queries = after["queries"] - before["queries"]
         summary["elasticsearch"] = {
             "queries": queries,
             "query_ms_mean": round((after["query_ms"] - before["query_ms"]) / max(queries, 1), 2),
-            "fetch_ms_mean": round((after["fetch_ms"] - before["fetch_ms"])
-                                   / max(after["fetches"] - before["fetches"], 1), 2),
+            "fetch_ms_mean": round(
+                (after["fetch_ms"] - before["fetch_ms"]) / max(after["fetches"] - before["fetches"], 1), 2
+            ),
             "jvm_cpu_s": round((after["cpu_ms"] - before["cpu_ms"]) / 1000, 1),
             # of which the JIT compilers (a fresh node's), when the node runs here
-            "jit_cpu_s": (round((jit_after - jit_before) / 1000, 1)
-                          if jit_before is not None and jit_after is not None else None),
+            "jit_cpu_s": (
+                round((jit_after - jit_before) / 1000, 1)
+                if jit_before is not None and jit_after is not None
+                else None
+            ),
             "gc_s": round((after["gc_ms"] - before["gc_ms"]) / 1000, 1),
             "heap_used_percent": after["heap_used_percent"],
             "search_threads": after["search_threads"],
-            "search_rejected": after["search_rejected"] - before["search_rejected"]}
+            "search_rejected": after["search_rejected"] - before["search_rejected"],
+        }
     print(json.dumps(summary, indent=2))
     if args.json:
         args.json.write_text(json.dumps({**summary, "by_path": result.by_path()}, indent=2))

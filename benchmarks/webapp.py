@@ -13,6 +13,7 @@ Every query is timed from cold (the engine's match cache emptied first): that is
 the figure held against the target; the same queries with the cache warm (a user
 ticking a facet or turning a page) are reported beside it.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -26,12 +27,12 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
+from common.authorities import Register
+from common.config import Settings
 from indexer.engines.base import SearchRequest, clear_snippet_cache
 from indexer.engines.sqlite import SqliteEngine
 from indexer.model import Paragraph
 from indexer.search import Searcher
-from ofsted_findings.authorities import Register
-from ofsted_findings.config import Settings
 
 PARAGRAPHS = int(os.environ.get("BENCH_WEBAPP_PARAGRAPHS", 300_000))
 EXPORT_ROWS = min(100_000, PARAGRAPHS // 3)
@@ -40,22 +41,37 @@ TARGET_P95_MS = 50
 TARGET_EXPORT_ROWS_PER_S = 50_000
 TARGET_MEMORY_MB = 50
 
-WORDS = ("young people care leavers personal advisers support housing accommodation education "
-         "employment training health mental wellbeing pathway plans local offer corporate parenting "
-         "leaders managers council workers visits quality practice improve good effective timely "
-         "independence flat tenancy benefits entitlements apprenticeships university custody "
-         "asylum seeking unaccompanied parents relationships family contact").split()
-THEMES = ("staying-put", "taster-flats", "personal-advisers", "pathway-plans", "local-offer",
-          "health-passports", "corporate-parenting")
+WORDS = (
+    "young people care leavers personal advisers support housing accommodation education "
+    "employment training health mental wellbeing pathway plans local offer corporate parenting "
+    "leaders managers council workers visits quality practice improve good effective timely "
+    "independence flat tenancy benefits entitlements apprenticeships university custody "
+    "asylum seeking unaccompanied parents relationships family contact"
+).split()
+THEMES = (
+    "staying-put",
+    "taster-flats",
+    "personal-advisers",
+    "pathway-plans",
+    "local-offer",
+    "health-passports",
+    "corporate-parenting",
+)
 SECTIONS = ("What needs to improve", "Findings", "Care leavers", "Leadership")
 # The fixed mix: what practitioners type, some with facets ticked.
 QUERIES = [
-    {"q": "staying put"}, {"q": "taster flats"}, {"q": "personal adviser"},
-    {"q": '"pathway plans"'}, {"q": "health passports"}, {"q": "housing -hotel"},
-    {"q": "advis*"}, {"q": "staying put", "theme": "staying-put"},
+    {"q": "staying put"},
+    {"q": "taster flats"},
+    {"q": "personal adviser"},
+    {"q": '"pathway plans"'},
+    {"q": "health passports"},
+    {"q": "housing -hotel"},
+    {"q": "advis*"},
+    {"q": "staying put", "theme": "staying-put"},
     {"q": "support", "region": "North West", "stance": "improvement"},
     {"q": "education employment", "year": "2023", "authority": ["Wigan", "Leeds"]},
-    {"q": "staying put", "sort": "date"}, {"q": "local offer", "page": "3"},
+    {"q": "staying put", "sort": "date"},
+    {"q": "local offer", "page": "3"},
 ]
 
 
@@ -69,15 +85,20 @@ def synthetic_paragraphs(n: int, seed: int = 7):
             words.insert(rng.randrange(len(words)), "staying put")
         year = 2019 + i % 7
         yield Paragraph(
-            document_id=f"doc{i // 20:06d}", paragraph_number=i % 20 + 1,
-            text=" ".join(words).capitalize() + ".", section=rng.choice(SECTIONS),
+            document_id=f"doc{i // 20:06d}",
+            paragraph_number=i % 20 + 1,
+            text=" ".join(words).capitalize() + ".",
+            section=rng.choice(SECTIONS),
             document_title=f"Focused visit to {authority.name} children's services",
-            document_type="Children's services focused visit", authority=authority.name,
-            ons_code=authority.ons_code, region=authority.region,
+            document_type="Children's services focused visit",
+            authority=authority.name,
+            ons_code=authority.ons_code,
+            region=authority.region,
             published=f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}",
             source=f"https://files.example.test/v1/file/{i // 20}",
             themes=rng.sample(THEMES, k=rng.randint(0, 2)),
-            stance=rng.choice(("strength", "improvement", "neutral")))
+            stance=rng.choice(("strength", "improvement", "neutral")),
+        )
 
 
 def real_paragraphs(n: int, folder: Path):
@@ -110,19 +131,23 @@ def real_paragraphs(n: int, folder: Path):
                 published = p.published
                 if copy and published:
                     published = f"{int(published[:4]) - copy % 7:04d}{published[4:]}"
-                yield dataclasses.replace(p, document_id=f"{p.document_id}-copy{copy}", text=" ".join(words),
-                                          published=published)
+                yield dataclasses.replace(
+                    p, document_id=f"{p.document_id}-copy{copy}", text=" ".join(words), published=published
+                )
                 made += 1
             copy += 1
+
     return copies()
 
 
 def _request_for(params: dict) -> SearchRequest:
-    filters = {k: v if isinstance(v, list) else [v] for k, v in params.items()
-               if k not in ("q", "sort", "page")}
+    filters = {
+        k: v if isinstance(v, list) else [v] for k, v in params.items() if k not in ("q", "sort", "page")
+    }
     page = int(params.get("page", 1))
-    return SearchRequest(q=params["q"], filters=filters, sort=params.get("sort", "relevance"),
-                         offset=(page - 1) * 20, limit=20)
+    return SearchRequest(
+        q=params["q"], filters=filters, sort=params.get("sort", "relevance"), offset=(page - 1) * 20, limit=20
+    )
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -189,6 +214,7 @@ def main() -> None:
 
 def _query_mix(searcher, connection) -> None:
     times = {"engine cold": [], "HTTP cold": [], "engine warm": [], "HTTP warm": []}
+
     def clear() -> None:  # what a query never seen before finds: no cached matches or snippets
         searcher.engine.clear_cache()
         clear_snippet_cache()
@@ -210,15 +236,24 @@ def _query_mix(searcher, connection) -> None:
                 t = time.perf_counter()
                 _get(connection, path)
                 times[f"HTTP {state}"].append((time.perf_counter() - t) * 1000)
-    print(f"query mix ({len(times['HTTP cold'])} requests of {len(QUERIES)} queries with facets, "
-          "HTML results page):")
+    print(
+        f"query mix ({len(times['HTTP cold'])} requests of {len(QUERIES)} queries with facets, "
+        "HTML results page):"
+    )
     for name, values in times.items():
         print(f"  {name:<12} p50 {statistics.median(values):6.1f} ms, p95 {_percentile(values, 95):6.1f} ms")
     http_p95, engine_p95 = _percentile(times["HTTP cold"], 95), _percentile(times["engine cold"], 95)
-    print(f"  target: HTTP p95 from cold ≤ {TARGET_P95_MS} ms: {'met' if http_p95 <= TARGET_P95_MS else 'NOT met'}")
+    print(
+        f"  target: HTTP p95 from cold ≤ {TARGET_P95_MS} ms: {'met' if http_p95 <= TARGET_P95_MS else 'NOT met'}"
+    )
     print(f"  ratio HTTP / engine at p95 (cold): {http_p95 / max(engine_p95, 1e-6):.2f}")
-    slowest = sorted(zip(times["HTTP cold"], [q for _ in range(ROUNDS) for q in QUERIES]), key=lambda x: -x[0])
-    print("  slowest from cold: " + "; ".join(f"{urlencode(q, doseq=True)} {ms:.0f} ms" for ms, q in slowest[:3]))
+    slowest = sorted(
+        zip(times["HTTP cold"], [q for _ in range(ROUNDS) for q in QUERIES]), key=lambda x: -x[0]
+    )
+    print(
+        "  slowest from cold: "
+        + "; ".join(f"{urlencode(q, doseq=True)} {ms:.0f} ms" for ms, q in slowest[:3])
+    )
 
 
 def _get(connection, path: str) -> bytes:
@@ -248,10 +283,12 @@ def _export(searcher, connection, q: str) -> None:
     elapsed = time.perf_counter() - started
     growth_mb = sampler.stop() / 1024 / 1024
     rate = rows / elapsed
-    print(f"CSV export: {rows:,} rows in {elapsed:.2f} s = {rate:,.0f} rows/s "
-          f"(target ≥ {TARGET_EXPORT_ROWS_PER_S:,}: {'met' if rate >= TARGET_EXPORT_ROWS_PER_S else 'NOT met'}); "
-          f"peak memory growth {growth_mb:.1f} MB "
-          f"(target ≤ {TARGET_MEMORY_MB}: {'met' if growth_mb <= TARGET_MEMORY_MB else 'NOT met'})")
+    print(
+        f"CSV export: {rows:,} rows in {elapsed:.2f} s = {rate:,.0f} rows/s "
+        f"(target ≥ {TARGET_EXPORT_ROWS_PER_S:,}: {'met' if rate >= TARGET_EXPORT_ROWS_PER_S else 'NOT met'}); "
+        f"peak memory growth {growth_mb:.1f} MB "
+        f"(target ≤ {TARGET_MEMORY_MB}: {'met' if growth_mb <= TARGET_MEMORY_MB else 'NOT met'})"
+    )
     print(f"  ratio export / engine scan rate: {rate / max(scan_rate, 1e-6):.2f}")
     if rows < EXPORT_ROWS * 0.9:
         print(f"  note: expected about {EXPORT_ROWS:,} rows")

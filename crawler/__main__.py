@@ -3,21 +3,27 @@ settings (OFSTED_FINDINGS_*), printing the summary as JSON on stdout.
 
 The CLI's ``ofsted-findings crawl`` is the user-facing way; this entry point is
 for running a crawl in a fresh process (tests, schedulers)."""
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
-from ofsted_findings.config import Settings
+from common.config import Settings
 
 from .run import SPIDERS, run_crawl
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler")
-    parser.add_argument("sources", nargs="*", default=["ofsted"], metavar="SOURCE",
-                        help=f"what to crawl: {', '.join(SPIDERS)} (default: ofsted)")
+    parser.add_argument(
+        "sources",
+        nargs="*",
+        default=["ofsted"],
+        metavar="SOURCE",
+        help=f"what to crawl: {', '.join(SPIDERS)} (default: ofsted)",
+    )
     parser.add_argument("--progress", action="store_true", help="show progress on stderr")
     args = parser.parse_args(argv)
     unknown = [s for s in args.sources if s not in SPIDERS]

@@ -1,4 +1,5 @@
 """A live progress display on stderr: pages, documents, bytes, errors, rate."""
+
 from __future__ import annotations
 
 import time
@@ -14,10 +15,12 @@ from . import summary
 def progress_line(values: dict, elapsed: float) -> str:
     documents = values["documents_new"] + values["documents_changed"] + values["documents_unchanged"]
     rate = (values["pages"] + documents) / elapsed if elapsed > 0 else 0.0
-    return (f"crawl: {values['pages']} pages, {documents} documents "
-            f"({values['documents_new']} new, {values['documents_changed']} changed, "
-            f"{values['documents_unchanged']} unchanged), {values['bytes'] / 1e6:.1f} MB, "
-            f"{values['failed']} errors, {rate:.1f}/s")
+    return (
+        f"crawl: {values['pages']} pages, {documents} documents "
+        f"({values['documents_new']} new, {values['documents_changed']} changed, "
+        f"{values['documents_unchanged']} unchanged), {values['bytes'] / 1e6:.1f} MB, "
+        f"{values['failed']} errors, {rate:.1f}/s"
+    )
 
 
 class CrawlProgress:

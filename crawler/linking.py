@@ -5,6 +5,7 @@ it, and usually repeats some of the letter's wording (quoted findings). The
 confidence combines the three; only the best letter above the threshold is
 linked, with relation "responds_to".
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,14 +13,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ofsted_findings.store import DocumentRecord, DocumentStore
+from common.store import DocumentRecord, DocumentStore
 
 logger = logging.getLogger(__name__)
 
 RELATION = "responds_to"
-DAYS_BEFORE = 7      # a council may publish on the day its embargoed letter goes out, or just before the site does
-DAYS_AFTER = 120     # a release months after the letter answers it only if it quotes it
-SHINGLE = 5          # words per shingle: long enough that shared ones are quoted wording
+DAYS_BEFORE = (
+    7  # a council may publish on the day its embargoed letter goes out, or just before the site does
+)
+DAYS_AFTER = 120  # a release months after the letter answers it only if it quotes it
+SHINGLE = 5  # words per shingle: long enough that shared ones are quoted wording
 THRESHOLD = 0.4
 
 
@@ -37,7 +40,7 @@ def words(text: str) -> list[str]:
 
 def shingles(text: str, size: int = SHINGLE) -> set[tuple[str, ...]]:
     tokens = words(text)
-    return {tuple(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
+    return {tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
 def pdf_text(data: bytes) -> str:
@@ -87,8 +90,9 @@ def confidence(days: int | None, shared: int, release_text: str, letter_type: st
     return round(min(score, 1.0), 3)
 
 
-def best_match(store: DocumentStore, release: DocumentRecord, letters: list[DocumentRecord],
-               texts: dict[str, set]) -> Match | None:
+def best_match(
+    store: DocumentStore, release: DocumentRecord, letters: list[DocumentRecord], texts: dict[str, set]
+) -> Match | None:
     release_text = html_text(store.read_bytes(release))
     release_shingles = shingles(release_text)
     best = None

@@ -1,10 +1,11 @@
 """Downloader middlewares: conditional requests from the store, and retries
 that back off and honour Retry-After."""
+
 from __future__ import annotations
 
 import logging
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -75,7 +76,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             advised = retry_after_seconds(response.headers.get("Retry-After"))
             if advised is not None:
                 return min(advised, self.retry_after_max)
-        return min(self.backoff_base * (2 ** attempt), self.backoff_max)
+        return min(self.backoff_base * (2**attempt), self.backoff_max)
 
     def _will_retry(self, request) -> bool:
         if request.meta.get("dont_retry", False):
@@ -85,6 +86,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
             from twisted.internet import reactor
+
             await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
 
     async def process_response(self, request, response, spider=None):

@@ -4,11 +4,12 @@ A response that is not really a PDF (wrong content type, wrong magic bytes,
 empty, cut short) is recorded as a failure with its reason, never stored as a
 document and never allowed to stop the crawl.
 """
+
 from __future__ import annotations
 
 import logging
 
-from ofsted_findings.store import StoreError
+from common.store import StoreError
 
 from . import summary
 from .items import CouncilRelease, OfstedDocument
@@ -80,9 +81,20 @@ class StorePipeline:
         extra = {"provider_url": item.provider_url, "ofsted_name": item.ofsted_name, **item.extra}
         if item.url and item.url != item.source:
             extra["fetched_from"] = item.url
-        self._count(store, item, lambda: store.put(
-            item.source, item.body, kind="ofsted", extra=extra, content_type=item.content_type,
-            etag=item.etag, last_modified=item.last_modified, **item.descriptive))
+        self._count(
+            store,
+            item,
+            lambda: store.put(
+                item.source,
+                item.body,
+                kind="ofsted",
+                extra=extra,
+                content_type=item.content_type,
+                etag=item.etag,
+                last_modified=item.last_modified,
+                **item.descriptive,
+            ),
+        )
         return None
 
     def _store_release(self, item: CouncilRelease) -> None:
@@ -96,10 +108,20 @@ class StorePipeline:
         media_type = (item.content_type or "").split(";")[0].strip().lower()
         if not item.body or media_type not in ("text/html", "application/xhtml+xml", ""):
             return self._fail(item, f"not an HTML page ({media_type or 'empty'})", kind="council")
-        self._count(store, item, lambda: store.put(
-            item.source, item.body, kind="council", content_type=item.content_type, etag=item.etag,
-            last_modified=item.last_modified,
-            extra={"council_site": item.council_site, "quotes": item.quotes}, **item.descriptive))
+        self._count(
+            store,
+            item,
+            lambda: store.put(
+                item.source,
+                item.body,
+                kind="council",
+                content_type=item.content_type,
+                etag=item.etag,
+                last_modified=item.last_modified,
+                extra={"council_site": item.council_site, "quotes": item.quotes},
+                **item.descriptive,
+            ),
+        )
         return None
 
     def _count(self, store, item, put) -> None:

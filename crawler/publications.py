@@ -4,6 +4,7 @@ Ofsted labels links with screen-reader text "<Title>, PDF - <DD Month YYYY>"
 (see ../shared/research/ofsted-site.md §1.3); the title decides whether the
 crawler keeps the document and how it is labelled.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,9 +23,14 @@ _RULES = [
     (JTAI, re.compile(r"joint (?:area child protection|targeted area) inspection|\bjtai\b")),
     (FOCUSED_VISIT, re.compile(r"focused visit")),
     (MONITORING, re.compile(r"monitoring visit")),
-    (INSPECTION, re.compile(r"children's services inspection|inspection of (?:local authority )?children's"
-                            r"|inspection of services for children|children's social care (?:services )?inspection"
-                            r"|^ilacs\b|^sif\b")),
+    (
+        INSPECTION,
+        re.compile(
+            r"children's services inspection|inspection of (?:local authority )?children's"
+            r"|inspection of services for children|children's social care (?:services )?inspection"
+            r"|^ilacs\b|^sif\b"
+        ),
+    ),
 ]
 _NONVISUAL = re.compile(r"^(?P<title>.*?),\s*pdf\s*-\s*(?P<date>.+?)\s*$", re.I | re.S)
 
@@ -44,15 +50,18 @@ def classify(title: str) -> str | None:
 
 
 def parse_long_date(text: str | None) -> str | None:
-    """"09 May 2025", "1 february 2024", "16  August 2013" -> ISO date, else None."""
+    """ "09 May 2025", "1 february 2024", "16  August 2013" -> ISO date, else None."""
     if not text:
         return None
     cleaned = re.sub(r"\s+", " ", text).strip().rstrip(".")
     cleaned = re.sub(r"^(\d{1,2})(?:st|nd|rd|th)\b", r"\1", cleaned, flags=re.I)
     for fmt in ("%d %B %Y", "%d %b %Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(cleaned.title() if "%B" in fmt or "%b" in fmt else cleaned,
-                                     fmt).date().isoformat()
+            return (
+                datetime.strptime(cleaned.title() if "%B" in fmt or "%b" in fmt else cleaned, fmt)
+                .date()
+                .isoformat()
+            )
         except ValueError:
             continue
     return None

@@ -3,6 +3,7 @@
 Scrapy's Twisted reactor cannot be restarted, so call this once per process
 (the CLI does; tests run it in a subprocess).
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,8 +12,8 @@ from typing import Sequence
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
-from ofsted_findings.config import Settings
-from ofsted_findings.store import DocumentStore
+from common.config import Settings
+from common.store import DocumentStore
 
 from . import summary
 from .settings import MODULES
@@ -31,7 +32,9 @@ def _load(path: str):
 
 def scrapy_settings(settings: Settings, progress: bool = False) -> ScrapySettings:
     if settings.crawl_env not in MODULES:
-        raise ValueError(f"unknown crawl environment {settings.crawl_env!r}: choose one of {', '.join(MODULES)}")
+        raise ValueError(
+            f"unknown crawl environment {settings.crawl_env!r}: choose one of {', '.join(MODULES)}"
+        )
     result = ScrapySettings()
     result.setmodule(MODULES[settings.crawl_env], priority="project")
     result.set("USER_AGENT", settings.user_agent, priority="cmdline")
@@ -100,8 +103,12 @@ def run_crawl(settings: Settings, sources: Sequence[str] = ("ofsted",), progress
     crawlers = []
     for source in sources:
         crawler = process.create_crawler(_load(SPIDERS[source]))
-        process.crawl(crawler, ofsted_url=settings.ofsted_url, files_url=settings.files_url,
-                      resume_since=resume.get(source))
+        process.crawl(
+            crawler,
+            ofsted_url=settings.ofsted_url,
+            files_url=settings.files_url,
+            resume_since=resume.get(source),
+        )
         crawlers.append(crawler)
     outcome = "finished"
     try:
@@ -121,7 +128,11 @@ def run_crawl(settings: Settings, sources: Sequence[str] = ("ofsted",), progress
         with DocumentStore.open(settings) as store:
             if "councils" in sources:
                 from .linking import link_releases
+
                 result["links"] = link_releases(store)
-            store.finish_run(run_id, outcome, {k: v for k, v in result.items() if k != "errors"}
-                             | {"errors": result["errors"][:50]})
+            store.finish_run(
+                run_id,
+                outcome,
+                {k: v for k, v in result.items() if k != "errors"} | {"errors": result["errors"][:50]},
+            )
     return result

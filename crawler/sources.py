@@ -1,4 +1,5 @@
 """The council news source list (councils.yaml): loaded, checked, explained."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ofsted_findings.authorities import Authority, Register
+from common.authorities import Authority, Register
 
 DEFAULT_COUNCILS_FILE = Path(__file__).with_name("councils.yaml")
 COUNCILS_FILE_ENV = "OFSTED_FINDINGS_COUNCILS_FILE"
@@ -60,17 +61,23 @@ def load_sources(path: Path | None = None, register: Register | None = None) -> 
         if authority is None:
             raise SourceListError(f"{where}: {entry['authority']!r} is not in the authority register")
         listing = entry.get("listing")
-        if listing is not None and not (isinstance(listing, dict) and listing.get("url") and listing.get("links")):
+        if listing is not None and not (
+            isinstance(listing, dict) and listing.get("url") and listing.get("links")
+        ):
             raise SourceListError(f"{where}: 'listing' needs 'url' and 'links'")
         if not entry.get("sitemaps") and not listing:
             raise SourceListError(f"{where}: give 'sitemaps' or a 'listing' (or both)")
         for url in [entry["website"], *(entry.get("sitemaps") or []), *([listing["url"]] if listing else [])]:
             if not str(url).startswith(("http://", "https://")):
                 raise SourceListError(f"{where}: {url!r} is not an http(s) URL")
-        sources.append(CouncilSource(
-            authority=authority, website=entry["website"].rstrip("/"),
-            sitemaps=tuple(entry.get("sitemaps") or ()),
-            news_url_pattern=entry.get("news_url_pattern", "/news"),
-            listing=Listing(listing["url"], listing["links"], listing.get("next")) if listing else None,
-            extra_domains=tuple(entry.get("allowed_domains") or ())))
+        sources.append(
+            CouncilSource(
+                authority=authority,
+                website=entry["website"].rstrip("/"),
+                sitemaps=tuple(entry.get("sitemaps") or ()),
+                news_url_pattern=entry.get("news_url_pattern", "/news"),
+                listing=Listing(listing["url"], listing["links"], listing.get("next")) if listing else None,
+                extra_domains=tuple(entry.get("allowed_domains") or ()),
+            )
+        )
     return sources

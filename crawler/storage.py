@@ -1,9 +1,10 @@
 """One DocumentStore per crawl, shared by the middlewares and the pipeline."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from ofsted_findings.store import DocumentStore
+from common.store import DocumentStore
 
 DATA_DIR_SETTING = "OFSTED_FINDINGS_DATA_DIR"
 

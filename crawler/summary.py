@@ -1,12 +1,22 @@
 """The crawl's numbers, kept in Scrapy's stats so every component can add to them."""
+
 from __future__ import annotations
 
 PREFIX = "ofsted_findings/"
 MAX_ERRORS = 200  # enough to act on; a broken site should not fill memory with messages
 
-COUNTERS = ("pages", "documents_new", "documents_changed", "documents_unchanged",
-            "documents_resumed", "documents_skipped", "failed", "pages_failed", "bytes_stored",
-            "links")
+COUNTERS = (
+    "pages",
+    "documents_new",
+    "documents_changed",
+    "documents_unchanged",
+    "documents_resumed",
+    "documents_skipped",
+    "failed",
+    "pages_failed",
+    "bytes_stored",
+    "links",
+)
 
 
 def inc(stats, name: str, count: int = 1) -> None:
@@ -49,11 +59,13 @@ def _elapsed(stats) -> float:
         return 0.0
     if end is None:
         from datetime import datetime, timezone
+
         end = datetime.now(tz=start.tzinfo or timezone.utc)
     return round((end - start).total_seconds(), 3)
 
 
 # -- the summary a person reads (the CLI's and the demo's) --------------------------------
+
 
 def _will_be_retried(reason: str, retry_codes: frozenset[int]) -> bool:
     """Was a failure of this kind retried during the crawl (HTTP 5xx-like codes and network
@@ -66,7 +78,8 @@ def _will_be_retried(reason: str, retry_codes: frozenset[int]) -> bool:
 
 def describe(result: dict) -> list[str]:
     """The crawl's summary as a few lines of plain English (run_crawl's dict in)."""
-    from .settings.base import RETRY_HTTP_CODES, RETRY_TIMES   # what both environments use
+    from .settings.base import RETRY_HTTP_CODES, RETRY_TIMES  # what both environments use
+
     retry_times, retry_codes = RETRY_TIMES, frozenset(RETRY_HTTP_CODES)
     found = result.get("documents_new", 0) + result.get("documents_changed", 0)
     lines = [
@@ -75,25 +88,36 @@ def describe(result: dict) -> list[str]:
         f"Documents stored: {found} ({result.get('documents_new', 0)} new, "
         f"{result.get('documents_changed', 0)} changed); "
         f"{result.get('documents_unchanged', 0)} unchanged since the last crawl"
-        + (f", {result['documents_resumed']} already stored by the interrupted crawl it resumed"
-           if result.get("documents_resumed") else "") + ".",
+        + (
+            f", {result['documents_resumed']} already stored by the interrupted crawl it resumed"
+            if result.get("documents_resumed")
+            else ""
+        )
+        + ".",
     ]
     if result.get("documents_skipped"):
-        lines.append(f"Passed over: {result['documents_skipped']} listed publications or news "
-                     "articles that are not about care leavers' services (other inspection types, "
-                     "news not about Ofsted).")
+        lines.append(
+            f"Passed over: {result['documents_skipped']} listed publications or news "
+            "articles that are not about care leavers' services (other inspection types, "
+            "news not about Ofsted)."
+        )
     if result.get("links"):
         lines.append(f"Council responses linked to Ofsted's letters: {result['links']}.")
     errors = result.get("errors") or []
     if not result.get("failed") and not errors:
         lines.append("Failed: none.")
         return lines
-    lines.append(f"Failed: {result.get('failed', len(errors))} page(s) or document(s); everything "
-                 "else was collected. The next crawl asks for each of them again.")
+    lines.append(
+        f"Failed: {result.get('failed', len(errors))} page(s) or document(s); everything "
+        "else was collected. The next crawl asks for each of them again."
+    )
     for error in errors[:50]:
         url, _, reason = error.partition(": ")
-        retried = (f"retried {retry_times} times" if _will_be_retried(reason, retry_codes)
-                   else "not retried: it would fail the same way")
+        retried = (
+            f"retried {retry_times} times"
+            if _will_be_retried(reason, retry_codes)
+            else "not retried: it would fail the same way"
+        )
         lines.append(f"  - {url or error}: {reason} ({retried})")
     if len(errors) > 50:
         lines.append(f"  … and {len(errors) - 50} more (ofsted-findings status lists them)")

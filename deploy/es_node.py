@@ -28,6 +28,7 @@ owned by root, mode 0755) and the node's working folders are made there too.
 
 Standard library only: ``make test`` runs this before anything is installed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,8 @@ FAST_START_OPTS = ["-XX:TieredStopAtLevel=1"]
 
 class NodeError(RuntimeError):
     """The node could not be fetched or started; the message says why."""
-    workdir: Path | None = None   # the failed node's folder (already removed)
+
+    workdir: Path | None = None  # the failed node's folder (already removed)
 
 
 def maven_repo() -> Path:
@@ -81,8 +83,7 @@ def cache_dir() -> Path:
 
 def zip_path(version: str = VERSION, repo: Path | None = None) -> Path:
     repo = repo or maven_repo()
-    return (repo / GROUP_ID.replace(".", "/") / ARTIFACT_ID / version
-            / f"{ARTIFACT_ID}-{version}.zip")
+    return repo / GROUP_ID.replace(".", "/") / ARTIFACT_ID / version / f"{ARTIFACT_ID}-{version}.zip"
 
 
 def fetch(version: str = VERSION, repo: Path | None = None) -> Path:
@@ -92,17 +93,27 @@ def fetch(version: str = VERSION, repo: Path | None = None) -> Path:
         return target
     mvn = shutil.which("mvn")
     if not mvn:
-        raise NodeError(f"{target} is not cached and Maven (mvn) is not installed to fetch it: "
-                        "install Maven (apt-get install maven) or copy the zip there")
-    command = [mvn, "-q", "-B", "dependency:get", "-Dtransitive=false",
-               f"-Dartifact={GROUP_ID}:{ARTIFACT_ID}:{version}:zip"]
+        raise NodeError(
+            f"{target} is not cached and Maven (mvn) is not installed to fetch it: "
+            "install Maven (apt-get install maven) or copy the zip there"
+        )
+    command = [
+        mvn,
+        "-q",
+        "-B",
+        "dependency:get",
+        "-Dtransitive=false",
+        f"-Dartifact={GROUP_ID}:{ARTIFACT_ID}:{version}:zip",
+    ]
     if repo or os.environ.get("OFSTED_FINDINGS_ES_MAVEN_REPO"):
         command.append(f"-Dmaven.repo.local={repo or maven_repo()}")
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0 or not target.is_file():
         output = (result.stdout + result.stderr).strip().splitlines()
-        raise NodeError(f"could not fetch Elasticsearch {version} from Maven Central "
-                        f"({' '.join(command)}):\n" + "\n".join(output[-20:]))
+        raise NodeError(
+            f"could not fetch Elasticsearch {version} from Maven Central "
+            f"({' '.join(command)}):\n" + "\n".join(output[-20:])
+        )
     return target
 
 
@@ -146,7 +157,7 @@ def reachable_by(path: Path, user: pwd.struct_passwd | None) -> bool:
         try:
             info = folder.stat()
         except FileNotFoundError:
-            break   # created later, by us, with modes we choose
+            break  # created later, by us, with modes we choose
         if not stat.S_ISDIR(info.st_mode):
             continue
         if info.st_uid == user.pw_uid:
@@ -162,6 +173,7 @@ def reachable_by(path: Path, user: pwd.struct_passwd | None) -> bool:
 
 def _groups_of(name: str) -> list:
     import grp
+
     return [g for g in grp.getgrall() if name in g.gr_mem]
 
 
@@ -179,11 +191,16 @@ def shared_dir() -> Path:
     or could change what is in it (it holds the code the node runs)."""
     SHARED_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
     info = SHARED_DIR.lstat()
-    if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid()
-            or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
-        raise NodeError(f"{SHARED_DIR} is not a folder owned by this user and writable only by "
-                        "it; remove it (or set OFSTED_FINDINGS_ES_CACHE to a folder the "
-                        f"user {SERVICE_USER!r} can reach) and try again")
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != os.geteuid()
+        or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        raise NodeError(
+            f"{SHARED_DIR} is not a folder owned by this user and writable only by "
+            "it; remove it (or set OFSTED_FINDINGS_ES_CACHE to a folder the "
+            f"user {SERVICE_USER!r} can reach) and try again"
+        )
     SHARED_DIR.chmod(0o755)
     return SHARED_DIR
 
@@ -210,8 +227,10 @@ def java_home() -> Path:
         return Path(env)
     java = shutil.which("java")
     if not java:
-        raise NodeError("no Java runtime: install OpenJDK 17 or newer (apt-get install "
-                        "openjdk-17-jre-headless) or set ES_JAVA_HOME")
+        raise NodeError(
+            "no Java runtime: install OpenJDK 17 or newer (apt-get install "
+            "openjdk-17-jre-headless) or set ES_JAVA_HOME"
+        )
     return Path(os.path.realpath(java)).parents[1]
 
 
@@ -223,13 +242,16 @@ def service_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam(SERVICE_USER)
     except KeyError:
         pass
-    result = subprocess.run(["useradd", "-r", "-M", "-s", "/usr/sbin/nologin", SERVICE_USER],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["useradd", "-r", "-M", "-s", "/usr/sbin/nologin", SERVICE_USER], capture_output=True, text=True
+    )
     try:
         return pwd.getpwnam(SERVICE_USER)
     except KeyError:
-        raise NodeError(f"Elasticsearch refuses to run as root and the user {SERVICE_USER!r} "
-                        f"could not be created: {result.stderr.strip()}") from None
+        raise NodeError(
+            f"Elasticsearch refuses to run as root and the user {SERVICE_USER!r} "
+            f"could not be created: {result.stderr.strip()}"
+        ) from None
 
 
 def free_port() -> int:
@@ -251,8 +273,8 @@ def port_is_free(port: int) -> bool:
 class Node:
     url: str
     pid: int
-    workdir: Path              # config, logs and temporary data of this node
-    keep_data: bool = False    # data lives in a folder of the caller's, which stop() keeps
+    workdir: Path  # config, logs and temporary data of this node
+    keep_data: bool = False  # data lives in a folder of the caller's, which stop() keeps
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -291,8 +313,7 @@ class Node:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def to_json(self) -> dict:
-        return {"url": self.url, "pid": self.pid, "workdir": str(self.workdir),
-                "keep_data": self.keep_data}
+        return {"url": self.url, "pid": self.pid, "workdir": str(self.workdir), "keep_data": self.keep_data}
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -315,23 +336,30 @@ def log_tail(workdir: Path, lines: int = 40) -> str:
 
 def _health(url: str) -> str | None:
     try:
-        with urllib.request.urlopen(f"{url}/_cluster/health?wait_for_status=yellow&timeout=1s",
-                                    timeout=5) as response:
+        with urllib.request.urlopen(
+            f"{url}/_cluster/health?wait_for_status=yellow&timeout=1s", timeout=5
+        ) as response:
             return json.load(response).get("status")
     except (urllib.error.URLError, OSError, ValueError):
         return None
 
 
 def _chown_tree(path: Path, user: pwd.struct_passwd) -> None:
-    for dirpath, dirnames, filenames in os.walk(path):
+    for dirpath, _dirnames, filenames in os.walk(path):
         os.chown(dirpath, user.pw_uid, user.pw_gid)
         for name in filenames:
             os.chown(os.path.join(dirpath, name), user.pw_uid, user.pw_gid)
 
 
-def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path | None = None,
-               version: str = VERSION, timeout: float = 240, quiet: bool = True,
-               fast_start: bool = True) -> Node:
+def start_node(
+    port: int | None = None,
+    heap: str = DEFAULT_HEAP,
+    data_dir: Path | None = None,
+    version: str = VERSION,
+    timeout: float = 240,
+    quiet: bool = True,
+    fast_start: bool = True,
+) -> Node:
     """Start a single-node cluster on 127.0.0.1 and wait until it is at least yellow.
 
     ``port`` None picks a free one. ``data_dir`` None uses a temporary folder that
@@ -342,19 +370,25 @@ def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path
     user = service_user()
     unpack_into, work_parent = node_places(user)
     home = unpack(version, into=unpack_into)
-    if not reachable_by(home / "bin", user):   # e.g. unpacked under a umask of 077
-        raise NodeError(f"{home} is out of reach of the user {user.pw_name!r} the node runs as: "
-                        f"remove it (it is unpacked again) or set OFSTED_FINDINGS_ES_CACHE")
+    if not reachable_by(home / "bin", user):  # e.g. unpacked under a umask of 077
+        raise NodeError(
+            f"{home} is out of reach of the user {user.pw_name!r} the node runs as: "
+            f"remove it (it is unpacked again) or set OFSTED_FINDINGS_ES_CACHE"
+        )
     if data_dir and not reachable_by(Path(data_dir).resolve(), user):
         blocked = _blocking_folder(Path(data_dir).resolve(), user)
-        raise NodeError(f"the data folder {data_dir} is out of reach of the user "
-                        f"{user.pw_name!r} the node runs as: it cannot enter {blocked} "
-                        f"(mode {stat.S_IMODE(blocked.stat().st_mode):04o}); choose a folder "
-                        f"it can reach, e.g. under {SHARED_DIR.parent}")
+        raise NodeError(
+            f"the data folder {data_dir} is out of reach of the user "
+            f"{user.pw_name!r} the node runs as: it cannot enter {blocked} "
+            f"(mode {stat.S_IMODE(blocked.stat().st_mode):04o}); choose a folder "
+            f"it can reach, e.g. under {SHARED_DIR.parent}"
+        )
     java = java_home()
     if not reachable_by(java, user):
-        raise NodeError(f"the Java runtime {java} is out of reach of the user {user.pw_name!r}; "
-                        "set ES_JAVA_HOME to one installed system-wide")
+        raise NodeError(
+            f"the Java runtime {java} is out of reach of the user {user.pw_name!r}; "
+            "set ES_JAVA_HOME to one installed system-wide"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="ofsted-es-", dir=work_parent))
     try:
         # A copy per node: nothing is added to it (the index needs no dictionary or plugin),
@@ -392,30 +426,51 @@ def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path
     }
     command = [str(home / "bin" / "elasticsearch")] + [f"-E{k}={v}" for k, v in settings.items()]
     if user is not None:
-        command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
-                   "--clear-groups", "--"] + command
+        command = [
+            "setpriv",
+            f"--reuid={user.pw_uid}",
+            f"--regid={user.pw_gid}",
+            "--clear-groups",
+            "--",
+        ] + command
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ES_", "JAVA_"))}
-    java_opts = [f"-Xms{heap}", f"-Xmx{heap}", *(FAST_START_OPTS if fast_start else []),
-                 os.environ.get("OFSTED_FINDINGS_ES_JAVA_OPTS", "")]
-    env.update(ES_JAVA_HOME=str(java), ES_PATH_CONF=str(config),
-               ES_TMPDIR=str(workdir / "tmp"), ES_JAVA_OPTS=" ".join(java_opts).strip())
+    java_opts = [
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        *(FAST_START_OPTS if fast_start else []),
+        os.environ.get("OFSTED_FINDINGS_ES_JAVA_OPTS", ""),
+    ]
+    env.update(
+        ES_JAVA_HOME=str(java),
+        ES_PATH_CONF=str(config),
+        ES_TMPDIR=str(workdir / "tmp"),
+        ES_JAVA_OPTS=" ".join(java_opts).strip(),
+    )
     console = open(workdir / "logs" / "console.log", "wb")
     try:
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=console if quiet else None, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=console if quiet else None,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     finally:
         console.close()
-    node = Node(url=url, pid=process.pid, workdir=workdir, keep_data=bool(data_dir),
-                process=process)
+    node = Node(url=url, pid=process.pid, workdir=workdir, keep_data=bool(data_dir), process=process)
     deadline = time.monotonic() + timeout
     while True:
         if _health(url) in ("yellow", "green"):
             return node
         if process.poll() is not None or time.monotonic() > deadline:
             tail = node.log_tail()
-            reason = (f"exited with status {process.returncode}" if process.poll() is not None
-                      else f"was not healthy after {timeout:.0f} s")
+            reason = (
+                f"exited with status {process.returncode}"
+                if process.poll() is not None
+                else f"was not healthy after {timeout:.0f} s"
+            )
             node.stop()
             error = NodeError(f"Elasticsearch {version} at {url} {reason}:\n{tail}")
             error.workdir = workdir
@@ -424,6 +479,7 @@ def start_node(port: int | None = None, heap: str = DEFAULT_HEAP, data_dir: Path
 
 
 # -- command line ------------------------------------------------------------------------
+
 
 def _state_file() -> Path:
     return cache_dir() / "node.json"
@@ -436,12 +492,17 @@ def _cmd_fetch(args) -> int:
 
 def _cmd_run(args) -> int:
     port = args.port or (DEV_PORT if port_is_free(DEV_PORT) else None)
-    node = start_node(port=port, heap=args.heap, data_dir=args.data, version=args.version,
-                      fast_start=not args.full_jit)
+    node = start_node(
+        port=port, heap=args.heap, data_dir=args.data, version=args.version, fast_start=not args.full_jit
+    )
     atexit.register(node.stop)
     print(node.url, flush=True)
-    print(f"Elasticsearch {args.version} is up; use OFSTED_FINDINGS_ENGINE=elasticsearch "
-          f"OFSTED_FINDINGS_ES_URL={node.url}. Ctrl-C stops it.", file=sys.stderr, flush=True)
+    print(
+        f"Elasticsearch {args.version} is up; use OFSTED_FINDINGS_ENGINE=elasticsearch "
+        f"OFSTED_FINDINGS_ES_URL={node.url}. Ctrl-C stops it.",
+        file=sys.stderr,
+        flush=True,
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         while node.running():
@@ -462,8 +523,9 @@ def _cmd_start(args) -> int:
             print(old["url"])
             return 0
     port = args.port or (DEV_PORT if port_is_free(DEV_PORT) else None)
-    node = start_node(port=port, heap=args.heap, data_dir=args.data, version=args.version,
-                      fast_start=not args.full_jit)
+    node = start_node(
+        port=port, heap=args.heap, data_dir=args.data, version=args.version, fast_start=not args.full_jit
+    )
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps(node.to_json()))
     print(node.url)
@@ -476,8 +538,12 @@ def _cmd_stop(args) -> int:
         print("no node started by `es_node.py start` is recorded", file=sys.stderr)
         return 0
     data = json.loads(state.read_text())
-    Node(url=data["url"], pid=data["pid"], workdir=Path(data["workdir"]),
-         keep_data=data.get("keep_data", False)).stop()
+    Node(
+        url=data["url"],
+        pid=data["pid"],
+        workdir=Path(data["workdir"]),
+        keep_data=data.get("keep_data", False),
+    ).stop()
     state.unlink()
     print(f"stopped {data['url']}")
     return 0
@@ -498,16 +564,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", default=VERSION, help="Elasticsearch version (default %(default)s)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("fetch", help="download the distribution into the Maven cache").set_defaults(func=_cmd_fetch)
-    for name, func, text in (("run", _cmd_run, "start and stay in the foreground"),
-                             ("start", _cmd_start, "start in the background")):
+    sub.add_parser("fetch", help="download the distribution into the Maven cache").set_defaults(
+        func=_cmd_fetch
+    )
+    for name, func, text in (
+        ("run", _cmd_run, "start and stay in the foreground"),
+        ("start", _cmd_start, "start in the background"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--port", type=int, help=f"HTTP port (default {DEV_PORT} if free, else any)")
         p.add_argument("--heap", default=DEFAULT_HEAP, help="JVM heap (default %(default)s)")
         p.add_argument("--data", type=Path, help="keep indices in this folder (default: temporary)")
-        p.add_argument("--full-jit", action="store_true",
-                       help="compile with C2 as production does (starts slower; searches cost about "
-                            "2.5x less CPU than with the default C1-only fast start): for load figures")
+        p.add_argument(
+            "--full-jit",
+            action="store_true",
+            help="compile with C2 as production does (starts slower; searches cost about "
+            "2.5x less CPU than with the default C1-only fast start): for load figures",
+        )
         p.set_defaults(func=func)
     sub.add_parser("stop", help="stop the background node").set_defaults(func=_cmd_stop)
     sub.add_parser("status", help="is the background node answering?").set_defaults(func=_cmd_status)

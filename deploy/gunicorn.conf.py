@@ -16,6 +16,7 @@ the same file serves systemd, the container image and the soak tests:
     OFSTED_FINDINGS_ACCESS_LOG      access log file, "-" for stdout (default), "" for none
     OFSTED_FINDINGS_LOG_LEVEL       gunicorn's error log level (default info)
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -46,8 +47,9 @@ def _default_workers() -> int:
 
 
 wsgi_app = "webapp:create_app()"
-bind = [address.strip() for address in os.environ.get(_ENV + "BIND", DEFAULT_BIND).split(",")
-        if address.strip()] or [DEFAULT_BIND]
+bind = [
+    address.strip() for address in os.environ.get(_ENV + "BIND", DEFAULT_BIND).split(",") if address.strip()
+] or [DEFAULT_BIND]
 
 workers = _int("WORKERS", _default_workers())
 threads = _int("THREADS", 2)

@@ -13,6 +13,7 @@ apostrophes dropped. A hyphenated compound ("pre-tenancy", "well-being") is inde
 its parts, in order, so the phrase "pre tenancy" finds it, and also joined
 (``compounds``), so "pretenancy" finds it too.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,24 @@ import Stemmer
 
 # Curly quotes and dashes users paste from Word or PDFs, made plain: the one table of
 # the project (the query parser and the engines use it through ``normalise``).
-QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-                        "\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'",
-                        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-"})
+QUOTES = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+    }
+)
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 # Parts of a hyphenated compound: words joined by hyphens, nothing between.
 _COMPOUND = re.compile(r"[^\W_]+(?:[-\u2010\u2011][^\W_]+)+")
@@ -35,20 +51,22 @@ _APOSTROPHES = re.compile(r"['\u2019]")
 
 # Words a query of plain words does not need (a quoted phrase keeps them): "care
 # leavers in custody" asks about care leavers and custody.
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a an and are as at be been by for from has have in into is it its of on or our that the their
 them they this to was were what when where which who will with within
-""".split())
+""".split()
+)
 
 _stemmer = Stemmer.Stemmer("english")
 
 
 @dataclass(frozen=True)
 class Token:
-    start: int    # offsets in the original text
+    start: int  # offsets in the original text
     end: int
-    word: str     # folded surface form ("leavers")
-    stem: str     # what is indexed and matched ("leaver")
+    word: str  # folded surface form ("leavers")
+    stem: str  # what is indexed and matched ("leaver")
 
 
 def normalise(text: str) -> str:
@@ -107,16 +125,18 @@ def _folded_and_stemmed(raw: str) -> tuple[str, str]:
 @dataclass(frozen=True)
 class Analysis:
     """A text as the engines index it, made in one pass (indexing reads every paragraph)."""
-    stems: str                # space-separated, in order: what an engine indexes
-    words: list[str]          # the surface words worth suggesting (letters only, 3+ long)
-    count: int                # how many tokens
+
+    stems: str  # space-separated, in order: what an engine indexes
+    words: list[str]  # the surface words worth suggesting (letters only, 3+ long)
+    count: int  # how many tokens
 
 
 def analyse(text: str) -> Analysis:
     pairs = [_folded_and_stemmed(raw) for raw in _TOKEN.findall(text)]
     pairs = [(w, s) for w, s in pairs if w]
-    return Analysis(" ".join(s for _, s in pairs), [w for w, _ in pairs if len(w) >= 3 and w.isalpha()],
-                    len(pairs))
+    return Analysis(
+        " ".join(s for _, s in pairs), [w for w, _ in pairs if len(w) >= 3 and w.isalpha()], len(pairs)
+    )
 
 
 def index_form(text: str) -> str:

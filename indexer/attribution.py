@@ -16,6 +16,7 @@ decides:
 The side with more distinct signs wins; a document with none of either is
 ``file`` (rare: a file that is neither a letter, a report nor a council's words).
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,9 @@ import re
 OFSTED, COUNCIL, FILE = "ofsted", "council", "file"
 
 ABOUT_OFSTED = re.compile(r"\bofsted\b", re.I)
-ABOUT_INSPECTION = re.compile(r"\binspect(?:ion|ions|ors?|ed)\b|\bfocused visit\b|\bmonitoring visit\b|\bvisit\b",
-                              re.I)
+ABOUT_INSPECTION = re.compile(
+    r"\binspect(?:ion|ions|ors?|ed)\b|\bfocused visit\b|\bmonitoring visit\b|\bvisit\b", re.I
+)
 
 
 def is_about_ofsted(title: str | None, text: str) -> bool:
@@ -34,32 +36,45 @@ def is_about_ofsted(title: str | None, text: str) -> bool:
     haystack = f"{title or ''}\n{text}"
     return bool(ABOUT_OFSTED.search(haystack) and ABOUT_INSPECTION.search(haystack))
 
+
 # Each pattern is one sign; a document scores the number of distinct signs it shows.
-OFSTED_SIGNS = tuple(re.compile(p, re.I) for p in (
-    r"\bthis letter summarises the (?:findings|outcome)",
-    r"\b(?:his|her) majesty[’']s inspectors?\b|\bHMI\b",
-    r"\binspection dates?:",
-    r"\binspection of [\w ,’'&-]{2,60} (?:local authority )?children[’']s services\b",
-    r"piccadilly gate|enquiries@ofsted\.gov\.uk|www\.gov\.uk/ofsted",
-    r"\bjudgement\b.{0,40}\bgrade\b|\boverall effectiveness\b",
-    r"\bofsted will take the findings\b|\bfocused visit arrangements\b",
-    r"\bthe experiences and progress of care leavers\b",
-))
-COUNCIL_SIGNS = tuple(re.compile(p, re.I) for p in (
-    r"\b(?:cllr|councillor)\b",
-    r"\bwe(?:[’']re| are| have| will| were)\b",
-    r"\bour (?:young people|care leavers|children|staff|teams?|service|council|care|leaving care)\b",
-    r"\b(?:said|says|added)[:,]?\s*[“\"]|[”\"],?\s+(?:said|says|added)\b",
-    r"\b(?:inspectors|ofsted) (?:praised|highlighted|found|reported|said|recognised|noted|commended|"
-    r"visited|rated|judged)\b",
-    r"\b(?:press|news|media) (?:release|enquiries|office)\b",
-    r"\b(?:proud|delighted|thrilled|pleased)\b",
-    r"\b(?:cabinet member|portfolio holder|lead member|director of children[’']s services)\b.{0,80}\bsaid\b",
-))
+OFSTED_SIGNS = tuple(
+    re.compile(p, re.I)
+    for p in (
+        r"\bthis letter summarises the (?:findings|outcome)",
+        r"\b(?:his|her) majesty[’']s inspectors?\b|\bHMI\b",
+        r"\binspection dates?:",
+        r"\binspection of [\w ,’'&-]{2,60} (?:local authority )?children[’']s services\b",
+        r"piccadilly gate|enquiries@ofsted\.gov\.uk|www\.gov\.uk/ofsted",
+        r"\bjudgement\b.{0,40}\bgrade\b|\boverall effectiveness\b",
+        r"\bofsted will take the findings\b|\bfocused visit arrangements\b",
+        r"\bthe experiences and progress of care leavers\b",
+    )
+)
+COUNCIL_SIGNS = tuple(
+    re.compile(p, re.I)
+    for p in (
+        r"\b(?:cllr|councillor)\b",
+        r"\bwe(?:[’']re| are| have| will| were)\b",
+        r"\bour (?:young people|care leavers|children|staff|teams?|service|council|care|leaving care)\b",
+        r"\b(?:said|says|added)[:,]?\s*[“\"]|[”\"],?\s+(?:said|says|added)\b",
+        r"\b(?:inspectors|ofsted) (?:praised|highlighted|found|reported|said|recognised|noted|commended|"
+        r"visited|rated|judged)\b",
+        r"\b(?:press|news|media) (?:release|enquiries|office)\b",
+        r"\b(?:proud|delighted|thrilled|pleased)\b",
+        r"\b(?:cabinet member|portfolio holder|lead member|director of children[’']s services)\b.{0,80}\bsaid\b",
+    )
+)
 
 # Front matter a person wrote on an ingested text file ("kind: council-release").
-_FRONT_KINDS = {"council": COUNCIL, "council-release": COUNCIL, "council-response": COUNCIL,
-                "ofsted": OFSTED, "ofsted-letter": OFSTED, "ofsted-report": OFSTED}
+_FRONT_KINDS = {
+    "council": COUNCIL,
+    "council-release": COUNCIL,
+    "council-response": COUNCIL,
+    "ofsted": OFSTED,
+    "ofsted-letter": OFSTED,
+    "ofsted-report": OFSTED,
+}
 
 # Enough text to judge by: the signs sit in a letter's opening and signature, and a
 # release is short; scanning every page of a 90-page report would only cost time.
@@ -74,7 +89,7 @@ def whose_words(record_kind: str, texts: list[str], front_kind: str | None = Non
     """``ofsted``, ``council`` or ``file`` for a document whose catalogue kind is
     ``record_kind`` and whose lines (or paragraphs) are ``texts``."""
     if record_kind in (OFSTED, COUNCIL):
-        return record_kind            # the crawl knows which site it came from
+        return record_kind  # the crawl knows which site it came from
     declared = _FRONT_KINDS.get(str(front_kind or "").strip().lower())
     if declared:
         return declared

@@ -6,6 +6,7 @@ same reasons: the typed words, a synonym (naming the words it widens), a phrase,
 hyphenated word found joined. It runs on the page's hits only (20 paragraphs), so the
 engines need no highlighter of their own.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,6 +25,7 @@ class Reason:
     """One query term a paragraph holds: ``kind`` is word (typed words, one or more),
     phrase (quoted), synonym or prefix;
     ``of`` names the typed words a synonym widens; ``where`` is text or heading."""
+
     term: str
     kind: str
     of: str | None = None
@@ -57,7 +59,9 @@ class _Located:
         self.at: dict[str, list[int]] = {}
         for i, stemmed in enumerate(self.stems):
             self.at.setdefault(stemmed, []).append(i)
-        self.joined = compounds_with_offsets(text) if "-" in text or "\u2010" in text or "\u2011" in text else []
+        self.joined = (
+            compounds_with_offsets(text) if "-" in text or "\u2010" in text or "\u2011" in text else []
+        )
 
     def find(self, term: Term) -> list[tuple[int, int]]:
         """Character spans of the term's occurrences."""
@@ -65,14 +69,19 @@ class _Located:
         n = len(stems)
         if term.prefix:
             last = stems[-1]
-            ends = [i for i, (w, s) in enumerate(zip(self.words, self.stems))
-                    if w.startswith(last) or s.startswith(last)]
+            ends = [
+                i
+                for i, (w, s) in enumerate(zip(self.words, self.stems))
+                if w.startswith(last) or s.startswith(last)
+            ]
             starts = [i - n + 1 for i in ends if i - n + 1 >= 0]
         else:
             starts = self.at.get(stems[0], [])
         spans = []
         for i in starts:
-            if i + n <= len(self.stems) and all(self.stems[i + k] == stems[k] for k in range(n - (1 if term.prefix else 0))):
+            if i + n <= len(self.stems) and all(
+                self.stems[i + k] == stems[k] for k in range(n - (1 if term.prefix else 0))
+            ):
                 spans.append((self.spans[i][0], self.spans[i + n - 1][1]))
         if n == 1 and not term.prefix:
             spans += [(a, b) for a, b, s in self.joined if s == stems[0]]

@@ -5,6 +5,7 @@ decides what the bytes are by their content (not their name), reads them,
 and either returns an ExtractedDocument or raises ExtractionError with a
 reason a person can act on. Nothing else escapes it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from common.authorities import Register
 from indexer import metadata as meta
 from indexer.attribution import COUNCIL, is_about_ofsted, whose_words
 from indexer.html import HtmlReaderMissing, attribute_quotes, read_html
@@ -21,11 +23,10 @@ from indexer.paragraphs import SAMPLE_FOOTER, Block, Line, body_window, build_bl
 from indexer.pdf import MAX_PAGES, PdfError, read_lines
 from indexer.stance import stance_of
 from indexer.themes import Taxonomy
-from ofsted_findings.authorities import Register
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT_BYTES = 20 * 1024 * 1024   # far beyond any letter; a bigger "text" file is not one
+MAX_TEXT_BYTES = 20 * 1024 * 1024  # far beyond any letter; a bigger "text" file is not one
 
 
 class ExtractionError(Exception):
@@ -37,7 +38,7 @@ class ExtractionError(Exception):
         self.reason = reason
         self.status = status
 
-    def __reduce__(self):            # keep the status across process boundaries
+    def __reduce__(self):  # keep the status across process boundaries
         return (type(self), (self.reason, self.status))
 
     def __str__(self) -> str:
@@ -57,10 +58,13 @@ def extract_document(record, data: bytes, max_pages: int = MAX_PAGES) -> Extract
         raise
     except Exception as exc:  # a reader's bug must cost one document, not the run
         log.exception("extraction of %s failed unexpectedly", getattr(record, "source", "?"))
-        raise ExtractionError(f"unexpected error while reading the document ({type(exc).__name__}: {exc})") from None
+        raise ExtractionError(
+            f"unexpected error while reading the document ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 # --------------------------------------------------------------------------- dispatch
+
 
 def sniff(data: bytes) -> str:
     """pdf | html | text, from the bytes themselves."""
@@ -69,7 +73,8 @@ def sniff(data: bytes) -> str:
         return "pdf"
     probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if probe.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")) or (
-            probe.startswith(b"<") and re.search(rb"<(?:html|body|p|div|article)\b", head.lower())):
+        probe.startswith(b"<") and re.search(rb"<(?:html|body|p|div|article)\b", head.lower())
+    ):
         return "html"
     return "text"
 
@@ -79,8 +84,11 @@ def _claims_pdf(record) -> bool:
     content_type = (getattr(record, "content_type", "") or "").lower()
     # Ofsted publishes its letters and reports only as PDFs: HTML from the
     # files host is an error or login page.
-    return (source.endswith(".pdf") or "application/pdf" in content_type
-            or getattr(record, "kind", "") == "ofsted")
+    return (
+        source.endswith(".pdf")
+        or "application/pdf" in content_type
+        or getattr(record, "kind", "") == "ofsted"
+    )
 
 
 def _extract(record, data: bytes, max_pages: int) -> ExtractedDocument:
@@ -99,8 +107,9 @@ def _extract(record, data: bytes, max_pages: int) -> ExtractedDocument:
 
 def _decode(data: bytes) -> str:
     if len(data) > MAX_TEXT_BYTES:
-        raise ExtractionError(f"the text is {len(data) // 1048576} MB, more than the "
-                              f"{MAX_TEXT_BYTES // 1048576} MB limit")
+        raise ExtractionError(
+            f"the text is {len(data) // 1048576} MB, more than the {MAX_TEXT_BYTES // 1048576} MB limit"
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -117,8 +126,10 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise ExtractionError(f"the text is neither UTF-8 nor Windows-1252 (byte {exc.start}: "
-                              f"{data[exc.start:exc.start + 1]!r})") from None
+        raise ExtractionError(
+            f"the text is neither UTF-8 nor Windows-1252 (byte {exc.start}: "
+            f"{data[exc.start : exc.start + 1]!r})"
+        ) from None
     controls = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\r\n\t\f")
     if controls > 0.01 * min(len(text), 20000):
         raise ExtractionError("the file is not text: too many control characters for UTF-8 or Windows-1252")
@@ -126,6 +137,7 @@ def _decode(data: bytes) -> str:
 
 
 # --------------------------------------------------------------------------- readers
+
 
 def _from_pdf(record, data: bytes, max_pages: int) -> ExtractedDocument:
     try:
@@ -167,8 +179,7 @@ def _from_text(record, text: str) -> ExtractedDocument:
         blocks = build_blocks(body)
         quotes = attribute_quotes([b.text for b in blocks if b.kind != "heading"])
         first = body[0].text if body and len(body[0].text) < 120 else None
-        facts = _council_metadata(record, blocks, front.get("title") or first,
-                                  front.get("published"), quotes)
+        facts = _council_metadata(record, blocks, front.get("title") or first, front.get("published"), quotes)
         if front.get("responds_to"):
             facts["responds_to"] = front["responds_to"]
         if front.get("authority") and not facts.get("authority"):
@@ -178,7 +189,9 @@ def _from_text(record, text: str) -> ExtractedDocument:
         return _document(record, facts, blocks)
     start, end = body_window(body)
     blocks = build_blocks(body[start:end])
-    facts = _ofsted_metadata(record, [ln.text for ln in body], hints=front, letterhead=[ln.text for ln in lines])
+    facts = _ofsted_metadata(
+        record, [ln.text for ln in body], hints=front, letterhead=[ln.text for ln in lines]
+    )
     facts["kind"] = whose
     _label_sample(facts, sample)
     return _document(record, facts, blocks)
@@ -213,8 +226,9 @@ def _refuse_unrelated_page(title: str | None, blocks: list[Block], facts: dict) 
     if not is_about_ofsted(title, "\n".join(b.text for b in blocks)):
         missing.append("does not speak of an Ofsted inspection or visit")
     if missing:
-        raise ExtractionError("neither an Ofsted document nor a council response: the page "
-                              + " and ".join(missing), "skipped")
+        raise ExtractionError(
+            "neither an Ofsted document nor a council response: the page " + " and ".join(missing), "skipped"
+        )
 
 
 SAMPLE_TITLE_PREFIX = "Sample: "
@@ -243,14 +257,14 @@ def _front_matter(text: str) -> tuple[str, dict]:
             front = loaded if isinstance(loaded, dict) else {}
         except yaml.YAMLError:
             front = {}
-        text = text[m.end():]
+        text = text[m.end() :]
     header = re.match(r"^(?:(?:SOURCE|KIND):[^\n]*\n)+", text)
     if header:
         for line in header.group(0).splitlines():
             key, _, value = line.partition(":")
             front[key.strip().lower()] = value.strip()
-        text = text[header.end():]
-    if front.get("published") is not None:      # YAML reads 2021-11-30 as a date
+        text = text[header.end() :]
+    if front.get("published") is not None:  # YAML reads 2021-11-30 as a date
         front["published"] = str(front["published"])
     return text, front
 
@@ -266,26 +280,37 @@ def _text_lines(text: str) -> list[Line]:
                 continue
             # Text saved from markdown: "## Main findings", "**Dear James**".
             heading = re.match(r"^#{1,6}\s+", stripped)
-            stripped = re.sub(r"\*\*|__", "", stripped[heading.end():] if heading else stripped).strip()
+            stripped = re.sub(r"\*\*|__", "", stripped[heading.end() :] if heading else stripped).strip()
             if stripped:
-                lines.append(Line(text=stripped.replace("\uf06e", "◼").replace("\u00ad", ""), page=page,
-                                  heading=bool(heading), gap_before=blank))
+                lines.append(
+                    Line(
+                        text=stripped.replace("\uf06e", "◼").replace("\u00ad", ""),
+                        page=page,
+                        heading=bool(heading),
+                        gap_before=blank,
+                    )
+                )
                 blank = False
     return lines
 
 
 # --------------------------------------------------------------------------- metadata
 
-def _ofsted_metadata(record, texts: list[str], hints: dict | None = None,
-                     letterhead: list[str] | None = None) -> dict:
+
+def _ofsted_metadata(
+    record, texts: list[str], hints: dict | None = None, letterhead: list[str] | None = None
+) -> dict:
     """``texts`` are the body's lines; ``letterhead`` the same page before furniture was dropped,
     read only for a letter date printed in the letterhead block."""
     hints = hints or {}
     register = Register.load()
     head = meta.opening_text(texts, 80)
     facts: dict = {
-        "authority": None, "ons_code": None, "region": None,
-        "document_type": meta.document_type(head, record.kind, meta.subject_line(texts)) or record.document_type,
+        "authority": None,
+        "ons_code": None,
+        "region": None,
+        "document_type": meta.document_type(head, record.kind, meta.subject_line(texts))
+        or record.document_type,
         "title": meta.subject_line(texts) or record.title,
         "letter_date": meta.letter_date(texts, letterhead),
         "inspectors": meta.inspectors(texts),
@@ -309,30 +334,48 @@ def _ofsted_metadata(record, texts: list[str], hints: dict | None = None,
     from_content = meta.find_authority(texts, register)
     from_record = register.find(record.authority) if record.kind != "file" and record.authority else None
     if from_record and from_content and from_record != from_content:
-        log.warning("%s: the crawl says %s but the document names %s; keeping the crawl's",
-                    record.source, from_record.name, from_content.name)
+        log.warning(
+            "%s: the crawl says %s but the document names %s; keeping the crawl's",
+            record.source,
+            from_record.name,
+            from_content.name,
+        )
     if from_record is None and from_content is None and hints.get("authority"):
         from_content = register.find(str(hints["authority"]))
     _set_authority(facts, from_record or from_content)
 
-    facts["published"] = _published(record, facts["letter_date"] or meta.report_published(texts)
-                                     or _iso(hints.get("published")))
+    facts["published"] = _published(
+        record, facts["letter_date"] or meta.report_published(texts) or _iso(hints.get("published"))
+    )
     return facts
 
 
-def _council_metadata(record, blocks: list[Block], title: str | None, published: str | None,
-                      quotes: list[dict]) -> dict:
+def _council_metadata(
+    record, blocks: list[Block], title: str | None, published: str | None, quotes: list[dict]
+) -> dict:
     register = Register.load()
     text = " ".join(b.text for b in blocks[:6])
-    authority = (register.find(record.authority) if record.authority else None) or \
-        (register.find_in_text(title) if title else None) or register.find_in_text(text)
-    facts = {"authority": None, "ons_code": None, "region": None,
-             "document_type": meta.COUNCIL_RESPONSE,
-             # An ingested file's catalogue title is its file name: the page's own title is better.
-             "title": (title or record.title) if record.kind == "file" else (record.title or title),
-             "letter_date": None, "visit_start": None, "visit_end": None, "inspectors": [],
-             "scope": None, "judgements": {}, "quotes": quotes,
-             "published": _published(record, _iso(published))}
+    authority = (
+        (register.find(record.authority) if record.authority else None)
+        or (register.find_in_text(title) if title else None)
+        or register.find_in_text(text)
+    )
+    facts = {
+        "authority": None,
+        "ons_code": None,
+        "region": None,
+        "document_type": meta.COUNCIL_RESPONSE,
+        # An ingested file's catalogue title is its file name: the page's own title is better.
+        "title": (title or record.title) if record.kind == "file" else (record.title or title),
+        "letter_date": None,
+        "visit_start": None,
+        "visit_end": None,
+        "inspectors": [],
+        "scope": None,
+        "judgements": {},
+        "quotes": quotes,
+        "published": _published(record, _iso(published)),
+    }
     _set_authority(facts, authority)
     return facts
 
@@ -352,8 +395,12 @@ def _iso(value) -> str | None:
 def _published(record, from_content: str | None) -> str | None:
     crawled = _iso(record.published) if record.kind != "file" else None
     if crawled and from_content and crawled != from_content:
-        log.warning("%s: published %s on the site but dated %s in the document; keeping the site's",
-                    record.source, crawled, from_content)
+        log.warning(
+            "%s: published %s on the site but dated %s in the document; keeping the site's",
+            record.source,
+            crawled,
+            from_content,
+        )
     return crawled or from_content
 
 
@@ -395,8 +442,11 @@ def _document(record, facts: dict, blocks: list[Block]) -> ExtractedDocument:
     taxonomy = Taxonomy.load()
     paragraphs: list[Paragraph] = []
     section = ""
-    texts = ((block, piece) for block in blocks for piece in
-             ([block.text] if block.kind == "heading" else _split_long(block.text)))
+    texts = (
+        (block, piece)
+        for block in blocks
+        for piece in ([block.text] if block.kind == "heading" else _split_long(block.text))
+    )
     for block, text in texts:
         if block.kind == "heading":
             section = _heading_text(text)
@@ -404,18 +454,31 @@ def _document(record, facts: dict, blocks: list[Block]) -> ExtractedDocument:
         if not text or not re.search(r"\w", text):
             continue
         tags = taxonomy.tag(_findings_only(text))
-        paragraphs.append(Paragraph(
-            document_id=record.document_id, paragraph_number=len(paragraphs) + 1, text=text,
-            section=section, document_title=facts.get("title") or "",
-            # Whose words these are (ofsted | council | file), from the content for an
-            # ingested file; the catalogue's record kind stays how the document arrived.
-            document_type=facts.get("document_type") or "", kind=facts.get("kind") or record.kind,
-            authority=facts.get("authority") or "", ons_code=facts.get("ons_code") or "",
-            region=facts.get("region") or "", published=facts.get("published"),
-            source=record.source, themes=list(tags), theme_terms=tags,
-            stance=stance_of(text, section), is_bullet=block.kind == "bullet",
-            visit_start=facts.get("visit_start"), visit_end=facts.get("visit_end"),
-            judgements=dict(facts.get("judgements") or {})))
+        paragraphs.append(
+            Paragraph(
+                document_id=record.document_id,
+                paragraph_number=len(paragraphs) + 1,
+                text=text,
+                section=section,
+                document_title=facts.get("title") or "",
+                # Whose words these are (ofsted | council | file), from the content for an
+                # ingested file; the catalogue's record kind stays how the document arrived.
+                document_type=facts.get("document_type") or "",
+                kind=facts.get("kind") or record.kind,
+                authority=facts.get("authority") or "",
+                ons_code=facts.get("ons_code") or "",
+                region=facts.get("region") or "",
+                published=facts.get("published"),
+                source=record.source,
+                themes=list(tags),
+                theme_terms=tags,
+                stance=stance_of(text, section),
+                is_bullet=block.kind == "bullet",
+                visit_start=facts.get("visit_start"),
+                visit_end=facts.get("visit_end"),
+                judgements=dict(facts.get("judgements") or {}),
+            )
+        )
     if not paragraphs:
         raise ExtractionError("no paragraphs of text were found in the document")
     return ExtractedDocument(metadata=facts, paragraphs=paragraphs)
@@ -430,7 +493,9 @@ EVIDENCE_SENTENCE = re.compile(
     r"\b(?:range of evidence|evidence (?:was|were) considered|evidence,? (?:which )?includ|"
     r"case discussions with|inspectors considered a)|"
     r"^(?:[^,.]{0,60},\s*)?(?:the\s+)?inspectors (?:also )?(?:spoke|reviewed|met|talked|"
-    r"looked at (?:a range|case|records))", re.I)
+    r"looked at (?:a range|case|records))",
+    re.I,
+)
 
 
 def _findings_only(text: str) -> str:

@@ -1,4 +1,5 @@
 """Council pages: the main text (via trafilatura), its paragraphs and who said what."""
+
 from __future__ import annotations
 
 import re
@@ -10,20 +11,25 @@ from indexer.paragraphs import Block, Line
 
 OFSTED_LINK = re.compile(r"^https?://(?:files(?:\.api)?\.ofsted\.gov\.uk|reports\.ofsted\.gov\.uk)/", re.I)
 
-_SPEAKER = (r"(?:(?:Cllr\.?|Councillor|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Miss|Professor|Sir|Dame)\s+)?"
-            r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){0,3}")
+_SPEAKER = (
+    r"(?:(?:Cllr\.?|Councillor|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Miss|Professor|Sir|Dame)\s+)?"
+    r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){0,3}"
+)
 SAID = r"(?:said|says|added|commented|explained|stated)"
 PRONOUNS = {"he", "she", "they"}
 # Councillor Kamaljit Nagpal, the council's cabinet member for a fairer start, said: "We ...
 SPEAKER_FIRST = re.compile(
     rf"^(?:[^“\"]*?\b)?(?P<speaker>{_SPEAKER})(?:,\s*(?P<role>[^“\",][^“\"]{{2,200}}?))?,?\s+{SAID}\s*:?\s*"
-    r"[“\"](?P<quote>.+?)[”\"]?\s*$")
+    r"[“\"](?P<quote>.+?)[”\"]?\s*$"
+)
 # "The report is a credit to the team," said Cllr Jane Smith, lead member for children.
 QUOTE_FIRST = re.compile(
-    rf"^[“\"](?P<quote>.+?)[,.]?[”\"],?\s+{SAID}\s+(?P<speaker>{_SPEAKER})(?:,\s*(?P<role>[^.]{{2,200}}))?\.?\s*$")
+    rf"^[“\"](?P<quote>.+?)[,.]?[”\"],?\s+{SAID}\s+(?P<speaker>{_SPEAKER})(?:,\s*(?P<role>[^.]{{2,200}}))?\.?\s*$"
+)
 # "...," Cllr Smith said.
 QUOTE_SPEAKER_SAID = re.compile(
-    rf"^[“\"](?P<quote>.+?)[,.]?[”\"],?\s+(?P<speaker>{_SPEAKER})(?:,\s*(?P<role>[^.]{{2,200}}?),?)?\s+{SAID}\.?\s*$")
+    rf"^[“\"](?P<quote>.+?)[,.]?[”\"],?\s+(?P<speaker>{_SPEAKER})(?:,\s*(?P<role>[^.]{{2,200}}?),?)?\s+{SAID}\.?\s*$"
+)
 
 
 @dataclass
@@ -46,15 +52,28 @@ def read_html(text: str) -> HtmlDocument:
         import trafilatura
     except ImportError as exc:
         raise HtmlReaderMissing(f"HTML pages need trafilatura and lxml_html_clean ({exc})") from exc
-    markdown = trafilatura.extract(text, output_format="markdown", include_formatting=True,
-                                   include_links=False, include_tables=False, favor_recall=True) or ""
+    markdown = (
+        trafilatura.extract(
+            text,
+            output_format="markdown",
+            include_formatting=True,
+            include_links=False,
+            include_tables=False,
+            favor_recall=True,
+        )
+        or ""
+    )
     meta = trafilatura.extract_metadata(text)
     title = meta.title if meta and meta.title else None
     published = meta.date if meta and meta.date else None
     blocks = _blocks(markdown, title)
-    return HtmlDocument(title=title, published=published, blocks=blocks,
-                        quotes=attribute_quotes([b.text for b in blocks if b.kind != "heading"]),
-                        ofsted_links=_ofsted_links(text))
+    return HtmlDocument(
+        title=title,
+        published=published,
+        blocks=blocks,
+        quotes=attribute_quotes([b.text for b in blocks if b.kind != "heading"]),
+        ofsted_links=_ofsted_links(text),
+    )
 
 
 def _blocks(markdown: str, title: str | None) -> list[Block]:
@@ -67,7 +86,7 @@ def _blocks(markdown: str, title: str | None) -> list[Block]:
         bullet = re.match(r"^(?:[-*•]|\d+\.)\s+(.*)$", text)
         if heading:
             if title and heading.group(1).strip() == title.strip() and not blocks:
-                continue          # the page title again, as the first heading
+                continue  # the page title again, as the first heading
             blocks.append(Block("heading", [Line(heading.group(1).strip())]))
         elif bullet:
             blocks.append(Block("bullet", [Line("• " + _plain(bullet.group(1)))]))
@@ -93,16 +112,19 @@ def attribute_quotes(paragraphs: list[str]) -> list[dict]:
             speaker, role = _tidy_speaker(match.group("speaker")), _tidy_role(match.group("role"))
             if speaker.lower() in PRONOUNS:
                 if not quotes:
-                    continue          # "She said: ..." with nobody named before
+                    continue  # "She said: ..." with nobody named before
                 speaker, role = quotes[-1]["speaker"], quotes[-1]["role"]
-            entry = {"speaker": speaker, "role": role,
-                     "quote": match.group("quote").strip().rstrip("”\"").strip()}
+            entry = {
+                "speaker": speaker,
+                "role": role,
+                "quote": match.group("quote").strip().rstrip('”"').strip(),
+            }
             quotes.append(entry)
             # "X said: “…" may go on over the next paragraphs, each opening with “.
             open_quote = entry if match.re is SPEAKER_FIRST else None
             continue
-        if open_quote is not None and text[:1] in "“\"":
-            open_quote["quote"] += " " + text.strip("“”\" ")
+        if open_quote is not None and text[:1] in '“"':
+            open_quote["quote"] += " " + text.strip('“”" ')
             continue
         open_quote = None
     return quotes

@@ -6,13 +6,18 @@ children in care), ILACS from 2023 (care leavers on their own row) and ILACS fro
 (no overall effectiveness). Table cells wrap in the PDFs ("Requires improvement to" / "be good"),
 so a grade is only read when its words are whole.
 """
+
 from __future__ import annotations
 
 import re
 
-GRADES = {"outstanding": "Outstanding", "good": "Good",
-          "requires improvement to be good": "Requires improvement to be good",
-          "requires improvement": "Requires improvement", "inadequate": "Inadequate"}
+GRADES = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires improvement to be good": "Requires improvement to be good",
+    "requires improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+}
 GRADE = re.compile(r"(outstanding|good|requires improvement(?: to be good)?|inadequate)\s*$", re.I)
 FULL_GRADE = "requires improvement to be good"
 
@@ -24,13 +29,23 @@ AREA_LEAVERS = "The experiences and progress of care leavers"
 AREA_OVERALL = "Overall effectiveness"
 
 # The SIF's judgements, named as its reports print them (without their numbers).
-SIF_AREAS = ("Children who need help and protection", "Children looked after and achieving permanence",
-             "Adoption performance", "Experiences and progress of care leavers",
-             "Leadership, management and governance")
-SIF_TITLE = re.compile(r"Inspection of services for children in need of help and protection,?\s+children looked "
-                       r"after and care leavers", re.I)
-SIF_HEADLINE = re.compile(r"Children[’']s services in .{2,80}? (?:are (outstanding|good|inadequate)|"
-                          r"(requires? improvement(?: to be good)?))\b", re.I)
+SIF_AREAS = (
+    "Children who need help and protection",
+    "Children looked after and achieving permanence",
+    "Adoption performance",
+    "Experiences and progress of care leavers",
+    "Leadership, management and governance",
+)
+SIF_TITLE = re.compile(
+    r"Inspection of services for children in need of help and protection,?\s+children looked "
+    r"after and care leavers",
+    re.I,
+)
+SIF_HEADLINE = re.compile(
+    r"Children[’']s services in .{2,80}? (?:are (outstanding|good|inadequate)|"
+    r"(requires? improvement(?: to be good)?))\b",
+    re.I,
+)
 
 SIF = "SIF (2014-2018)"
 ILACS_2018 = "ILACS (2018-2022)"
@@ -48,12 +63,12 @@ def judgements(texts: list[str]) -> dict[str, str]:
     start = next((i for i, t in enumerate(texts[:80]) if re.match(r"^Judgement\b", t.strip())), None)
     if start is not None:
         label = ""
-        rows = _join_wrapped_grades([t.strip() for t in texts[start + 1:start + 60] if t.strip()])
+        rows = _join_wrapped_grades([t.strip() for t in texts[start + 1 : start + 60] if t.strip()])
         for text in rows:
             if re.match(r"^Grade$", text):
                 continue
             if text.endswith(".") and len(text) > 60 and not _area(label + " " + text):
-                break                    # the table is over: prose has begun
+                break  # the table is over: prose has begun
             grade_only = GRADE.match(text) and GRADE.match(text).start() == 0
             if grade_only:
                 area = _area(label)
@@ -62,8 +77,8 @@ def judgements(texts: list[str]) -> dict[str, str]:
                 label = ""
                 continue
             m = GRADE.search(text)
-            if m and _area(label + " " + text[:m.start()]) and not _cut_grade(text[:m.start()]):
-                found.setdefault(_area(label + " " + text[:m.start()]), _grade(m.group(1)))
+            if m and _area(label + " " + text[: m.start()]) and not _cut_grade(text[: m.start()]):
+                found.setdefault(_area(label + " " + text[: m.start()]), _grade(m.group(1)))
                 label = ""
                 continue
             if len(label) > 200:
@@ -73,8 +88,12 @@ def judgements(texts: list[str]) -> dict[str, str]:
             found = _column_judgements(rows) or found
     if not found:
         body = " ".join(t.strip() for t in texts)
-        for m in re.finditer(r"((?:The experiences and progress of|The impact of leaders on)[^:]{5,120}):\s*"
-                             r"(outstanding|good|requires improvement(?: to be good)?|inadequate)", body, re.I):
+        for m in re.finditer(
+            r"((?:The experiences and progress of|The impact of leaders on)[^:]{5,120}):\s*"
+            r"(outstanding|good|requires improvement(?: to be good)?|inadequate)",
+            body,
+            re.I,
+        ):
             area = _area(m.group(1))
             if area:
                 found.setdefault(area, _grade(m.group(2)))
@@ -105,9 +124,13 @@ def _join_wrapped_grades(rows: list[str]) -> list[str]:
         m = re.search(r"\brequires(?:\s+improvement)?(?:\s+to)?(?:\s+be)?\s*$", text, re.I)
         if m and _norm(m.group(0)) != FULL_GRADE:
             joined, j = text, i
-            while j < len(rows) and j < i + 3 and FULL_GRADE.startswith(_norm(joined[m.start():] + " " + rows[j])):
+            while (
+                j < len(rows)
+                and j < i + 3
+                and FULL_GRADE.startswith(_norm(joined[m.start() :] + " " + rows[j]))
+            ):
                 joined, j = joined + " " + rows[j], j + 1
-                if _norm(joined[m.start():]) == FULL_GRADE:
+                if _norm(joined[m.start() :]) == FULL_GRADE:
                     text, i = joined, j
                     break
         out.append(text)
@@ -117,10 +140,14 @@ def _join_wrapped_grades(rows: list[str]) -> list[str]:
 def _cut_grade(before: str) -> bool:
     """True when the words before a trailing "good" are the first half of a longer grade
     ("Requires improvement to" + "be good"): that "good" is not a grade of its own."""
-    return bool(re.search(r"\b(?:requires(?:\s+improvement)?(?:\s+to)?(?:\s+be)?|to\s+be|be)\s*$", before, re.I))
+    return bool(
+        re.search(r"\b(?:requires(?:\s+improvement)?(?:\s+to)?(?:\s+be)?|to\s+be|be)\s*$", before, re.I)
+    )
 
 
-AREA_START = re.compile(r"The impact of leaders\b|The experiences and progress of\b|Overall effectiveness\b", re.I)
+AREA_START = re.compile(
+    r"The impact of leaders\b|The experiences and progress of\b|Overall effectiveness\b", re.I
+)
 ANY_GRADE = re.compile(r"\b(Outstanding|Good|Requires improvement to be good|Inadequate)\b", re.I)
 
 
@@ -130,7 +157,7 @@ def _column_judgements(rows: list[str]) -> dict[str, str]:
     text = ""
     for row in rows:
         if row.endswith(".") and len(row) > 60:
-            break                        # prose has begun
+            break  # prose has begun
         text += " " + row
     starts = [m.start() for m in AREA_START.finditer(text)]
     if len(starts) < 2:
@@ -139,7 +166,7 @@ def _column_judgements(rows: list[str]) -> dict[str, str]:
     grades_at = ANY_GRADE.search(labels[-1])
     if grades_at is None:
         return {}
-    labels[-1], tail = labels[-1][:grades_at.start()], labels[-1][grades_at.start():]
+    labels[-1], tail = labels[-1][: grades_at.start()], labels[-1][grades_at.start() :]
     grades = ANY_GRADE.findall(tail)
     areas = [_area(re.sub(r"\bGrade\b", "", label)) for label in labels]
     if len(grades) != len(areas) or None in areas or any(ANY_GRADE.search(label) for label in labels[:-1]):

@@ -5,21 +5,36 @@ just after the salutation, or a report's title block), so it serves crawled
 and ingested files alike. Each reader returns None when the document does
 not say, rather than guessing.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from ofsted_findings.authorities import Authority, Register
+from common.authorities import Authority, Register
 
-MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december"]
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 DATE_TOKEN = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({MONTH}))?(?:\s+(\d{{4}}))?", re.I)
 DATE_RUN = re.compile(
     rf"{DAY}(?:\s+{MONTH})?(?:\s+\d{{4}})?"
-    rf"(?:\s*(?:,|and|to|until|–|—|-)\s*{DAY}(?:\s+{MONTH})?(?:\s+\d{{4}})?)*", re.I)
+    rf"(?:\s*(?:,|and|to|until|–|—|-)\s*{DAY}(?:\s+{MONTH})?(?:\s+\d{{4}})?)*",
+    re.I,
+)
 FULL_DATE = re.compile(rf"^\s*({DAY})\s+({MONTH})\s+(\d{{4}})\s*$", re.I)
 
 FOCUSED_VISIT = "Children's services focused visit"
@@ -29,23 +44,64 @@ JTAI = "Joint targeted area inspection"
 COUNCIL_RESPONSE = "Council response"
 
 # The judgement readers live in indexer/judgements.py; their names stay importable from here.
-from indexer.judgements import (AREA_CARE, AREA_CARE_AND_LEAVERS, AREA_HELP, AREA_LEADERS,  # noqa: E402,F401
-                                AREA_LEAVERS, AREA_OVERALL, GRADES, framework, judgements)
+from indexer.judgements import (  # noqa: E402,F401
+    AREA_CARE,
+    AREA_CARE_AND_LEAVERS,
+    AREA_HELP,
+    AREA_LEADERS,
+    AREA_LEAVERS,
+    AREA_OVERALL,
+    GRADES,
+    framework,
+    judgements,
+)
 
 TITLE = r"(?:(?:Her|His)\s+Majesty[’'`]?s\s+(?:[Ii]nspectors?|HMIs?)|Senior\s+HMI|HMIs?|Ofsted\s+[Ii]nspectors?|[Ll]ead\s+[Ii]nspector|[Ss]ocial\s+[Cc]are\s+[Rr]egulatory\s+[Ii]nspectors?)"
 PARTICLES = r"de|van|von|der|den|le|la|da|di|du|del|della|dos|ter|bin"
 NAME = re.compile(rf"^(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?)(?:\s+(?:[A-ZÀ-Ý][\w’'\-À-ÿ]*\.?|{PARTICLES}))+$")
 # A role or designation written beside a name, not part of it: "lead inspector Ceri Evans and
 # team inspectors Sally Sinclair and …", "Tom Anthony (HMI designate)", "HMI Schools".
-ROLE = re.compile(r"\b(?:(?:deputy\s+)?lead|team|shadow|assistant|senior|regulatory|observing)\s+inspectors?\b"
-                  r"|\bdesignate\b|\b(?:supported|assisted|accompanied|joined)\s+by\b|\bwith\b", re.I)
+ROLE = re.compile(
+    r"\b(?:(?:deputy\s+)?lead|team|shadow|assistant|senior|regulatory|observing)\s+inspectors?\b"
+    r"|\bdesignate\b|\b(?:supported|assisted|accompanied|joined)\s+by\b|\bwith\b",
+    re.I,
+)
 HONORIFIC = re.compile(r"^(?:Dr|Mr|Mrs|Ms|Miss|Mx|Professor|Prof)\.?\s+")
 # Capitalised words that name a body or a remit, never a person ("Her Majesty's Inspectors (HMI)
 # Social Care", "inspectors from the Care Quality Commission").
-NOT_A_NAME = {"care", "social", "schools", "school", "commission", "inspectorate", "inspectors", "inspector",
-              "services", "service", "council", "ofsted", "constabulary", "probation", "police", "trust",
-              "authority", "board", "partnership", "quality", "health", "years", "education", "skills",
-              "fire", "rescue", "majesty’s", "majesty's", "chief", "director", "national"}
+NOT_A_NAME = {
+    "care",
+    "social",
+    "schools",
+    "school",
+    "commission",
+    "inspectorate",
+    "inspectors",
+    "inspector",
+    "services",
+    "service",
+    "council",
+    "ofsted",
+    "constabulary",
+    "probation",
+    "police",
+    "trust",
+    "authority",
+    "board",
+    "partnership",
+    "quality",
+    "health",
+    "years",
+    "education",
+    "skills",
+    "fire",
+    "rescue",
+    "majesty’s",
+    "majesty's",
+    "chief",
+    "director",
+    "national",
+}
 
 
 def opening_text(texts: list[str], limit: int = 60) -> str:
@@ -57,9 +113,12 @@ def document_type(head: str, kind: str, subject: str | None = None) -> str | Non
         return COUNCIL_RESPONSE
     # The subject line or title says it best; the body may mention other
     # inspections ("Following the JTAI in July 2022...").
-    for pattern, kind_name in ((r"focused visit", FOCUSED_VISIT), (r"monitoring visit", MONITORING),
-                               (r"joint targeted area inspection", JTAI),
-                               (r"^inspection of\b.*children[’']s", INSPECTION)):
+    for pattern, kind_name in (
+        (r"focused visit", FOCUSED_VISIT),
+        (r"monitoring visit", MONITORING),
+        (r"joint targeted area inspection", JTAI),
+        (r"^inspection of\b.*children[’']s", INSPECTION),
+    ):
         if subject and re.search(pattern, subject, re.I):
             return kind_name
     if re.search(r"\bInspection dates?:", head[:800]):
@@ -70,8 +129,9 @@ def document_type(head: str, kind: str, subject: str | None = None) -> str | Non
         return MONITORING
     if re.search(r"\bjoint targeted area inspection\b", head[:1500], re.I):
         return JTAI
-    if re.search(r"\bInspection of\b.*\bchildren[’']s (?:social care )?services\b", head[:600], re.I) or \
-            re.search(r"\bInspection dates?:", head[:800]):
+    if re.search(
+        r"\bInspection of\b.*\bchildren[’']s (?:social care )?services\b", head[:600], re.I
+    ) or re.search(r"\bInspection dates?:", head[:800]):
         return INSPECTION
     return None
 
@@ -83,8 +143,10 @@ def subject_line(texts: list[str]) -> str | None:
         if re.match(r"^Dear\b", text.strip()) and i + 1 < len(texts):
             subject = texts[i + 1].strip()
             following = texts[i + 2].strip() if i + 2 < len(texts) else ""
-            if following and (re.search(r"\b(?:of|to|in|local|and|upon|on|with|the)$|[&,-]$", subject) or (
-                    following[:1].islower() and len(following) < 40)):
+            if following and (
+                re.search(r"\b(?:of|to|in|local|and|upon|on|with|the)$|[&,-]$", subject)
+                or (following[:1].islower() and len(following) < 40)
+            ):
                 subject += " " + following
             return subject.rstrip(".")
     for i, text in enumerate(texts[:20]):
@@ -104,22 +166,28 @@ def find_authority(texts: list[str], register: Register) -> Authority | None:
             if found:
                 return found
     head = opening_text(texts, 40)
-    for pattern in (r"focused visit to (.{3,80}?) (?:local authority )?children[’']s services",
-                    r"Inspection of (.{3,80}?) local authority children[’']s services",
-                    r"monitoring visit (?:to|of) (.{3,80}?) (?:local authority )?children[’']s services",
-                    r"Joint targeted area inspection of (.{3,60})"):
-        for m in re.finditer(pattern, head, re.I):    # the subject may use a form that names no one
-            if (found := _authority_in(m.group(1), register)):
+    for pattern in (
+        r"focused visit to (.{3,80}?) (?:local authority )?children[’']s services",
+        r"Inspection of (.{3,80}?) local authority children[’']s services",
+        r"monitoring visit (?:to|of) (.{3,80}?) (?:local authority )?children[’']s services",
+        r"Joint targeted area inspection of (.{3,60})",
+    ):
+        for m in re.finditer(pattern, head, re.I):  # the subject may use a form that names no one
+            if found := _authority_in(m.group(1), register):
                 return found
     return None
 
 
 def _authority_in(text: str, register: Register) -> Authority | None:
     text = re.sub(r"children[’']s services.*$", "", text, flags=re.I)
-    text = re.sub(r"^(?:focused visit to|inspection of|monitoring visit (?:to|of)|joint targeted area inspection of)\s+",
-                  "", text.strip(), flags=re.I)
+    text = re.sub(
+        r"^(?:focused visit to|inspection of|monitoring visit (?:to|of)|joint targeted area inspection of)\s+",
+        "",
+        text.strip(),
+        flags=re.I,
+    )
     text = re.sub(r"\s+local authority\s*$", "", text.strip(), flags=re.I)
-    text = re.sub(r"[’']s$", "", text.strip())          # "Focused visit to Durham’s children’s services"
+    text = re.sub(r"[’']s$", "", text.strip())  # "Focused visit to Durham’s children’s services"
     return register.find(text) or register.find_in_text(text)
 
 
@@ -138,7 +206,9 @@ def parse_date(text: str) -> str | None:
 # ("www.gov.uk/ofsted 5 October 2018", "Textphone 0161 618 8524 5 October 2018", "Date: 5 October 2018").
 LETTERHEAD_BESIDE_DATE = re.compile(
     r"(?:www\.|@|\b(?:T|Tel|Telephone|Textphone|Direct|Switchboard|Fax)\b[:\s]*[\d\s]{6,}$|^(?:Date|Dated)\s*:?$|"
-    r"^(?:Ofsted|Piccadilly Gate|Store Street|Manchester|M1 2WD|Aviation House|125 Kingsway|London WC2B 6SE)$)", re.I)
+    r"^(?:Ofsted|Piccadilly Gate|Store Street|Manchester|M1 2WD|Aviation House|125 Kingsway|London WC2B 6SE)$)",
+    re.I,
+)
 DATE_AT_END = re.compile(rf"^(.*?)\s*[,;]?\s*({DAY}\s+{MONTH}\s+\d{{4}})\s*$", re.I)
 
 
@@ -152,7 +222,7 @@ def letter_date(texts: list[str], letterhead: list[str] | None = None) -> str | 
             continue
         head = lines[:dear]
         for text in head:
-            if (iso := parse_date(text)):
+            if iso := parse_date(text):
                 return iso
         for text in head:
             m = DATE_AT_END.match(text.strip())
@@ -179,7 +249,7 @@ def correct_year_slip(letter: str | None, visit_end: str | None) -> str | None:
     written, ended = date.fromisoformat(letter), date.fromisoformat(visit_end)
     try:
         next_year = written.replace(year=written.year + 1)
-    except ValueError:                   # 29 February
+    except ValueError:  # 29 February
         return letter
     return next_year.isoformat() if 0 <= (next_year - ended).days <= 183 else letter
 
@@ -194,16 +264,20 @@ def visit_dates(texts: list[str], default_year: int | None = None) -> tuple[str 
         sentences.append(m.group(1))
     # "following the inspection published on 15 July 2015" dates another event.
     other = r"(?<!published )(?<!dated )(?<!judged )"
-    for pattern in (rf"summarises the findings of[^.]{{0,300}}?{other}\b(?:on|from|between)\s+([^.]{{0,90}})",
-                    r"(?:took place|carried out|visit was)\s+(?:on|from|between)\s+([^.]{0,90})",
-                    r"(?:focused|monitoring) visit[^.]{0,200}?\b(?:on|from|between)\s+([^.]{0,90})"):
+    for pattern in (
+        rf"summarises the findings of[^.]{{0,300}}?{other}\b(?:on|from|between)\s+([^.]{{0,90}})",
+        r"(?:took place|carried out|visit was)\s+(?:on|from|between)\s+([^.]{0,90})",
+        r"(?:focused|monitoring) visit[^.]{0,200}?\b(?:on|from|between)\s+([^.]{0,90})",
+    ):
         m = re.search(pattern, head, re.I)
         if m:
             sentences.append(m.group(1))
     for sentence in sentences:
         # "on the 15 and 16 of May 2018", "on Tuesday 5 and Wednesday 6 February 2019"
         sentence = re.sub(rf"\b(\d{{1,2}}(?:st|nd|rd|th)?)\s+of\s+(?={MONTH})", r"\1 ", sentence)
-        sentence = re.sub(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+", "", sentence)
+        sentence = re.sub(
+            r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+", "", sentence
+        )
         for run in DATE_RUN.finditer(sentence):
             dates = _dates_in_run(run.group(0), default_year)
             if dates:
@@ -241,12 +315,14 @@ def inspectors(texts: list[str]) -> list[str]:
     m = re.search(r"Lead inspector:\s*(.{3,120}?)(?:\s+Judgement\b|\s+Overall\b|$)", head)
     if m:
         candidates.append(m.group(1))
-    for pattern in (r"(?:The )?[Ii]nspectors (?:were|for this (?:visit|inspection) were)\s*:?\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
-                    r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))? (?:were|was)\s*:?\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
-                    r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))?\s*:\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
-                    r"[Tt]he lead inspector (?:was|is)\s+([^.]{3,300}?)(?:\.(?:\s|$)|$)",
-                    r"(?:visit|inspection) was (?:carried out|undertaken|conducted|led) by\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
-                    r"(?:carried out|undertaken|conducted) by\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)"):
+    for pattern in (
+        r"(?:The )?[Ii]nspectors (?:were|for this (?:visit|inspection) were)\s*:?\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+        r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))? (?:were|was)\s*:?\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+        r"Majesty[’']s [Ii]nspectors?(?: for this (?:visit|inspection))?\s*:\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+        r"[Tt]he lead inspector (?:was|is)\s+([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+        r"(?:visit|inspection) was (?:carried out|undertaken|conducted|led) by\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+        r"(?:carried out|undertaken|conducted) by\s*([^.]{3,300}?)(?:\.(?:\s|$)|$)",
+    ):
         m = re.search(pattern, head)
         if m:
             candidates.append(m.group(1))
@@ -260,24 +336,28 @@ def inspectors(texts: list[str]) -> list[str]:
 def _inspection_team(texts: list[str]) -> list[str]:
     """A SIF report names its team near the end ("Lead inspector: …", "Deputy lead inspector: …",
     "Team inspectors: …"); shadow inspectors, analysts and managers did not inspect."""
-    start = next((i for i, t in enumerate(texts) if re.match(r"^(?:The )?inspection team\b", t.strip(), re.I)), None)
+    start = next(
+        (i for i, t in enumerate(texts) if re.match(r"^(?:The )?inspection team\b", t.strip(), re.I)), None
+    )
     if start is None:
         return []
     names: list[str] = []
     role = None
-    for text in texts[start + 1:start + 30]:
-        m = re.match(r"^\s*((?:deputy\s+)?lead\s+inspector|team\s+inspectors?|[A-Za-z ]{3,40}?)\s*:\s*(.*)$", text)
+    for text in texts[start + 1 : start + 30]:
+        m = re.match(
+            r"^\s*((?:deputy\s+)?lead\s+inspector|team\s+inspectors?|[A-Za-z ]{3,40}?)\s*:\s*(.*)$", text
+        )
         if m:
             role, text = m.group(1).lower(), m.group(2)
         elif role is None or len(text) > 120 or text.rstrip().endswith("."):
-            break                                   # prose: the team list is over
+            break  # prose: the team list is over
         if role and re.match(r"^(?:(?:deputy\s+)?lead\s+inspector|team\s+inspectors?)$", role):
             names += [n for n in _names(text) if n not in names]
     return names
 
 
 def _names(phrase: str) -> list[str]:
-    phrase = re.sub(r"(\w)-\s+(?=\w)", r"\1-", phrase)       # "Jenny-" / "ellen Scotland" wrapped at the hyphen
+    phrase = re.sub(r"(\w)-\s+(?=\w)", r"\1-", phrase)  # "Jenny-" / "ellen Scotland" wrapped at the hyphen
     phrase = re.sub(r"\(.*?\)", ",", phrase)
     phrase = re.sub(TITLE, ",", phrase)
     phrase = ROLE.sub(",", phrase)
@@ -298,11 +378,14 @@ def _leading_name(part: str) -> str:
     for i, word in enumerate(words):
         # A surname may be printed in lower case when hyphenated ("Paula thomson-jones").
         hyphenated = i > 0 and re.fullmatch(r"[a-zà-ÿ’']+(?:-[A-Za-zÀ-ÿ’']+)+", word)
-        if not (word[:1].isupper() or hyphenated or re.fullmatch(PARTICLES, word)) or word.lower() in NOT_A_NAME:
+        if (
+            not (word[:1].isupper() or hyphenated or re.fullmatch(PARTICLES, word))
+            or word.lower() in NOT_A_NAME
+        ):
             break
         taken.append(word)
     if len(taken) < len(words) and words[len(taken)].lower() not in NOT_A_NAME:
-        return ""                     # a lower-case word inside: prose, not a list of names
+        return ""  # a lower-case word inside: prose, not a list of names
     name = _person(" ".join(taken))
     if not NAME.match(name) or len(taken) > 5:
         return ""
@@ -312,22 +395,27 @@ def _leading_name(part: str) -> str:
 def _person(name: str) -> str:
     """A name in its standard capitalisation: "Jenny-ellen" -> "Jenny-Ellen", "McDONALD-SMITH" ->
     "McDonald-Smith", so one inspector is one name whichever letter is read."""
+
     def fix(piece: str) -> str:
         if re.fullmatch(PARTICLES, piece) or not piece[:1].isalpha():
             return piece
-        if len(piece) > 1 and piece.isupper():                        # SMITH, MCDONALD, O'NEILL
+        if len(piece) > 1 and piece.isupper():  # SMITH, MCDONALD, O'NEILL
             piece = piece.lower()
             piece = re.sub(r"^(mc|o[’'])(\w)", lambda m: m.group(1).capitalize() + m.group(2).upper(), piece)
-        elif re.fullmatch(r"(?i)mc[A-ZÀ-Ý]+", piece):                  # McDONALD
+        elif re.fullmatch(r"(?i)mc[A-ZÀ-Ý]+", piece):  # McDONALD
             piece = "Mc" + piece[2:].lower().capitalize()
         return piece[:1].upper() + piece[1:]
+
     return " ".join("-".join(fix(p) for p in word.split("-")) for word in name.split())
 
 
 def scope(texts: list[str]) -> str | None:
     head = opening_text(texts, 60)
-    m = re.search(r"Inspectors (?:looked at|considered|evaluated|reviewed) (?:the )?(?:local authority[’']s |council[’']s )?"
-                  r"(.{5,200}?)(?:,? with a (?:particular )?focus on|\.|,? including|;)", head)
+    m = re.search(
+        r"Inspectors (?:looked at|considered|evaluated|reviewed) (?:the )?(?:local authority[’']s |council[’']s )?"
+        r"(.{5,200}?)(?:,? with a (?:particular )?focus on|\.|,? including|;)",
+        head,
+    )
     if m:
         return m.group(1).strip()
     m = re.search(r"joint targeted area inspection \(JTAI\) of (?:the )?(.{5,200}?) in ", head, re.I)

@@ -1,4 +1,5 @@
 """What the indexer produces and every search engine stores: one cited paragraph."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -9,20 +10,20 @@ STANCES = ("strength", "improvement", "neutral")
 @dataclass
 class Paragraph:
     document_id: str
-    paragraph_number: int          # 1-based position in the document, stable for a version
+    paragraph_number: int  # 1-based position in the document, stable for a version
     text: str
-    section: str = ""              # the heading the paragraph sits under
+    section: str = ""  # the heading the paragraph sits under
     document_title: str = ""
-    document_type: str = ""        # e.g. "Children's services focused visit", "Council response"
-    kind: str = "ofsted"           # ofsted | council | file
+    document_type: str = ""  # e.g. "Children's services focused visit", "Council response"
+    kind: str = "ofsted"  # ofsted | council | file
     authority: str = ""
     ons_code: str = ""
     region: str = ""
-    published: str | None = None   # ISO date
-    source: str = ""               # URL, or the file path of an ingested file
-    themes: list[str] = field(default_factory=list)     # theme ids from the taxonomy
+    published: str | None = None  # ISO date
+    source: str = ""  # URL, or the file path of an ingested file
+    themes: list[str] = field(default_factory=list)  # theme ids from the taxonomy
     theme_terms: dict[str, list[str]] = field(default_factory=dict)  # theme id -> matched words
-    stance: str = "neutral"        # strength | improvement | neutral
+    stance: str = "neutral"  # strength | improvement | neutral
     is_bullet: bool = False
     visit_start: str | None = None
     visit_end: str | None = None

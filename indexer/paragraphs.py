@@ -5,6 +5,7 @@ plain text (lines only). With geometry, letterheads, running footers, page
 numbers, footnotes and headings are recognised by where and how they are
 printed; without it, by the shapes Ofsted's letters and reports use.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,9 @@ from functools import cached_property
 
 BULLET = re.compile(r"^(?:[◼▪■•●◦\u25aa\u25fe\uf0b7\uf0a7–-]|\*)\s+")
 NUMBERED = re.compile(r"^(\d{1,3})\.\s+(?=[A-Z‘“'\"(])")
-LONE_NUMBER = re.compile(r"^(\d{1,3})\.$")     # "1." on a line of its own, text on the next
+LONE_NUMBER = re.compile(r"^(\d{1,3})\.$")  # "1." on a line of its own, text on the next
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,3}(?:\s+of\s+\d{1,3})?$", re.I)
-TERMINAL = ("."  , "!", "?", ":", ".”", ".’", "?”", ".)", ";")
+TERMINAL = (".", "!", "?", ":", ".”", ".’", "?”", ".)", ";")
 SAMPLE_FOOTER = re.compile(r"^sample document written for ofsted-findings", re.I)
 # The Ofsted letterhead and the report's back-page contact block, matched by
 # shape so that a London office address or a changed phone number still goes.
@@ -24,35 +25,42 @@ LETTERHEAD = re.compile(
     r"^(?:ofsted|piccadilly gate|store street|manchester(?: m1 2wd)?|m1 2wd|clive house|"
     r"\d+ petty france,?|westminster,?|london sw1h 9ej|sw1h 9ej|"
     r"(?:t|tel|e|w|textphone)[:\s]+[\d\s]{8,}|textphone[:\s]+.*|(?:e:\s*)?enquiries@ofsted\.gov\.uk|"
-    r"(?:w:\s*)?www\.(?:gov|qov)\.uk[./]ofsted)$", re.I)
+    r"(?:w:\s*)?www\.(?:gov|qov)\.uk[./]ofsted)$",
+    re.I,
+)
 # Headings whose words alone identify them (used when there is no font to go by).
 KNOWN_HEADING = re.compile(
     r"^(?:overview|findings|main findings|headline findings|summary|next steps|"
     r"what needs to improve(?: in this area of social work practice)?\??\d?|"
     r"areas? for (?:priority action|improvement)|recommendations|"
     r"the experiences and progress of .*|the impact of leaders on .*|overall effectiveness.*|"
-    r"information about this inspection|key findings|main findings include:?)$", re.I)
+    r"information about this inspection|key findings|main findings include:?)$",
+    re.I,
+)
 BODY_END = re.compile(
     r"^(?:yours sincerely|yours faithfully|the office for standards in education|"
-    r"ofsted will take the findings from this)", re.I)
+    r"ofsted will take the findings from this)",
+    re.I,
+)
 GRADE_LINE = re.compile(
-    r"^(?:outstanding|good|requires improvement(?: to be good)?|to be good|inadequate)$", re.I)
+    r"^(?:outstanding|good|requires improvement(?: to be good)?|to be good|inadequate)$", re.I
+)
 
 
 @dataclass
 class Line:
     text: str
     page: int = 0
-    x0: float | None = None      # PDF points from the left edge; None for plain text
+    x0: float | None = None  # PDF points from the left edge; None for plain text
     x1: float | None = None
-    y: float | None = None       # bottom of the first character, points from the page's foot
+    y: float | None = None  # bottom of the first character, points from the page's foot
     y_last: float | None = None  # bottom of the last character (pdfium may merge two visual lines)
     top: float | None = None
     size: float | None = None
     bold: bool = False
     page_height: float | None = None
-    heading: bool = False        # the source marks it a heading (markdown "##", HTML <h2>)
-    gap_before: bool = False     # plain text: a blank line comes before it
+    heading: bool = False  # the source marks it a heading (markdown "##", HTML <h2>)
+    gap_before: bool = False  # plain text: a blank line comes before it
 
     @property
     def positioned(self) -> bool:
@@ -61,13 +69,14 @@ class Line:
 
 @dataclass
 class Block:
-    kind: str                    # heading | paragraph | bullet
+    kind: str  # heading | paragraph | bullet
     lines: list[Line] = field(default_factory=list)
 
-    @cached_property          # read only once the block is complete
+    @cached_property  # read only once the block is complete
     def text(self) -> str:
-        return join_lines([ln.text for ln in self.lines], bullet=self.kind == "bullet",
-                          numbered=self.kind == "paragraph")
+        return join_lines(
+            [ln.text for ln in self.lines], bullet=self.kind == "bullet", numbered=self.kind == "paragraph"
+        )
 
     @property
     def page(self) -> int:
@@ -98,6 +107,7 @@ def join_lines(texts: list[str], bullet: bool = False, numbered: bool = False) -
 
 # --------------------------------------------------------------------------- furniture
 
+
 def strip_furniture(lines: list[Line]) -> list[Line]:
     """Drop letterheads, running headers and footers, page numbers and footnotes."""
     if not lines:
@@ -113,18 +123,18 @@ def strip_furniture(lines: list[Line]) -> list[Line]:
         text = line.text.strip()
         seen_dear = seen_dear or line is dear
         if positioned and dear is not None and seen_dear and line.page == dear.page and line.y > dear.y + 1:
-            continue       # printed above the salutation but stored after it: the letterhead
+            continue  # printed above the salutation but stored after it: the letterhead
         if PAGE_NUMBER.match(text) or SAMPLE_FOOTER.match(text) or LETTERHEAD.match(text):
             continue
         if _normalised(text) in repeated and (not positioned or _in_margin(line)):
-            continue       # running furniture; the same words in the body (a subject line) stay
+            continue  # running furniture; the same words in the body (a subject line) stay
         if positioned:
             height = line.page_height or 842.0
             small = line.size is not None and body_size is not None and line.size < body_size - 1.2
-            if small and line.y > height * 0.8:        # letterhead block, header
+            if small and line.y > height * 0.8:  # letterhead block, header
                 continue
             if small and line.y < last_body_y.get(line.page, 0) and not BULLET.match(text):
-                continue                                  # footnotes below the last body line
+                continue  # footnotes below the last body line
         kept.append(line)
     return kept
 
@@ -178,13 +188,18 @@ def _body_size(lines: list[Line]) -> float | None:
 def _last_body_line_per_page(lines: list[Line], body_size: float | None) -> dict[int, float]:
     lowest: dict[int, float] = {}
     for line in lines:
-        if body_size is not None and line.size is not None and line.size >= body_size - 1.2 and \
-                not PAGE_NUMBER.match(line.text.strip()):
+        if (
+            body_size is not None
+            and line.size is not None
+            and line.size >= body_size - 1.2
+            and not PAGE_NUMBER.match(line.text.strip())
+        ):
             lowest[line.page] = min(lowest.get(line.page, 1e9), line.y)
     return lowest
 
 
 # --------------------------------------------------------------------------- body window
+
 
 def body_window(lines: list[Line]) -> tuple[int, int]:
     """Where the findings start and end: after the salutation and subject
@@ -227,6 +242,7 @@ def _is_subject_line(lines: list[Line], i: int, dear: int) -> bool:
 
 # --------------------------------------------------------------------------- blocks
 
+
 def build_blocks(lines: list[Line]) -> list[Block]:
     """Group body lines into headings, paragraphs and bullet items."""
     if not lines:
@@ -238,8 +254,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     for i, line in enumerate(lines):
         text = line.text.strip()
         previous = lines[i - 1] if i else None
-        heading = _is_heading(line, previous, lines[i + 1] if i + 1 < len(lines) else None,
-                              current, width)
+        heading = _is_heading(line, previous, lines[i + 1] if i + 1 < len(lines) else None, current, width)
         if heading:
             if current is not None and current.kind == "heading" and _continues_heading(current, line):
                 current.lines.append(line)
@@ -250,17 +265,24 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         bullet = bool(BULLET.match(text))
         numbered = NUMBERED.match(text) or LONE_NUMBER.match(text)
         if current is not None and LONE_NUMBER.match(current.lines[-1].text.strip()):
-            current.lines.append(line)          # the text of a paragraph numbered on the line above
+            current.lines.append(line)  # the text of a paragraph numbered on the line above
             continue
         # A report's paragraph numbers run on through the document; one missed
         # number (a page break, a table) must not lose the rest.
-        starts_numbered = bool(numbered) and (
-            int(numbered.group(1)) == 1 or last_number < int(numbered.group(1)) <= last_number + 30) and (
-            current is None or current.kind == "heading" or _ends_sentence(current.lines[-1].text))
+        starts_numbered = (
+            bool(numbered)
+            and (int(numbered.group(1)) == 1 or last_number < int(numbered.group(1)) <= last_number + 30)
+            and (current is None or current.kind == "heading" or _ends_sentence(current.lines[-1].text))
+        )
         if starts_numbered:
             last_number = int(numbered.group(1))
-        new_block = (current is None or current.kind == "heading" or bullet or starts_numbered
-                     or _paragraph_break(previous, line, width))
+        new_block = (
+            current is None
+            or current.kind == "heading"
+            or bullet
+            or starts_numbered
+            or _paragraph_break(previous, line, width)
+        )
         if new_block:
             current = Block("bullet" if bullet else "paragraph", [line])
             blocks.append(current)
@@ -300,14 +322,17 @@ def _paragraph_break(previous: Line | None, line: Line, width: float) -> bool:
         size = line.size or 12.0
         if _bottom(previous) - line.y > 1.6 * size:
             return True
-        if previous.y - line.y < 0:               # column or stream jump upwards
+        if previous.y - line.y < 0:  # column or stream jump upwards
             return ended
     if ended and _line_extent(previous) < 0.8 * width:
         return True
     # A blank line ends a paragraph, unless a sentence plainly runs on over it
     # (text saved from a PDF shows page breaks as blank lines).
-    if line.gap_before and not line.positioned and (
-            ended or (text[:1].isupper() and _line_extent(previous) < 0.6 * width)):
+    if (
+        line.gap_before
+        and not line.positioned
+        and (ended or (text[:1].isupper() and _line_extent(previous) < 0.6 * width))
+    ):
         return True
     # Text saved one paragraph per line (no wrapping): every line stands alone.
     if ended and not previous.positioned and len(previous.text) > 120:
@@ -319,8 +344,9 @@ def _bottom(line: Line) -> float:
     return line.y_last if line.y_last is not None else line.y
 
 
-def _is_heading(line: Line, previous: Line | None, following: Line | None,
-                current: Block | None, width: float) -> bool:
+def _is_heading(
+    line: Line, previous: Line | None, following: Line | None, current: Block | None, width: float
+) -> bool:
     text = line.text.strip()
     if line.heading:
         return True
@@ -332,18 +358,26 @@ def _is_heading(line: Line, previous: Line | None, following: Line | None,
         if not KNOWN_HEADING.match(text):
             return False
         # Unbolded known words: a heading only on a line of its own.
-        return previous is None or _ends_sentence(previous.text) or previous.page != line.page or (
-            previous.bold)
+        return (
+            previous is None or _ends_sentence(previous.text) or previous.page != line.page or (previous.bold)
+        )
     # Plain text: a short line standing alone between sentences.
     if current is not None and current.kind == "heading" and _continues_heading(current, line):
         return True
-    prev_ended = previous is None or _ends_sentence(previous.text) or (
-        current is not None and current.kind == "heading")
+    prev_ended = (
+        previous is None
+        or _ends_sentence(previous.text)
+        or (current is not None and current.kind == "heading")
+    )
     if not prev_ended:
         return False
     if KNOWN_HEADING.match(text):
         return True
-    if text.endswith((".", ",", ";", ":")) or not text.lstrip("‘“'\"")[:1].isupper() or len(text) > 0.75 * width:
+    if (
+        text.endswith((".", ",", ";", ":"))
+        or not text.lstrip("‘“'\"")[:1].isupper()
+        or len(text) > 0.75 * width
+    ):
         return False
     if len(text.split()) > 12:
         return False
@@ -359,8 +393,11 @@ def _continues_heading(current: Block, line: Line) -> bool:
     last = current.lines[-1]
     text = line.text.strip()
     if last.positioned:
-        return (line.bold and line.page == last.page and last.y - line.y < 1.6 * (line.size or 12)
-                and not _ends_sentence(last.text))
+        return (
+            line.bold
+            and line.page == last.page
+            and last.y - line.y < 1.6 * (line.size or 12)
+            and not _ends_sentence(last.text)
+        )
     # "The experiences and progress of children who need help and" / "protection: good"
-    return (text[:1].islower() and not _ends_sentence(last.text) and len(text) < 80
-            and not BULLET.match(text))
+    return text[:1].islower() and not _ends_sentence(last.text) and len(text) < 80 and not BULLET.match(text)

@@ -7,6 +7,7 @@ pages/s on one core. Geometry is what lets the paragraph builder tell a
 letterhead, a page number or a heading from body text without guessing from
 words alone.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -19,7 +20,7 @@ from indexer.paragraphs import Line
 
 log = logging.getLogger(__name__)
 
-MAX_PAGES = 300          # an Ofsted report runs to ~20 pages; far more is not a letter
+MAX_PAGES = 300  # an Ofsted report runs to ~20 pages; far more is not a letter
 MIN_CHARS_PER_PAGE = 20  # below this on average the PDF is scanned images
 
 
@@ -52,8 +53,9 @@ def read_lines(data: bytes, max_pages: int = MAX_PAGES) -> tuple[list[Line], int
             lines.extend(page_lines)
             chars += page_chars
         if chars < MIN_CHARS_PER_PAGE * pages:
-            raise PdfError(f"the PDF has no text layer ({chars} characters on {pages} pages)",
-                           status="needs_ocr")
+            raise PdfError(
+                f"the PDF has no text layer ({chars} characters on {pages} pages)", status="needs_ocr"
+            )
         return lines, pages
     finally:
         pdf.close()
@@ -89,11 +91,20 @@ def _page_lines(pdf: pdfium.PdfDocument, number: int) -> tuple[list[Line], int]:
             pdfium_c.FPDFText_GetCharBox(textpage, last, left, right, bottom, top)
             # Font of the first word, not of a bullet glyph set in a symbol font.
             word = start + next((i for i, ch in enumerate(raw) if ch.isalnum()), len(raw) - len(raw.lstrip()))
-            lines.append(Line(
-                text=_clean(stripped), page=number, x0=x0, x1=right.value, y=y0, y_last=y_last,
-                top=top.value, size=round(pdfium_c.FPDFText_GetFontSize(textpage, word), 1),
-                bold=pdfium_c.FPDFText_GetFontWeight(textpage, word) >= 600,
-                page_height=height))
+            lines.append(
+                Line(
+                    text=_clean(stripped),
+                    page=number,
+                    x0=x0,
+                    x1=right.value,
+                    y=y0,
+                    y_last=y_last,
+                    top=top.value,
+                    size=round(pdfium_c.FPDFText_GetFontSize(textpage, word), 1),
+                    bold=pdfium_c.FPDFText_GetFontWeight(textpage, word) >= 600,
+                    page_height=height,
+                )
+            )
         return lines, len(text)
     finally:
         textpage.close()

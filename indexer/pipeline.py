@@ -4,6 +4,7 @@
 the documents whose stored content changed since they were last indexed.
 ``ingest`` adds local files to the store and indexes them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from common.lifetime import die_with_parent
+from common.progress import progress_bar
+from common.store import DocumentRecord, DocumentStore, StoreError
 from indexer.engines import SearchEngine, open_engine
 from indexer.extract import ExtractedDocument, ExtractionError, extract_document
 from indexer.model import Paragraph
-from ofsted_findings.lifetime import die_with_parent
-from ofsted_findings.progress import progress_bar
-from ofsted_findings.store import DocumentRecord, DocumentStore, StoreError
 
 log = logging.getLogger(__name__)
 INGESTIBLE = {".pdf", ".html", ".htm", ".txt"}
@@ -37,10 +38,14 @@ class IndexSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"documents": self.documents, "indexed": self.indexed, "unchanged": self.unchanged,
-                "paragraphs": self.paragraphs,
-                "failed": [{"source": s, "status": st, "reason": r} for s, st, r in self.failed],
-                "skipped": [{"source": s, "reason": r} for s, r in self.skipped]}
+        return {
+            "documents": self.documents,
+            "indexed": self.indexed,
+            "unchanged": self.unchanged,
+            "paragraphs": self.paragraphs,
+            "failed": [{"source": s, "status": st, "reason": r} for s, st, r in self.failed],
+            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+        }
 
 
 def _extract_job(record: DocumentRecord, blob_path: str) -> ExtractedDocument | ExtractionError:
@@ -54,8 +59,9 @@ def _extract_job(record: DocumentRecord, blob_path: str) -> ExtractedDocument | 
         return ExtractionError(f"unexpected extraction error: {type(exc).__name__}: {exc}")
 
 
-def _extracted(store: DocumentStore, records: list[DocumentRecord], workers: int,
-               progress: bool) -> Iterator[tuple[DocumentRecord, ExtractedDocument | ExtractionError]]:
+def _extracted(
+    store: DocumentStore, records: list[DocumentRecord], workers: int, progress: bool
+) -> Iterator[tuple[DocumentRecord, ExtractedDocument | ExtractionError]]:
     jobs = [(r, str(store.blob_path(r.sha256))) for r in records]
     with progress_bar("Extracting", total=len(jobs), enabled=progress) as advance:
         if workers <= 1 or len(jobs) < 4:
@@ -66,8 +72,12 @@ def _extracted(store: DocumentStore, records: list[DocumentRecord], workers: int
         # Spawned, not forked: a worker starts from a fresh interpreter, so it never
         # inherits the index lock (or any other descriptor) of the command; and it is
         # killed by the kernel if the command dies, so none is ever left orphaned.
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=die_with_parent, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
         try:
             results = pool.map(_extract_job, *zip(*jobs), chunksize=4)
             for (record, _), result in zip(jobs, results):
@@ -87,8 +97,13 @@ class _Outcome:
     metadata: dict | None = None
 
 
-def _paragraphs(store: DocumentStore, records: list[DocumentRecord], outcomes: list[_Outcome],
-                workers: int, progress: bool) -> Iterator[Paragraph]:
+def _paragraphs(
+    store: DocumentStore,
+    records: list[DocumentRecord],
+    outcomes: list[_Outcome],
+    workers: int,
+    progress: bool,
+) -> Iterator[Paragraph]:
     for record, result in _extracted(store, records, workers, progress):
         if isinstance(result, ExtractionError):
             outcomes.append(_Outcome(record, result.status, error=result.reason))
@@ -112,15 +127,33 @@ def _record(store: DocumentStore, outcomes: list[_Outcome], summary: IndexSummar
             summary.paragraphs += o.paragraphs
             if record.kind == "file":
                 # Ingested files have no crawl metadata: the catalogue takes what the content says.
-                store.update_fields(record.document_id, **{
-                    k: o.metadata.get(k) for k in ("title", "document_type", "authority", "ons_code",
-                                                   "region", "published") if o.metadata.get(k)})
-        store.set_index_result(record.document_id, status=o.status, sha256=record.sha256,
-                               paragraphs=o.paragraphs, error=o.error, metadata=o.metadata)
+                store.update_fields(
+                    record.document_id,
+                    **{
+                        k: o.metadata.get(k)
+                        for k in ("title", "document_type", "authority", "ons_code", "region", "published")
+                        if o.metadata.get(k)
+                    },
+                )
+        store.set_index_result(
+            record.document_id,
+            status=o.status,
+            sha256=record.sha256,
+            paragraphs=o.paragraphs,
+            error=o.error,
+            metadata=o.metadata,
+        )
 
 
-def build_index(settings, *, full: bool = True, progress: bool = True, workers: int | None = None,
-                engine: SearchEngine | None = None, store: DocumentStore | None = None) -> IndexSummary:
+def build_index(
+    settings,
+    *,
+    full: bool = True,
+    progress: bool = True,
+    workers: int | None = None,
+    engine: SearchEngine | None = None,
+    store: DocumentStore | None = None,
+) -> IndexSummary:
     own_store, own_engine = store is None, engine is None
     store = store or DocumentStore.open(settings)
     engine = engine or open_engine(settings)
@@ -169,13 +202,18 @@ class IngestSummary:
     index: IndexSummary | None = None
 
     def to_dict(self) -> dict:
-        return {"files": self.files, "new": self.new, "unchanged": self.unchanged,
-                "unreadable": [{"source": s, "reason": r} for s, r in self.unreadable],
-                "index": self.index.to_dict() if self.index else None}
+        return {
+            "files": self.files,
+            "new": self.new,
+            "unchanged": self.unchanged,
+            "unreadable": [{"source": s, "reason": r} for s, r in self.unreadable],
+            "index": self.index.to_dict() if self.index else None,
+        }
 
 
-def ingest(settings, paths: Iterable[Path], *, progress: bool = True,
-           workers: int | None = None) -> IngestSummary:
+def ingest(
+    settings, paths: Iterable[Path], *, progress: bool = True, workers: int | None = None
+) -> IngestSummary:
     """Add local files (or folders of them) to the store, then index what changed."""
     summary = IngestSummary()
     with DocumentStore.open(settings) as store:
@@ -191,13 +229,11 @@ def ingest(settings, paths: Iterable[Path], *, progress: bool = True,
                 continue
             content_type = mimetypes.guess_type(path.name)[0]
             try:
-                _, changed = store.put(source, body, kind="file", content_type=content_type,
-                                       title=path.name)
+                _, changed = store.put(source, body, kind="file", content_type=content_type, title=path.name)
             except StoreError as exc:
                 summary.unreadable.append((source, str(exc)))
                 continue
             summary.new += changed
             summary.unchanged += not changed
-        summary.index = build_index(settings, full=False, progress=progress, workers=workers,
-                                    store=store)
+        summary.index = build_index(settings, full=False, progress=progress, workers=workers, store=store)
     return summary

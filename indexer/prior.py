@@ -6,13 +6,14 @@ inspectors looked at ("Inspectors looked at … staying close, care leavers in c
 …"), and fragments of a few words (a bullet of a list, a heading on its own line). Both
 engines multiply a paragraph's score by this prior; it never decides what matches.
 """
+
 from __future__ import annotations
 
 from indexer.analysis import analyse
 from indexer.stance import SCOPE_OPENING
 
-SCOPE = 0.4          # a list of what was inspected, not a finding
-SHORT = 12           # fewer tokens than this: a fragment, worth less the shorter it is
+SCOPE = 0.4  # a list of what was inspected, not a finding
+SHORT = 12  # fewer tokens than this: a fragment, worth less the shorter it is
 
 
 def paragraph_prior(text: str, words: int | None = None) -> float:

@@ -21,6 +21,7 @@ words or synonyms does not match it.
 Parsing never fails: whatever cannot be understood is read as plain words and a notice
 says so.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,22 @@ SYNONYM_WEIGHT = 0.5
 _TOKEN = re.compile(r'\s*(-?)("([^"]*)"?|\S+)')
 # Prefixes English writes joined, hyphenated or apart ("pretenancy", "pre-tenancy", "pre
 # tenancy"): a typed word starting with one also matches its two parts as a phrase.
-COMPOUND_PREFIXES = ("after", "anti", "co", "multi", "non", "over", "post", "pre", "re", "self", "semi",
-                     "sub", "under", "well")
+COMPOUND_PREFIXES = (
+    "after",
+    "anti",
+    "co",
+    "multi",
+    "non",
+    "over",
+    "post",
+    "pre",
+    "re",
+    "self",
+    "semi",
+    "sub",
+    "under",
+    "well",
+)
 _OR_WORDS = {"|", "or", "||"}
 
 
@@ -52,6 +67,7 @@ class Term:
 
     ``synonym_of`` names the typed words a synonym widens (None: typed, or a spelling
     variant of what was typed); ``quoted``: typed inside quotes."""
+
     words: tuple[str, ...]
     prefix: bool = False
     quoted: bool = False
@@ -82,6 +98,7 @@ class Term:
 class Clause:
     """Alternatives joined by OR; a negated clause excludes its matches; a required
     clause (a quoted phrase) must match, the others count towards minimum_should_match."""
+
     alternatives: list[Term]
     negated: bool = False
     required: bool = False
@@ -141,12 +158,14 @@ class ParsedQuery:
 
     def with_words_replaced(self, replacements: dict[str, str]) -> str:
         """The raw query with misspelt words replaced (for "did you mean")."""
+
         def swap(m: re.Match) -> str:
             word = m.group(0)
             new = replacements.get(word.lower())
             if new is None:
                 return word
             return new.capitalize() if word[:1].isupper() else new
+
         return re.sub(r"[^\W_]+", swap, self.raw)
 
 
@@ -201,7 +220,7 @@ class SynonymTable:
         out = list(self._spelling.get(_key(words), []))
         for i, word in enumerate(words):
             for alt in self._spelling.get(_key((word,)), []):
-                variant = words[:i] + alt + words[i + 1:]
+                variant = words[:i] + alt + words[i + 1 :]
                 if variant not in out:
                     out.append(variant)
         return out
@@ -225,7 +244,7 @@ def parse(raw: str, synonyms: SynonymTable | None = None) -> ParsedQuery:
     if text.count('"') % 2:
         query.notices.append("An unmatched quotation mark was ignored.")
         cut = text.rindex('"')
-        text = text[:cut] + " " + text[cut + 1:]
+        text = text[:cut] + " " + text[cut + 1 :]
 
     pending_or = False
     for match in _TOKEN.finditer(text):
@@ -304,7 +323,7 @@ def _expand(query: ParsedQuery, synonyms: SynonymTable) -> None:
     while i < len(clauses):
         merged = False
         for span in range(min(synonyms.longest, len(clauses) - i), 1, -1):
-            window = clauses[i:i + span]
+            window = clauses[i : i + span]
             if all(_is_plain_word(c) for c in window):
                 words = tuple(c.typed.words[0] for c in window)
                 if synonyms.knows(words):
@@ -325,8 +344,10 @@ def _expand(query: ParsedQuery, synonyms: SynonymTable) -> None:
             if term.quoted:
                 found = [Term(v, quoted=True) for v in synonyms.spellings(term.words)]
             else:
-                found = [Term(v) if synonyms.is_spelling(term.words, v) else Term(v, synonym_of=term.text())
-                         for v in synonyms.variants(term.words)]
+                found = [
+                    Term(v) if synonyms.is_spelling(term.words, v) else Term(v, synonym_of=term.text())
+                    for v in synonyms.variants(term.words)
+                ]
             extra += [t for t in found if _key(t.words) != _key(term.words)]
         seen = {_key(t.words) for t in clause.alternatives}
         for term in extra:
@@ -343,8 +364,12 @@ def _split_compounds(query: ParsedQuery) -> None:
     out: list[Clause] = []
     for clause in query.clauses:
         previous = out[-1] if out else None
-        if (previous is not None and _is_plain_word(previous) and _is_plain_word(clause)
-                and previous.typed.words[0] in COMPOUND_PREFIXES):
+        if (
+            previous is not None
+            and _is_plain_word(previous)
+            and _is_plain_word(clause)
+            and previous.typed.words[0] in COMPOUND_PREFIXES
+        ):
             words = previous.typed.words + clause.typed.words
             out[-1] = Clause([Term(words), Term(("".join(words),))])
         else:
@@ -357,7 +382,7 @@ def _split_compounds(query: ParsedQuery) -> None:
         word = term.words[0]
         for prefix in COMPOUND_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 4:
-                parts = Term((prefix, word[len(prefix):]))
+                parts = Term((prefix, word[len(prefix) :]))
                 if _key(parts.words) not in {_key(t.words) for t in clause.alternatives}:
                     clause.alternatives.append(parts)
                 break
@@ -365,13 +390,20 @@ def _split_compounds(query: ParsedQuery) -> None:
 
 def _drop_stop_words(query: ParsedQuery) -> None:
     """Plain common words go when other words remain: "care leavers in custody"."""
+
     def is_stop(c: Clause) -> bool:
         return _is_plain_word(c) and c.typed.words[0] in STOP_WORDS
+
     if any(not is_stop(c) for c in query.positive):
         query.clauses = [c for c in query.clauses if c.negated or not is_stop(c)]
 
 
 def _is_plain_word(clause: Clause) -> bool:
-    return (not clause.negated and not clause.required and len(clause.alternatives) == 1
-            and len(clause.typed.words) == 1 and not clause.typed.prefix and not clause.typed.quoted)
-
+    return (
+        not clause.negated
+        and not clause.required
+        and len(clause.alternatives) == 1
+        and len(clause.typed.words) == 1
+        and not clause.typed.prefix
+        and not clause.typed.quoted
+    )

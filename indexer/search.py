@@ -10,6 +10,7 @@ Around the engine's answer:
   (``ParsedQuery.relax``) and says so;
 - a search that finds nothing at all suggests dropping words, quotes or filters.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -22,8 +23,9 @@ from indexer.themes import Taxonomy
 
 
 class Searcher:
-    def __init__(self, engine: SearchEngine, synonyms: SynonymTable | None = None,
-                 taxonomy: Taxonomy | None = None):
+    def __init__(
+        self, engine: SearchEngine, synonyms: SynonymTable | None = None, taxonomy: Taxonomy | None = None
+    ):
         self.engine = engine
         self.synonyms = synonyms or SynonymTable()
         self.taxonomy = taxonomy
@@ -58,8 +60,9 @@ class Searcher:
             # known words find, say so, and offer what was typed.
             corrected = self._relaxed_until_found(request, self.parse(suggestion))
             if corrected.total:
-                corrected.notices.insert(0, f"No paragraph holds “{request.q}”: showing results for "
-                                            f"“{suggestion}”.")
+                corrected.notices.insert(
+                    0, f"No paragraph holds “{request.q}”: showing results for “{suggestion}”."
+                )
                 corrected.suggestion = corrected.searched_for = suggestion
                 return corrected
         response = self._relaxed_until_found(request, query)
@@ -76,8 +79,10 @@ class Searcher:
             query.relax += 1
             response = self._run(request, query)
             if response.total:
-                response.notices.append("No paragraph holds all of your words: showing paragraphs that "
-                                        f"hold {query.minimum_should_match} of the {len(query.optional)}.")
+                response.notices.append(
+                    "No paragraph holds all of your words: showing paragraphs that "
+                    f"hold {query.minimum_should_match} of the {len(query.optional)}."
+                )
         return response
 
     def _run(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
@@ -89,8 +94,13 @@ class Searcher:
     def suggestion(self, query: ParsedQuery) -> str | None:
         """The query with each word no paragraph holds replaced by the closest word the
         index holds, or None when every word is known (or none has a close match)."""
-        typed = [w for c in query.positive for t in c.alternatives if not t.synonym_of and not t.prefix
-                 for w in t.words]
+        typed = [
+            w
+            for c in query.positive
+            for t in c.alternatives
+            if not t.synonym_of and not t.prefix
+            for w in t.words
+        ]
         found = self.engine.suggest(typed)
         return query.with_words_replaced(found) if found else None
 
@@ -118,8 +128,11 @@ class Searcher:
 def _filter_reasons(response: SearchResponse, request: SearchRequest) -> None:
     """Each hit also says which filters selected it (a theme filter picks paragraphs by
     their theme, not by their words)."""
-    extra = [{"term": value, "kind": "filter", "of": facet, "where": facet}
-             for facet, values in sorted(request.filters.items()) for value in values]
+    extra = [
+        {"term": value, "kind": "filter", "of": facet, "where": facet}
+        for facet, values in sorted(request.filters.items())
+        for value in values
+    ]
     if extra:
         for hit in response.hits:
             chosen = [r for r in extra if _hit_has(hit, r["of"], r["term"])]
@@ -145,9 +158,26 @@ def _try_instead(request: SearchRequest, query: ParsedQuery) -> str:
 
 
 # The fields of one result in the CLI's JSON lines and the JSON API: a public contract.
-PUBLIC_FIELDS = ("authority", "ons_code", "region", "document_id", "document_title", "document_type",
-                 "kind", "published", "source", "section", "paragraph_number", "text", "snippet",
-                 "themes", "stance", "score", "url", "match_reasons")
+PUBLIC_FIELDS = (
+    "authority",
+    "ons_code",
+    "region",
+    "document_id",
+    "document_title",
+    "document_type",
+    "kind",
+    "published",
+    "source",
+    "section",
+    "paragraph_number",
+    "text",
+    "snippet",
+    "themes",
+    "stance",
+    "score",
+    "url",
+    "match_reasons",
+)
 
 
 def public_hit(hit: dict, settings) -> dict:

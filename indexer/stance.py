@@ -32,6 +32,7 @@ per-sentence reading that decides it.
 Cues are words, word pairs and triples looked up in sets: a regex alternation of a
 hundred phrases costs more than the whole PDF reading.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,13 +40,18 @@ import re
 # Scope and method paragraphs describe the visit, not the service.
 SCOPE_OPENING = re.compile(
     r"^(?:this letter summarises|this visit was carried out|inspectors (?:also )?(?:looked at|considered|"
-    r"reviewed|spoke|met)|the inspectors were|(?:her|his) majesty[’']s inspectors|throughout this letter)", re.I)
+    r"reviewed|spoke|met)|the inspectors were|(?:her|his) majesty[’']s inspectors|throughout this letter)",
+    re.I,
+)
 
 IMPROVEMENT_SECTION = re.compile(
     r"what needs to improve|areas? for (?:priority action|improvement)|priority action|"
-    r"needs? to improve|next steps|recommendations?\b", re.I)
+    r"needs? to improve|next steps|recommendations?\b",
+    re.I,
+)
 
-NEGATIVE_WORDS = frozenset("""
+NEGATIVE_WORDS = frozenset(
+    """
 cannot lack lacks lacking insufficient insufficiently inconsistent inconsistently inconsistency
 inconsistencies variable variability weak weaker weakness weaknesses poor poorly delay delays delayed
 drift limited unsuitable gap gaps shortfall shortfalls fail fails failed failing failure failures concern
@@ -55,8 +61,11 @@ struggles struggled instability turnover slow slower low frustration overwhelmed
 absence absent lapsed deficit deficits waiting wait concerned worried varies vary variably
 restrict restricts restricted restricting fewer hampered hampers isn’t aren’t don’t doesn’t didn’t hasn’t
 haven’t wasn’t weren’t can’t isn't aren't don't doesn't didn't hasn't haven't wasn't weren't can't
-""".split())
-NEGATIVE_PAIRS = frozenset(tuple(p.split()) for p in """
+""".split()
+)
+NEGATIVE_PAIRS = frozenset(
+    tuple(p.split())
+    for p in """
 too many|too few|too long|too much|too little|too slow|too variable|not yet|not always|not consistently|
 not routinely|not sufficiently|not fully|not well|not effective|not timely|not clear|not robust|
 not strong|not good|not enough|not all|is not|are not|was not|were not|does not|do not|did not|has not|
@@ -66,8 +75,10 @@ is required|are required|now required|more work|is needed|are needed|is not|yet 
 still more|further work|more to|work to|early stage|early stages|its infancy|high caseloads|not as|not used|
 not known|not aware|not sufficient|lower than|below the|less likely|not offered|only one|only few|only partially|
 only recently|too often|need more|needs more|too late|too high|too low|too small|too narrow|too great|too limited
-""".replace("\n", "").split("|"))
-POSITIVE_WORDS = frozenset("""
+""".replace("\n", "").split("|")
+)
+POSITIVE_WORDS = frozenset(
+    """
 strong strongly strength strengths effective effectively well good outstanding excellent positive
 positively committed commitment creative creatively innovative impressive ambition ambitious aspiration
 aspirational aspirations timely comprehensive thorough thoroughly improved sustained success successful
@@ -79,28 +90,40 @@ well-established well-developed well-embedded well-supported well-planned well-l
 well-attended high-quality well-considered suitable constructive meaningful proud stability secure security
 appropriate appropriately expertise skilled caring congratulate supported encouraged opportunities reflective
 strengthened enhanced invaluable tailored bespoke
-""".split())
-POSITIVE_PAIRS = frozenset(tuple(p.split()) for p in """
+""".split()
+)
+POSITIVE_PAIRS = frozenset(
+    tuple(p.split())
+    for p in """
 benefit from|benefits from|benefited from|benefiting from|high quality|very good|are met|well met|is met
-""".replace("\n", "").split("|"))
+""".replace("\n", "").split("|")
+)
 CONTRAST = frozenset("however although but despite nevertheless nonetheless while whilst".split())
 
 # Hedged criticism: Ofsted often says "not good enough" politely. Three-word cues, and the
 # openings that make what follows a shortfall ("could be better used", "less strong").
-NEGATIVE_TRIPLES = frozenset(tuple(p.split()) for p in """
+NEGATIVE_TRIPLES = frozenset(
+    tuple(p.split())
+    for p in """
 as widely as|as well as it|as consistently as|as effectively as|could be better|could be further|
 could be more|could be strengthened|could be improved|could have been|would be strengthened|
 will be enhanced|remains a challenge|remain a challenge|is a challenge|
 are a challenge|more to do|not as strong|not as well|did not always|does not always|do not always|
 is not always|are not always|has not always|have not always|not all young|not all care
-""".replace("\n", "").split("|"))
+""".replace("\n", "").split("|")
+)
 # "less strong", "less well developed": "less" or "more" before these reads as a shortfall.
 LESS = frozenset({"less"})
-WEAKENED_BY_LESS = POSITIVE_WORDS | frozenset("consistent consistently developed clear timely evident".split())
+WEAKENED_BY_LESS = POSITIVE_WORDS | frozenset(
+    "consistent consistently developed clear timely evident".split()
+)
 # A caveat about a few leaves the paragraph's main verdict standing ("A small number of plans
 # are not updated"), unless the few are the point ("only a small number are in work").
-MINORITY = re.compile(r"\b(?:a (?:very )?small (?:number|minority)|a few\b|a minority|in (?:a )?(?:small )?"
-                      r"(?:number of|few) cases|in weaker examples|a very small number|isolated)", re.I)
+MINORITY = re.compile(
+    r"\b(?:a (?:very )?small (?:number|minority)|a few\b|a minority|in (?:a )?(?:small )?"
+    r"(?:number of|few) cases|in weaker examples|a very small number|isolated)",
+    re.I,
+)
 ONLY_FEW = re.compile(r"\bonly (?:a (?:very )?small|a few|a minority)", re.I)
 
 # A sentence counts at most this many cues each way: a long sentence of praise words is one
@@ -114,7 +137,7 @@ _WORD = re.compile(r"[a-z’']+(?:-[a-z’']+)*")
 def _sentence_scores(words: list[str]) -> tuple[int, int, int]:
     """(positives, negatives, negations) of one sentence's words."""
     negatives = negations = positives = 0
-    demand_ends = -1      # "need to ensure", "should be strengthened": a demand, not praise
+    demand_ends = -1  # "need to ensure", "should be strengthened": a demand, not praise
     for i, word in enumerate(words):
         pair = (word, words[i + 1]) if i + 1 < len(words) else None
         triple = (word, words[i + 1], words[i + 2]) if i + 2 < len(words) else None
@@ -123,7 +146,7 @@ def _sentence_scores(words: list[str]) -> tuple[int, int, int]:
             negations += word.endswith(("n’t", "n't")) or word == "cannot"
             if word == "should":
                 if pair is not None and pair[1] in CONDITIONAL_SUBJECTS:
-                    negatives -= 1      # "should they need it": a condition, not a demand
+                    negatives -= 1  # "should they need it": a condition, not a demand
                 else:
                     demand_ends = i + 3
         if pair in NEGATIVE_PAIRS:
@@ -136,7 +159,7 @@ def _sentence_scores(words: list[str]) -> tuple[int, int, int]:
             negations += 1
             demand_ends = i + 4
         if word == "too" and pair is not None and pair not in NEGATIVE_PAIRS:
-            negatives += 1          # "too slow", "too reliant": "too" before a word is a shortfall
+            negatives += 1  # "too slow", "too reliant": "too" before a word is a shortfall
         if word in LESS and pair is not None and pair[1] in WEAKENED_BY_LESS:
             negatives += 1
             negations += 1
@@ -176,6 +199,3 @@ def stance_of(text: str, section: str = "") -> str:
         return "strength"
     # As much criticism as praise: the shortfall is a substantive part of the message.
     return "improvement" if negative else "neutral"
-
-
-

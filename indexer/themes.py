@@ -1,4 +1,5 @@
 """The editable theme taxonomy (taxonomy.yaml) and tagging paragraphs with it."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,7 @@ class Theme:
     id: str
     label: str
     description: str = ""
-    terms: list[str] = field(default_factory=list)          # words that tag a paragraph
+    terms: list[str] = field(default_factory=list)  # words that tag a paragraph
     # Words too common to tag alone ("leaders", "education"): they tag only
     # when the paragraph uses them twice, or beside one of the theme's terms.
     context_terms: list[str] = field(default_factory=list)
@@ -26,8 +27,8 @@ class Theme:
     # "mental health needs" for health histories): a term inside one does not count.
     not_terms: list[str] = field(default_factory=list)
     not_pattern: re.Pattern | None = None
-    pattern: re.Pattern | None = None    # matched against the lower-cased text
-    acronyms: re.Pattern | None = None   # "PA", "SEND", "B&B": case matters ("send" is a verb)
+    pattern: re.Pattern | None = None  # matched against the lower-cased text
+    acronyms: re.Pattern | None = None  # "PA", "SEND", "B&B": case matters ("send" is a verb)
     first_words: frozenset = frozenset()  # a cheap test before any regex runs
     acronym_words: frozenset = frozenset()
     # Terms grouped by their first word: a pattern that starts with a literal
@@ -42,7 +43,11 @@ class Theme:
         for _, _, term in spans:
             if term not in found:
                 found.append(term)
-        if self.context_pattern is not None and found and all(self.context_pattern.fullmatch(t) for t in found):
+        if (
+            self.context_pattern is not None
+            and found
+            and all(self.context_pattern.fullmatch(t) for t in found)
+        ):
             # Twice, or as the paragraph's subject ("Senior leaders have ...").
             if len(spans) < 2 and spans[0][0] > 0:
                 return []
@@ -53,8 +58,11 @@ class Theme:
         if words is None:
             checks = [(self.pattern, lowered)]
         else:
-            checks = [(self.by_first_word[w], lowered) for w in self.first_words.intersection(words)
-                      if w in self.by_first_word]
+            checks = [
+                (self.by_first_word[w], lowered)
+                for w in self.first_words.intersection(words)
+                if w in self.by_first_word
+            ]
         spans = []
         if self.acronyms is not None and (words is None or not self.acronym_words.isdisjoint(words)):
             checks.append((self.acronyms, text))
@@ -62,8 +70,12 @@ class Theme:
             if pattern is not None:
                 # The grouped patterns start with a bare word (fast to find);
                 # the word boundary before it is checked here.
-                spans += [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(subject)
-                          if m.start() == 0 or not (subject[m.start() - 1].isalnum() or subject[m.start() - 1] == "_")]
+                spans += [
+                    (m.start(), m.end(), m.group(0).lower())
+                    for m in pattern.finditer(subject)
+                    if m.start() == 0
+                    or not (subject[m.start() - 1].isalnum() or subject[m.start() - 1] == "_")
+                ]
         if spans and self.not_pattern is not None:
             excluded = [(m.start(), m.end()) for m in self.not_pattern.finditer(lowered)]
             spans = [s for s in spans if not any(a < s[1] and s[0] < b for a, b in excluded)]
@@ -96,7 +108,7 @@ class Taxonomy:
     # Sentences that only say what inspectors read or whom they met ("They also looked at
     # performance management information"): a subject named there is named in passing.
     passing: re.Pattern | None = None
-    passing_words: tuple = ()   # each phrase's words: a cheap test before the regex runs
+    passing_words: tuple = ()  # each phrase's words: a cheap test before the regex runs
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> "Taxonomy":
@@ -119,12 +131,19 @@ class Taxonomy:
         """Theme id -> the terms that matched, in taxonomy order."""
         lowered = text.lower()
         words = _words(lowered)
-        if self.passing is not None and any(w <= words for w in self.passing_words) and self.passing.search(text):
+        if (
+            self.passing is not None
+            and any(w <= words for w in self.passing_words)
+            and self.passing.search(text)
+        ):
             text = " ".join(s for s in re.split(r"(?<=[.!?])\s+", text) if not self.passing.search(s))
             lowered = text.lower()
             words = _words(lowered)
-        return {t.id: hits for t in self.themes
-                if not t.first_words.isdisjoint(words) and (hits := t.matches(text, lowered, words))}
+        return {
+            t.id: hits
+            for t in self.themes
+            if not t.first_words.isdisjoint(words) and (hits := t.matches(text, lowered, words))
+        }
 
 
 def _words(lowered: str) -> set[str]:
@@ -158,15 +177,21 @@ def _load(path: str) -> Taxonomy:
     spelling = [list(map(str, g)) for g in data.get("spelling", [])]
     themes = []
     for raw in data.get("themes", []):
-        theme = Theme(id=raw["id"], label=raw["label"], description=raw.get("description", ""),
-                      terms=[str(t) for t in raw.get("terms", [])],
-                      context_terms=[str(t) for t in raw.get("context_terms", [])],
-                      synonyms=[list(map(str, g)) for g in raw.get("synonyms", [])],
-                      not_terms=[str(t) for t in raw.get("not_terms", [])])
+        theme = Theme(
+            id=raw["id"],
+            label=raw["label"],
+            description=raw.get("description", ""),
+            terms=[str(t) for t in raw.get("terms", [])],
+            context_terms=[str(t) for t in raw.get("context_terms", [])],
+            synonyms=[list(map(str, g)) for g in raw.get("synonyms", [])],
+            not_terms=[str(t) for t in raw.get("not_terms", [])],
+        )
         variants = _spelled(set(theme.terms) | set(theme.context_terms), spelling)
         context = _spelled(set(theme.context_terms), spelling)
         if theme.not_terms:
-            theme.not_pattern = re.compile("|".join(_term_regex(v.lower()) for v in _spelled(set(theme.not_terms), spelling)))
+            theme.not_pattern = re.compile(
+                "|".join(_term_regex(v.lower()) for v in _spelled(set(theme.not_terms), spelling))
+            )
         if context:
             theme.context_pattern = re.compile("|".join(_term_regex(v.lower()) for v in context), re.I)
         acronyms = {v for v in variants if _is_acronym(v)}
@@ -185,6 +210,9 @@ def _load(path: str) -> Taxonomy:
             theme.acronyms = re.compile(alternation)
         themes.append(theme)
     passing = [str(p) for p in data.get("passing", [])]
-    return Taxonomy(themes=themes, spelling=spelling,
-                    passing=re.compile("|".join(_term_regex(p.lower()) for p in passing), re.I) if passing else None,
-                    passing_words=tuple(frozenset(re.findall(r"[\w&]+", p.lower())) for p in passing))
+    return Taxonomy(
+        themes=themes,
+        spelling=spelling,
+        passing=re.compile("|".join(_term_regex(p.lower()) for p in passing), re.I) if passing else None,
+        passing_words=tuple(frozenset(re.findall(r"[\w&]+", p.lower())) for p in passing),
+    )

@@ -1,4 +1,5 @@
 """The `ofsted-findings` command: one entry point, one subcommand per job."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from ofsted_findings.config import ENGINES, Settings
+from common.config import ENGINES, Settings
 
 EXIT_OK, EXIT_FAILURES, EXIT_ERROR, EXIT_UNAVAILABLE, EXIT_BUSY = 0, 1, 2, 3, 4
 
@@ -24,15 +25,23 @@ class NoStore(ValueError):
 
 def _settings(args) -> Settings:
     settings = Settings.from_env(
-        data_dir=args.data_dir, engine=args.engine, es_url=args.es_url,
-        ofsted_url=getattr(args, "ofsted_url", None), files_url=getattr(args, "files_url", None),
-        crawl_env=getattr(args, "env", None), base_url=getattr(args, "base_url", None))
+        data_dir=args.data_dir,
+        engine=args.engine,
+        es_url=args.es_url,
+        ofsted_url=getattr(args, "ofsted_url", None),
+        files_url=getattr(args, "files_url", None),
+        crawl_env=getattr(args, "env", None),
+        base_url=getattr(args, "base_url", None),
+    )
     if args.command not in CREATES_STORE and not settings.catalogue_path.is_file():
-        raise NoStore(f"{settings.data_dir} holds no ofsted-findings document store (no "
-                      f"{settings.catalogue_path.name}): run `ofsted-findings crawl`, `ingest` or "
-                      "`demo` to make one, or give the folder that holds one with --data-dir "
-                      "(or OFSTED_FINDINGS_DATA_DIR)")
+        raise NoStore(
+            f"{settings.data_dir} holds no ofsted-findings document store (no "
+            f"{settings.catalogue_path.name}): run `ofsted-findings crawl`, `ingest` or "
+            "`demo` to make one, or give the folder that holds one with --data-dir "
+            "(or OFSTED_FINDINGS_DATA_DIR)"
+        )
     import os
+
     configured = getattr(args, "base_url", None) or os.environ.get("OFSTED_FINDINGS_BASE_URL")
     if not configured and settings.served_at_file.is_file():
         # The address a running `serve` or `demo` of this folder recorded.
@@ -44,13 +53,15 @@ def _settings(args) -> Settings:
 
 def _filters(args) -> dict[str, list[str]]:
     """The filters as the index holds them, from values as people write them."""
-    from ofsted_findings.filter_values import resolve_filters
+    from indexer.filter_values import resolve_filters
+
     return resolve_filters({name: values for name in FILTERS if (values := getattr(args, name, None))})
 
 
 def _date(text: str) -> str:
     """--from/--to: a day (2024-03-01), a month (2024-03) or a year (2024)."""
     import re
+
     if not re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", text.strip()):
         raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD, YYYY-MM or YYYY")
     return text.strip()
@@ -60,6 +71,7 @@ def _date_range(args) -> dict[str, str | None]:
     """SearchRequest's date_from/date_to: a month or year stands for its first day (from)
     or its last (to)."""
     import calendar
+
     low, high = getattr(args, "date_from", None), getattr(args, "date_to", None)
     if low:
         low = (low + "-01-01")[:10] if len(low) == 4 else (low + "-01")[:10]
@@ -82,8 +94,9 @@ def _out(obj) -> None:
 def cmd_crawl(args) -> int:
     from contextlib import ExitStack
 
+    from common.locks import CrawlLocked, crawl_lock
     from crawler.run import run_crawl
-    from scheduler.locks import CrawlLocked, crawl_lock
+
     settings = _settings(args)
     sources = args.source or ["ofsted"]
     # The same locks the scheduler takes: no two crawls of one source ever overlap.
@@ -99,6 +112,7 @@ def cmd_crawl(args) -> int:
         _out(summary)
     else:
         from crawler.summary import describe
+
         print("\n".join(describe(summary)))
     # Exit 1 when some pages failed though the rest was collected (documented in the README).
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
@@ -107,17 +121,23 @@ def cmd_crawl(args) -> int:
 def _index_lock(settings, args):
     # The lock the scheduler's index runs take: two writers must never race on one index.
     # A wait is announced at once, and ends after --lock-timeout / OFSTED_FINDINGS_LOCK_TIMEOUT.
-    from scheduler.locks import index_lock, lock_timeout
-    return index_lock(settings, timeout=lock_timeout(args.lock_timeout),
-                      on_wait=lambda line: print(line, file=sys.stderr, flush=True))
+    from common.locks import index_lock, lock_timeout
+
+    return index_lock(
+        settings,
+        timeout=lock_timeout(args.lock_timeout),
+        on_wait=lambda line: print(line, file=sys.stderr, flush=True),
+    )
 
 
 def cmd_index(args) -> int:
     from indexer.pipeline import build_index
+
     settings = _settings(args)
     with _index_lock(settings, args):
-        summary = build_index(settings, full=not args.incremental, progress=not args.quiet,
-                              workers=args.workers)
+        summary = build_index(
+            settings, full=not args.incremental, progress=not args.quiet, workers=args.workers
+        )
     if args.format == "json":
         _out(summary.to_dict())
     else:
@@ -127,8 +147,10 @@ def cmd_index(args) -> int:
 
 def index_lines(result: dict) -> list[str]:
     """An index run's summary for a person: what was indexed, skipped (and why), failed."""
-    lines = [f"Indexed {result.get('indexed', 0)} document(s) into {result.get('paragraphs', 0)} "
-             f"paragraphs; {result.get('unchanged', 0)} unchanged."]
+    lines = [
+        f"Indexed {result.get('indexed', 0)} document(s) into {result.get('paragraphs', 0)} "
+        f"paragraphs; {result.get('unchanged', 0)} unchanged."
+    ]
     skipped, failed = result.get("skipped") or [], result.get("failed") or []
     if skipped:
         lines.append(f"Skipped {len(skipped)} (not stored as findings):")
@@ -140,6 +162,7 @@ def index_lines(result: dict) -> list[str]:
 
 def cmd_ingest(args) -> int:
     from indexer.pipeline import ingest
+
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
@@ -151,8 +174,10 @@ def cmd_ingest(args) -> int:
         _out(summary.to_dict())
     else:
         result = summary.to_dict()
-        print(f"Ingested {result['files']} file(s): {result['new']} new or changed, "
-              f"{result['unchanged']} unchanged.")
+        print(
+            f"Ingested {result['files']} file(s): {result['new']} new or changed, "
+            f"{result['unchanged']} unchanged."
+        )
         for item in result["unreadable"]:
             print(f"  - unreadable: {item['source']}: {item['reason']}")
         print("\n".join(index_lines(result["index"] or {})))
@@ -164,19 +189,32 @@ def cmd_ingest(args) -> int:
 def cmd_search(args) -> int:
     from indexer.engines import SearchRequest
     from indexer.search import Searcher, public_hit
+
     settings = _settings(args)
     searcher = Searcher.open(settings)
     try:
-        response = searcher.search(SearchRequest(q=args.query, filters=_filters(args), sort=args.sort,
-                                                 limit=args.limit, offset=args.offset, facets=False,
-                                                 as_typed=args.as_typed, **_date_range(args)))
+        response = searcher.search(
+            SearchRequest(
+                q=args.query,
+                filters=_filters(args),
+                sort=args.sort,
+                limit=args.limit,
+                offset=args.offset,
+                facets=False,
+                as_typed=args.as_typed,
+                **_date_range(args),
+            )
+        )
     finally:
         searcher.close()
     for notice in response.notices:
         print(f"note: {notice}", file=sys.stderr)
     if response.suggestion and not response.searched_for:
-        print(f"note: did you mean “{response.suggestion}”? "
-              f"(ofsted-findings search {shlex.quote(response.suggestion)})", file=sys.stderr)
+        print(
+            f"note: did you mean “{response.suggestion}”? "
+            f"(ofsted-findings search {shlex.quote(response.suggestion)})",
+            file=sys.stderr,
+        )
     elif response.searched_for:
         print(f"note: to search for “{args.query}” as typed, add --as-typed", file=sys.stderr)
     hits = [public_hit(h, settings) for h in response.hits]
@@ -192,6 +230,7 @@ def cmd_export(args) -> int:
     from indexer.engines import SearchRequest
     from indexer.search import Searcher
     from webapp.exports import FORMATS, data_version, export_chunks
+
     settings = _settings(args)
     fmt = args.format or (args.output.suffix.lstrip(".") if args.output else "csv")
     if fmt not in FORMATS:
@@ -200,20 +239,38 @@ def cmd_export(args) -> int:
     searcher = Searcher.open(settings)
     try:
         searcher.engine.check()
-        search_request = SearchRequest(q=args.query, filters=_filters(args), sort=args.sort,
-                                       facets=False, snippets=False, **_date_range(args))
+        search_request = SearchRequest(
+            q=args.query,
+            filters=_filters(args),
+            sort=args.sort,
+            facets=False,
+            snippets=False,
+            **_date_range(args),
+        )
         about = None
-        if fmt == "xlsx":   # the workbook's second sheet says what it holds
+        if fmt == "xlsx":  # the workbook's second sheet says what it holds
             from datetime import datetime, timezone
+
             filters = "; ".join(f"{k}: {', '.join(v)}" for k, v in search_request.filters.items())
             if search_request.has_date_range:
-                filters = "; ".join(filter(None, [filters, f"published {search_request.date_from or '…'} "
-                                                           f"to {search_request.date_to or '…'}"]))
-            from ofsted_findings.store import DocumentStore
+                filters = "; ".join(
+                    filter(
+                        None,
+                        [
+                            filters,
+                            f"published {search_request.date_from or '…'} to {search_request.date_to or '…'}",
+                        ],
+                    )
+                )
+            from common.store import DocumentStore
+
             with DocumentStore.open(settings) as store:
-                about = {"query": args.query, "filters": filters,
-                         "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-                         "data_version": data_version(searcher, store)}
+                about = {
+                    "query": args.query,
+                    "filters": filters,
+                    "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                    "data_version": data_version(searcher, store),
+                }
         chunks = export_chunks(searcher, search_request, fmt, settings.base_url, about)
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.
@@ -239,24 +296,42 @@ def cmd_export(args) -> int:
 
 
 def cmd_documents(args) -> int:
-    from ofsted_findings.store import DocumentStore
+    from common.store import DocumentStore
+
     settings = _settings(args)
     with DocumentStore.open(settings) as store:
         changed = store.content_changed_at()
-        rows = [_document_row(r, settings, changed.get(r.document_id))
-                for r in store.documents(kind=args.kind)]
+        rows = [
+            _document_row(r, settings, changed.get(r.document_id)) for r in store.documents(kind=args.kind)
+        ]
     if args.format == "json":
         for row in rows:
             _out(row)
     else:
         from rich.console import Console
         from rich.table import Table
-        table = Table("authority", "type", "published", "paragraphs", "status", "version",
-                      "content changed", "document_id")
+
+        table = Table(
+            "authority",
+            "type",
+            "published",
+            "paragraphs",
+            "status",
+            "version",
+            "content changed",
+            "document_id",
+        )
         for r in rows:
-            table.add_row(r["authority"] or "?", r["document_type"] or "?", r["published"] or "",
-                          str(r["paragraphs"] or 0), r["index_status"] or r["status"], str(r["version"]),
-                          (r["content_changed_at"] or "")[:10], r["document_id"])
+            table.add_row(
+                r["authority"] or "?",
+                r["document_type"] or "?",
+                r["published"] or "",
+                str(r["paragraphs"] or 0),
+                r["index_status"] or r["status"],
+                str(r["version"]),
+                (r["content_changed_at"] or "")[:10],
+                r["document_id"],
+            )
         Console().print(table)
     return EXIT_OK
 
@@ -264,32 +339,51 @@ def cmd_documents(args) -> int:
 def _document_row(record, settings, content_changed_at: str | None = None) -> dict:
     meta = record.metadata or {}
     return {
-        "document_id": record.document_id, "authority": record.authority or meta.get("authority"),
-        "ons_code": record.ons_code or meta.get("ons_code"), "region": record.region or meta.get("region"),
+        "document_id": record.document_id,
+        "authority": record.authority or meta.get("authority"),
+        "ons_code": record.ons_code or meta.get("ons_code"),
+        "region": record.region or meta.get("region"),
         "document_type": record.document_type or meta.get("document_type"),
-        "title": record.title or meta.get("title"), "source": record.source, "kind": record.kind,
-        "published": record.published or meta.get("published"), "letter_date": meta.get("letter_date"),
-        "visit_start": meta.get("visit_start"), "visit_end": meta.get("visit_end"),
-        "inspectors": meta.get("inspectors") or [], "scope": meta.get("scope"),
-        "judgements": meta.get("judgements") or {}, "framework": meta.get("framework"),
+        "title": record.title or meta.get("title"),
+        "source": record.source,
+        "kind": record.kind,
+        "published": record.published or meta.get("published"),
+        "letter_date": meta.get("letter_date"),
+        "visit_start": meta.get("visit_start"),
+        "visit_end": meta.get("visit_end"),
+        "inspectors": meta.get("inspectors") or [],
+        "scope": meta.get("scope"),
+        "judgements": meta.get("judgements") or {},
+        "framework": meta.get("framework"),
         "paragraphs": record.paragraphs or 0,
-        "status": record.status, "index_status": record.index_status,
-        "sha256": record.sha256, "version": record.version, "content_changed_at": content_changed_at,
+        "status": record.status,
+        "index_status": record.index_status,
+        "sha256": record.sha256,
+        "version": record.version,
+        "content_changed_at": content_changed_at,
         "last_checked_at": record.checked_at,
-        "error": record.error or record.index_error, "url": settings.permalink(record.document_id),
+        "error": record.error or record.index_error,
+        "url": settings.permalink(record.document_id),
     }
 
 
 def cmd_status(args) -> int:
+    from common.locks import lock_states
+    from common.store import DocumentStore
     from indexer.engines import EngineUnavailable, open_engine
-    from ofsted_findings.store import DocumentStore
-    from scheduler.locks import lock_states
+
     settings = _settings(args)
     with DocumentStore.open(settings) as store:
-        report = {"data_dir": str(settings.data_dir), "store": store.counts(), "locks": lock_states(settings),
-                  "failures": [{"source": r.source, "status": r.index_status or r.status,
-                                "reason": r.index_error or r.error} for r in store.failures()],
-                  "crawls": store.runs(limit=5)}
+        report = {
+            "data_dir": str(settings.data_dir),
+            "store": store.counts(),
+            "locks": lock_states(settings),
+            "failures": [
+                {"source": r.source, "status": r.index_status or r.status, "reason": r.index_error or r.error}
+                for r in store.failures()
+            ],
+            "crawls": store.runs(limit=5),
+        }
     engine = open_engine(settings)
     try:
         report["index"] = engine.stats()
@@ -304,18 +398,26 @@ def cmd_status(args) -> int:
 def status_lines(report: dict) -> list[str]:
     """`status` for a person: what is stored and indexed, what failed and why, the last crawls."""
     store, index = report.get("store", {}), report.get("index", {})
-    lines = [f"Data directory: {report.get('data_dir')}",
-             f"Documents: {store.get('documents', 0)} known, {store.get('stored', 0)} stored, "
-             f"{store.get('indexed', 0)} indexed ({store.get('paragraphs', 0)} paragraphs); "
-             f"newest published {store.get('newest') or 'never'}, last checked "
-             f"{store.get('last_checked') or 'never'}."]
+    lines = [
+        f"Data directory: {report.get('data_dir')}",
+        f"Documents: {store.get('documents', 0)} known, {store.get('stored', 0)} stored, "
+        f"{store.get('indexed', 0)} indexed ({store.get('paragraphs', 0)} paragraphs); "
+        f"newest published {store.get('newest') or 'never'}, last checked "
+        f"{store.get('last_checked') or 'never'}.",
+    ]
     if "error" in index:
         lines.append(f"Index ({index.get('engine')}): unavailable: {index['error']}")
     else:
-        lines.append(f"Index ({index.get('engine')}): {index.get('paragraphs', 0)} paragraphs from "
-                     f"{index.get('documents', 0)} documents"
-                     + (f" at {index.get('path') or index.get('index')}" if index.get("path") or index.get("index")
-                        else "") + ".")
+        lines.append(
+            f"Index ({index.get('engine')}): {index.get('paragraphs', 0)} paragraphs from "
+            f"{index.get('documents', 0)} documents"
+            + (
+                f" at {index.get('path') or index.get('index')}"
+                if index.get("path") or index.get("index")
+                else ""
+            )
+            + "."
+        )
     failures = report.get("failures") or []
     lines.append(f"Failed documents: {len(failures) or 'none'}")
     lines += [f"  - {f['source']}: {f['status']}: {f['reason']}" for f in failures[:50]]
@@ -324,17 +426,21 @@ def status_lines(report: dict) -> list[str]:
     for run in crawls:
         stats = run.get("stats") or {}
         new, changed = stats.get("documents_new", 0), stats.get("documents_changed", 0)
-        lines.append(f"  - {run.get('started_at')} {run.get('source')}: {run.get('outcome') or 'running or killed'}; "
-                     f"{stats.get('pages', 0)} pages, {new} new and {changed} changed documents, "
-                     f"{stats.get('failed', 0)} failed")
+        lines.append(
+            f"  - {run.get('started_at')} {run.get('source')}: {run.get('outcome') or 'running or killed'}; "
+            f"{stats.get('pages', 0)} pages, {new} new and {changed} changed documents, "
+            f"{stats.get('failed', 0)} failed"
+        )
     if "locks" in report:
-        from scheduler.locks import describe_lock
+        from common.locks import describe_lock
+
         lines.append("Locks:")
         lines += [f"  - {describe_lock(state)}" for state in report["locks"]]
-    for key, value in report.items():   # anything other commands add to the report
+    for key, value in report.items():  # anything other commands add to the report
         if key not in ("data_dir", "store", "index", "failures", "crawls", "locks"):
-            lines.append(f"{key.replace('_', ' ').capitalize()}: "
-                         f"{json.dumps(value, ensure_ascii=False, default=str)}")
+            lines.append(
+                f"{key.replace('_', ' ').capitalize()}: {json.dumps(value, ensure_ascii=False, default=str)}"
+            )
     return lines
 
 
@@ -343,10 +449,11 @@ def cmd_serve(args) -> int:
 
     from ofsted_findings.demo import recording_address
     from webapp import create_app
+
     address = f"http://{args.host}:{args.port}"
     settings = _settings(args)
     if not os.environ.get("OFSTED_FINDINGS_BASE_URL"):
-        settings = settings.with_(base_url=address)   # a configured public address wins
+        settings = settings.with_(base_url=address)  # a configured public address wins
     app = create_app(settings)
     print(f"Serving ofsted-findings at {address}/ (Ctrl-C to stop)", flush=True)
     with recording_address(settings):
@@ -356,23 +463,33 @@ def cmd_serve(args) -> int:
 
 def cmd_demo(args) -> int:
     from ofsted_findings.demo import run_demo
-    return run_demo(_settings(args), host=args.host, port=args.port, serve=not args.no_serve,
-                    verbose=args.verbose)
+
+    return run_demo(
+        _settings(args), host=args.host, port=args.port, serve=not args.no_serve, verbose=args.verbose
+    )
 
 
 # -- output ------------------------------------------------------------------------
 def _print_hits_table(total: int, hits: list[dict]) -> None:
     import re
+
     from rich.console import Console
     from rich.table import Table
+
     from indexer.explain import describe
+
     table = Table("authority", "document", "published", "¶", "snippet", "why", show_lines=True)
     for h in hits:
         snippet = re.sub(r"</?mark>", "", h["snippet"] or "")
-        whose = "Council's own words — " if h.get("kind") == "council" else ""   # never Ofsted's findings
-        table.add_row(h["authority"] or "?", whose + (h["document_title"] or h["document_type"] or ""),
-                      h["published"] or "", str(h["paragraph_number"]), snippet,
-                      "; ".join(describe(r) for r in h.get("match_reasons") or []))
+        whose = "Council's own words — " if h.get("kind") == "council" else ""  # never Ofsted's findings
+        table.add_row(
+            h["authority"] or "?",
+            whose + (h["document_title"] or h["document_type"] or ""),
+            h["published"] or "",
+            str(h["paragraph_number"]),
+            snippet,
+            "; ".join(describe(r) for r in h.get("match_reasons") or []),
+        )
     console = Console()
     console.print(table)
     console.print(f"{total} paragraph(s) match; showing {len(hits)}.")
@@ -381,34 +498,60 @@ def _print_hits_table(total: int, hits: list[dict]) -> None:
 # -- parser ------------------------------------------------------------------------
 def _add_search_options(p: argparse.ArgumentParser) -> None:
     """Sort, permalinks and filters, shared by `search` and `export`: the web's filters."""
-    from ofsted_findings.filter_values import described_values
+    from indexer.filter_values import described_values
+
     p.add_argument("--sort", choices=("relevance", "date"), default="relevance")
-    p.add_argument("--base-url", help="web UI address used in permalinks (env OFSTED_FINDINGS_BASE_URL; "
-                                      "default: the address a running `serve` or `demo` of the data "
-                                      "directory recorded, else http://127.0.0.1:5000)")
+    p.add_argument(
+        "--base-url",
+        help="web UI address used in permalinks (env OFSTED_FINDINGS_BASE_URL; "
+        "default: the address a running `serve` or `demo` of the data "
+        "directory recorded, else http://127.0.0.1:5000)",
+    )
     group = p.add_argument_group(
-        "filters", "Each is repeatable (values of one filter combine with OR; filters with AND) and "
-                   "matched without regard to case. A value that matches nothing is an error.")
+        "filters",
+        "Each is repeatable (values of one filter combine with OR; filters with AND) and "
+        "matched without regard to case. A value that matches nothing is an error.",
+    )
     for name in FILTERS:
         flag = "--document-type" if name == "document_type" else f"--{name}"
         # argparse formats help with %: a literal one must be doubled.
-        group.add_argument(flag, dest=name, action="append", metavar=name.upper(),
-                           help=described_values(name).replace("%", "%%"))
-    group.add_argument("--from", dest="date_from", type=_date, metavar="DATE",
-                       help="published on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
-    group.add_argument("--to", dest="date_to", type=_date, metavar="DATE",
-                       help="published on or before DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
+        group.add_argument(
+            flag,
+            dest=name,
+            action="append",
+            metavar=name.upper(),
+            help=described_values(name).replace("%", "%%"),
+        )
+    group.add_argument(
+        "--from",
+        dest="date_from",
+        type=_date,
+        metavar="DATE",
+        help="published on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY)",
+    )
+    group.add_argument(
+        "--to",
+        dest="date_to",
+        type=_date,
+        metavar="DATE",
+        help="published on or before DATE (YYYY-MM-DD, YYYY-MM or YYYY)",
+    )
 
 
 def _add_lock_timeout(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lock-timeout", metavar="SECONDS",
-                   help="how long to wait for another index update to finish before giving up "
-                        "with exit code 4 (default 600; env OFSTED_FINDINGS_LOCK_TIMEOUT; 0: do not wait)")
+    p.add_argument(
+        "--lock-timeout",
+        metavar="SECONDS",
+        help="how long to wait for another index update to finish before giving up "
+        "with exit code 4 (default 600; env OFSTED_FINDINGS_LOCK_TIMEOUT; 0: do not wait)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, help="document store and index (env OFSTED_FINDINGS_DATA_DIR)")
+    common.add_argument(
+        "--data-dir", type=Path, help="document store and index (env OFSTED_FINDINGS_DATA_DIR)"
+    )
     common.add_argument("--engine", choices=ENGINES, help="search engine (env OFSTED_FINDINGS_ENGINE)")
     common.add_argument("--es-url", help="Elasticsearch URL (env OFSTED_FINDINGS_ES_URL)")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -416,19 +559,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="ofsted-findings",
-        description="Search Ofsted's findings about English councils' services for care leavers.")
+        description="Search Ofsted's findings about English councils' services for care leavers.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("crawl", parents=[common], help="crawl the configured sources into the document store")
     p.add_argument("--ofsted-url", help="reports site root (env OFSTED_FINDINGS_OFSTED_URL)")
     p.add_argument("--files-url", help="files host root (env OFSTED_FINDINGS_FILES_URL)")
-    p.add_argument("--source", action="append", choices=("ofsted", "councils"),
-                   help="what to crawl (repeatable; default: ofsted)")
-    p.add_argument("--env", choices=("prod", "local"), help="crawler settings: prod (polite) or local (replicas)")
+    p.add_argument(
+        "--source",
+        action="append",
+        choices=("ofsted", "councils"),
+        help="what to crawl (repeatable; default: ofsted)",
+    )
+    p.add_argument(
+        "--env", choices=("prod", "local"), help="crawler settings: prod (polite) or local (replicas)"
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_crawl)
 
-    p = sub.add_parser("index", parents=[common], help="extract and (re)build the search index from the store")
+    p = sub.add_parser(
+        "index", parents=[common], help="extract and (re)build the search index from the store"
+    )
     p.add_argument("--incremental", action="store_true", help="only documents that changed since last time")
     p.add_argument("--workers", type=int, help="extraction processes (default: one per core)")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -447,14 +599,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--as-typed", action="store_true",
-                   help="search the words as typed (no spelling correction of words no paragraph holds)")
+    p.add_argument(
+        "--as-typed",
+        action="store_true",
+        help="search the words as typed (no spelling correction of words no paragraph holds)",
+    )
     _add_search_options(p)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("export", parents=[common], help="export the whole result set of a search (CSV, NDJSON, XLSX)")
+    p = sub.add_parser(
+        "export", parents=[common], help="export the whole result set of a search (CSV, NDJSON, XLSX)"
+    )
     p.add_argument("query", metavar="QUERY")
-    p.add_argument("--format", choices=("csv", "ndjson", "xlsx"), help="default: from --output's suffix, else csv")
+    p.add_argument(
+        "--format", choices=("csv", "ndjson", "xlsx"), help="default: from --output's suffix, else csv"
+    )
     p.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     _add_search_options(p)
     p.set_defaults(func=cmd_export)
@@ -474,14 +633,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=5000)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("demo", parents=[common],
-                       help="build the sample site, crawl it on 127.0.0.1, index it and serve the UI")
+    p = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="build the sample site, crawl it on 127.0.0.1, index it and serve the UI",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-serve", action="store_true", help="stop after indexing (for tests)")
     p.set_defaults(func=cmd_demo)
 
     from scheduler.cli import add_schedule_parser
+
     add_schedule_parser(sub, common)
     return parser
 
@@ -495,16 +658,23 @@ def main(argv: list[str] | None = None) -> int:
     # is made, which would let every library's DEBUG records (trafilatura's) onto the screen.
     for handler in logging.root.handlers:
         handler.setLevel(level)
+    from common.locks import LockHeld
+    from common.store import StoreError
     from indexer.engines import EngineError, EngineUnavailable
-    from ofsted_findings.filter_values import UnknownFilterValue
-    from ofsted_findings.store import StoreError
-    from scheduler.locks import LockHeld
+    from indexer.filter_values import UnknownFilterValue
+
     # Expected failures become one clear line and an exit code (subclasses before their bases).
-    failures = ((UnknownFilterValue, "", EXIT_ERROR), (NoStore, "", EXIT_ERROR),
-                (ValueError, "", EXIT_ERROR),  # bad settings or configuration
-                (EngineUnavailable, "search is unavailable: ", EXIT_UNAVAILABLE),
-                (EngineError, "", EXIT_ERROR), (StoreError, "", EXIT_ERROR), (LockHeld, "", EXIT_BUSY))
-    from ofsted_findings.lifetime import sigterm_as_exit
+    failures = (
+        (UnknownFilterValue, "", EXIT_ERROR),
+        (NoStore, "", EXIT_ERROR),
+        (ValueError, "", EXIT_ERROR),  # bad settings or configuration
+        (EngineUnavailable, "search is unavailable: ", EXIT_UNAVAILABLE),
+        (EngineError, "", EXIT_ERROR),
+        (StoreError, "", EXIT_ERROR),
+        (LockHeld, "", EXIT_BUSY),
+    )
+    from common.lifetime import sigterm_as_exit
+
     try:
         # A SIGTERM cleans up as an error would (crawl and scheduler install their own handlers).
         with sigterm_as_exit():

@@ -6,50 +6,86 @@ Everything it writes goes to ``<data dir>/demo`` (the store and index in
 ``<data dir>/demo/data``), which it starts afresh. Quiet unless ``verbose``: one
 screen of summary, the address last.
 """
+
 from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 
-from ofsted_findings.config import Settings
+from common.config import Settings
 
 
-def run_demo(settings: Settings, *, host: str = "127.0.0.1", port: int = 5000, serve: bool = True,
-             verbose: bool = False) -> int:
+def run_demo(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    serve: bool = True,
+    verbose: bool = False,
+) -> int:
     from crawler.replica.build import build_sample_site
-    from crawler.summary import describe
     from crawler.replica.server import ReplicaServer
+    from crawler.summary import describe
     from indexer.pipeline import build_index
 
     demo_dir = settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     site_dir = build_sample_site(demo_dir / "site")
     with ReplicaServer(site_dir, host="127.0.0.1") as replica:
-        settings = settings.with_(data_dir=demo_dir / "data", engine="sqlite",
-                                  ofsted_url=replica.ofsted_url, files_url=replica.files_url,
-                                  crawl_env="local", base_url=f"http://{host}:{port}")
-        print("ofsted-findings demo: the project's own SAMPLE documents (not Ofsted's), crawled "
-              f"from a replica site on 127.0.0.1 ({replica.ofsted_url}).", flush=True)
+        settings = settings.with_(
+            data_dir=demo_dir / "data",
+            engine="sqlite",
+            ofsted_url=replica.ofsted_url,
+            files_url=replica.files_url,
+            crawl_env="local",
+            base_url=f"http://{host}:{port}",
+        )
+        print(
+            "ofsted-findings demo: the project's own SAMPLE documents (not Ofsted's), crawled "
+            f"from a replica site on 127.0.0.1 ({replica.ofsted_url}).",
+            flush=True,
+        )
         if verbose:
             print(f"Sample council news sites at {replica.council_url}", flush=True)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         settings.sample_data_marker.write_text(
             "This folder holds ofsted-findings' own sample documents (make demo), not Ofsted's.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         councils_file = replica.write_councils_config(demo_dir / "councils.yaml")
         # Scrapy's reactor cannot be restarted in one process, so the crawl gets its own; its
         # summary comes back as JSON on stdout and is told here, once.
         crawl = subprocess.run(
-            [sys.executable, "-m", "ofsted_findings", "crawl", "--data-dir", str(settings.data_dir),
-             "--ofsted-url", replica.ofsted_url, "--files-url", replica.files_url, "--env", "local",
-             "--source", "ofsted", "--source", "councils", "--format", "json",
-             *([] if verbose else ["-q"])],
+            [
+                sys.executable,
+                "-m",
+                "ofsted_findings",
+                "crawl",
+                "--data-dir",
+                str(settings.data_dir),
+                "--ofsted-url",
+                replica.ofsted_url,
+                "--files-url",
+                replica.files_url,
+                "--env",
+                "local",
+                "--source",
+                "ofsted",
+                "--source",
+                "councils",
+                "--format",
+                "json",
+                *([] if verbose else ["-q"]),
+            ],
             env={**os.environ, "OFSTED_FINDINGS_COUNCILS_FILE": str(councils_file)},
-            stdout=subprocess.PIPE, text=True, check=False)
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
         if crawl.returncode not in (0, 1):
             print("error: the demo crawl failed", file=sys.stderr)
             return crawl.returncode
@@ -63,10 +99,13 @@ def run_demo(settings: Settings, *, host: str = "127.0.0.1", port: int = 5000, s
         if not serve:
             return 0
         from webapp import create_app
+
         app = create_app(settings)
         _quiet_server()
-        print(f"\n  ofsted-findings demo: open http://{host}:{port}/  (try: staying put; "
-              "Ctrl-C stops it)\n", flush=True)
+        print(
+            f"\n  ofsted-findings demo: open http://{host}:{port}/  (try: staying put; Ctrl-C stops it)\n",
+            flush=True,
+        )
         with recording_address(settings):
             app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False)
     return 0
@@ -78,10 +117,11 @@ def recording_address(settings: Settings):
     so that the CLI's permalinks for that directory point at the running site."""
     import signal
     import threading
+
     path = settings.served_at_file
     try:
         path.write_text(settings.base_url.rstrip("/") + "\n", encoding="utf-8")
-    except OSError:   # a read-only data directory: permalinks fall back to the default
+    except OSError:  # a read-only data directory: permalinks fall back to the default
         yield
         return
     if threading.current_thread() is threading.main_thread():
@@ -99,5 +139,6 @@ def _quiet_server() -> None:
     import logging
 
     import flask.cli
+
     flask.cli.show_server_banner = lambda *args, **kwargs: None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -7,13 +7,14 @@ twenty cells a row in Python (changing COLUMNS changes those pieces: bump the SQ
 engine's SCHEMA_VERSION with it). Only the permalink and the citation depend on the
 site's base URL; ``splice_csv`` puts it in as the rows go out.
 """
+
 from __future__ import annotations
 
 from itertools import islice
 from typing import Iterable, Iterator
 
-from ofsted_findings.config import document_path
-from ofsted_findings.formatting import citation_stem
+from common.config import document_path
+from common.formatting import citation_stem
 
 # (name, type, description): the data dictionary of every export (CSV, NDJSON, XLSX), served
 # at /api/v1/exports/fields, written into each XLSX and kept in the README.
@@ -23,34 +24,58 @@ FIELDS = (
     ("authority", "text", "The local authority the document is about (the authority register's name)."),
     ("ons_code", "text", "The authority's ONS code, e.g. E08000035."),
     ("region", "text", "The authority's region of England."),
-    ("document_type", "text", "Children's services focused visit, Children's services inspection, "
-                              "Monitoring visit, Joint targeted area inspection or Council response."),
-    ("kind", "text", "Whose words the paragraph is: ofsted (Ofsted's findings), council (a council's own "
-                     "words about itself, e.g. a press release) or file (neither)."),
+    (
+        "document_type",
+        "text",
+        "Children's services focused visit, Children's services inspection, "
+        "Monitoring visit, Joint targeted area inspection or Council response.",
+    ),
+    (
+        "kind",
+        "text",
+        "Whose words the paragraph is: ofsted (Ofsted's findings), council (a council's own "
+        "words about itself, e.g. a press release) or file (neither).",
+    ),
     ("published", "date", "When the document was published (YYYY-MM-DD; a date in XLSX)."),
     ("visit_start", "date", "First day of the inspection or visit, if the document says."),
     ("visit_end", "date", "Last day of the inspection or visit, if the document says."),
-    ("judgement", "text", "The grade Ofsted gave the experiences and progress of care leavers in this "
-                          "inspection (empty for visits and letters, which are not graded)."),
+    (
+        "judgement",
+        "text",
+        "The grade Ofsted gave the experiences and progress of care leavers in this "
+        "inspection (empty for visits and letters, which are not graded).",
+    ),
     ("judgements", "text", "Every judgement of the inspection, as 'area: grade', separated by '; '."),
-    ("responds_to", "text", "For a council's response, the document_id of the Ofsted document it "
-                            "answers (empty until responses are linked to their letters)."),
+    (
+        "responds_to",
+        "text",
+        "For a council's response, the document_id of the Ofsted document it "
+        "answers (empty until responses are linked to their letters).",
+    ),
     ("section", "text", "The heading the paragraph sits under."),
     ("paragraph_number", "integer", "The paragraph's number in the document (its anchor #p<n>)."),
-    ("themes", "list", "The care-leaver themes of the paragraph (ids, see /api/v1/themes); "
-                       "'; '-separated in CSV and XLSX, a list in NDJSON."),
+    (
+        "themes",
+        "list",
+        "The care-leaver themes of the paragraph (ids, see /api/v1/themes); "
+        "'; '-separated in CSV and XLSX, a list in NDJSON.",
+    ),
     ("stance", "text", "strength, improvement (an area for improvement) or neutral."),
     ("text", "text", "The paragraph's text."),
     ("source", "text", "The original document's URL (or the file path of an ingested file)."),
     ("permalink", "url", "The paragraph on this site."),
-    ("citation", "text", "A citation: author (Ofsted, or the council for its response), title, "
-                         "authority, date, source URL, paragraph number and permalink."),
+    (
+        "citation",
+        "text",
+        "A citation: author (Ofsted, or the council for its response), title, "
+        "authority, date, source URL, paragraph number and permalink.",
+    ),
 )
 COLUMNS = tuple(name for name, _, _ in FIELDS)
 # The stored fields a row is made from: COLUMNS up to "source" (of which "judgements" is a
 # mapping and "themes" a list), then what the citation needs.
 SOURCE = COLUMNS.index("source")
-STORED_FIELDS = COLUMNS[:SOURCE + 1]
+STORED_FIELDS = COLUMNS[: SOURCE + 1]
 THEMES = COLUMNS.index("themes")
 JUDGEMENTS = COLUMNS.index("judgements")
 DATE_COLUMNS = tuple(i for i, (_, kind, _) in enumerate(FIELDS) if kind == "date")
@@ -70,22 +95,59 @@ def export_rows(values: Iterable[tuple], base_url: str) -> Iterator[tuple]:
     are begun once per document: an export runs to 100k rows."""
     base = base_url.rstrip("/")
     documents: dict[str, tuple[str, str]] = {}  # document id -> its URL, its citation stem
-    for (document_id, title, authority, ons_code, region, document_type, kind, published, visit_start,
-         visit_end, judgement, judgements, responds_to, section, number, themes, stance, text,
-         source) in values:
+    for (
+        document_id,
+        title,
+        authority,
+        ons_code,
+        region,
+        document_type,
+        kind,
+        published,
+        visit_start,
+        visit_end,
+        judgement,
+        judgements,
+        responds_to,
+        section,
+        number,
+        themes,
+        stance,
+        text,
+        source,
+    ) in values:
         stems = documents.get(document_id)
         if stems is None:
             if len(documents) >= 10_000:  # bounded, so that an export's memory stays flat
                 documents.clear()
             stems = documents[document_id] = (
                 base + document_path(document_id),
-                citation_stem(authority, title, published, document_type, source))
+                citation_stem(authority, title, published, document_type, source),
+            )
         permalink = stems[0] if number is None else f"{stems[0]}#p{number}"
-        yield (document_id or "", title or "", authority or "", ons_code or "", region or "",
-               document_type or "", kind or "", published or "", visit_start or "", visit_end or "",
-               judgement or "", judgements_text(judgements), responds_to or "", section or "",
-               number, "; ".join(themes or ()), stance or "", text or "", source or "", permalink,
-               f"{stems[1]}{number}. {permalink}")
+        yield (
+            document_id or "",
+            title or "",
+            authority or "",
+            ons_code or "",
+            region or "",
+            document_type or "",
+            kind or "",
+            published or "",
+            visit_start or "",
+            visit_end or "",
+            judgement or "",
+            judgements_text(judgements),
+            responds_to or "",
+            section or "",
+            number,
+            "; ".join(themes or ()),
+            stance or "",
+            text or "",
+            source or "",
+            permalink,
+            f"{stems[1]}{number}. {permalink}",
+        )
 
 
 def batches(rows: Iterable, size: int = CHUNK_ROWS) -> Iterator[list]:
@@ -122,9 +184,12 @@ def csv_fragments(paragraph: dict) -> tuple[bytes, bytes, bytes]:
     [row] = export_rows([tuple(paragraph.get(name) for name in STORED_FIELDS)], "")
     path, cited = row[-2], row[-1]  # with no base URL the permalink is the path
     head = ",".join(map(csv_cell, row[:-2])) + ',"'
-    citation_start = cited[:len(cited) - len(path)]
-    return (head.encode(), _quoted(path).encode(),
-            ('","' + _quoted(neutralise_formula(citation_start))).encode())
+    citation_start = cited[: len(cited) - len(path)]
+    return (
+        head.encode(),
+        _quoted(path).encode(),
+        ('","' + _quoted(neutralise_formula(citation_start))).encode(),
+    )
 
 
 def splice_csv(fragments: Iterable[tuple[bytes, bytes, bytes]], base_url: str) -> bytes:

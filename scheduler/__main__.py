@@ -1,4 +1,5 @@
 """`python -m scheduler ACTION ...`: the same as `ofsted-findings schedule ACTION ...`."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ofsted_findings.config import ENGINES
+from common.config import ENGINES
 from scheduler.cli import add_schedule_parser
 
 
@@ -21,8 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add_schedule_parser(sub, common)
     args = parser.parse_args(["schedule", *(sys.argv[1:] if argv is None else argv)])
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     return args.func(args)
 
 

@@ -1,4 +1,5 @@
 """The schedule: which jobs run when, read from YAML and checked before use."""
+
 from __future__ import annotations
 
 import os
@@ -19,11 +20,28 @@ SOURCES = ("ofsted", "councils")
 # The catalogue's ``kind`` for each crawl source.
 SOURCE_KINDS = {"ofsted": "ofsted", "councils": "council"}
 
-_TOP_KEYS = {"timezone", "misfire_grace_seconds", "shutdown_grace_seconds", "stale_after_hours",
-             "defaults", "jobs"}
-_JOB_KEYS = {"kind", "source", "cron", "interval_seconds", "enabled", "time_limit_seconds",
-             "retries", "retry_backoff_seconds", "index_after", "repair", "command",
-             "index_command"}
+_TOP_KEYS = {
+    "timezone",
+    "misfire_grace_seconds",
+    "shutdown_grace_seconds",
+    "stale_after_hours",
+    "defaults",
+    "jobs",
+}
+_JOB_KEYS = {
+    "kind",
+    "source",
+    "cron",
+    "interval_seconds",
+    "enabled",
+    "time_limit_seconds",
+    "retries",
+    "retry_backoff_seconds",
+    "index_after",
+    "repair",
+    "command",
+    "index_command",
+}
 
 
 class ScheduleConfigError(ValueError):
@@ -57,14 +75,30 @@ class JobSpec:
         return IntervalTrigger(seconds=self.interval_seconds, timezone=timezone)
 
     def crawl_argv(self) -> list[str]:
-        template = self.command or ("{python}", "-m", "ofsted_findings", "crawl", "--source",
-                                    "{source}", "--format", "json", "-q")
+        template = self.command or (
+            "{python}",
+            "-m",
+            "ofsted_findings",
+            "crawl",
+            "--source",
+            "{source}",
+            "--format",
+            "json",
+            "-q",
+        )
         return _fill(template, source=self.source or "")
 
     def index_argv(self, *, full: bool = False) -> list[str]:
         template = self.index_command or (
-            "{python}", "-m", "ofsted_findings", "index", "--format", "json", "-q",
-            *(() if full else ("--incremental",)))
+            "{python}",
+            "-m",
+            "ofsted_findings",
+            "index",
+            "--format",
+            "json",
+            "-q",
+            *(() if full else ("--incremental",)),
+        )
         return _fill(template, source=self.source or "")
 
     def retry_delay(self, attempt: int) -> float:
@@ -73,8 +107,9 @@ class JobSpec:
 
 
 def _fill(template, **values) -> list[str]:
-    return [part.replace("{python}", sys.executable).replace("{source}", values["source"])
-            for part in template]
+    return [
+        part.replace("{python}", sys.executable).replace("{source}", values["source"]) for part in template
+    ]
 
 
 @dataclass(frozen=True)
@@ -97,8 +132,7 @@ class ScheduleConfig:
         try:
             return self.jobs[job_id]
         except KeyError:
-            raise ScheduleConfigError(
-                f"no job {job_id!r}; the jobs are: {', '.join(self.jobs)}") from None
+            raise ScheduleConfigError(f"no job {job_id!r}; the jobs are: {', '.join(self.jobs)}") from None
 
     def crawled_sources(self) -> list[str]:
         """Sources some enabled job crawls: the ones whose freshness matters."""
@@ -121,8 +155,7 @@ def _read(path: Path) -> dict:
         raise ScheduleConfigError(f"{path}: expected a mapping at the top level")
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise ScheduleConfigError(f"{path}: unknown keys {sorted(unknown)}; "
-                                  f"allowed: {sorted(_TOP_KEYS)}")
+        raise ScheduleConfigError(f"{path}: unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
     return data
 
 
@@ -159,8 +192,7 @@ def load_config(settings=None, path: str | os.PathLike | None = None) -> Schedul
             if isinstance(raw, dict) and isinstance(data["jobs"].get(job_id), dict):
                 for key, other in (("cron", "interval_seconds"), ("interval_seconds", "cron")):
                     if key in raw and other not in raw:
-                        data["jobs"][job_id] = {k: v for k, v in data["jobs"][job_id].items()
-                                                if k != other}
+                        data["jobs"][job_id] = {k: v for k, v in data["jobs"][job_id].items() if k != other}
         data, files = _merge(data, override), files + [str(extra)]
     return _build(data, tuple(files))
 
@@ -190,14 +222,15 @@ def _build(data: dict, files: tuple[str, ...]) -> ScheduleConfig:
     if not isinstance(stale, dict):
         raise ScheduleConfigError("`stale_after_hours` must map sources to hours")
     return ScheduleConfig(
-        jobs=jobs, timezone=timezone,
-        misfire_grace_seconds=_number("misfire_grace_seconds", data.get("misfire_grace_seconds", 21600),
-                                      minimum=1),
-        shutdown_grace_seconds=_number("shutdown_grace_seconds",
-                                       data.get("shutdown_grace_seconds", 60)),
-        stale_after_hours={str(k): _number(f"stale_after_hours.{k}", v, minimum=0)
-                           for k, v in stale.items()},
-        files=files)
+        jobs=jobs,
+        timezone=timezone,
+        misfire_grace_seconds=_number(
+            "misfire_grace_seconds", data.get("misfire_grace_seconds", 21600), minimum=1
+        ),
+        shutdown_grace_seconds=_number("shutdown_grace_seconds", data.get("shutdown_grace_seconds", 60)),
+        stale_after_hours={str(k): _number(f"stale_after_hours.{k}", v, minimum=0) for k, v in stale.items()},
+        files=files,
+    )
 
 
 def _job(job_id: str, raw: dict, tz) -> JobSpec:
@@ -218,36 +251,47 @@ def _job(job_id: str, raw: dict, tz) -> JobSpec:
         raise ScheduleConfigError(f"{where}: give exactly one of `cron` or `interval_seconds`")
     for key in ("command", "index_command"):
         value = raw.get(key)
-        if value is not None and (not isinstance(value, list) or not value
-                                  or not all(isinstance(p, str) for p in value)):
+        if value is not None and (
+            not isinstance(value, list) or not value or not all(isinstance(p, str) for p in value)
+        ):
             raise ScheduleConfigError(f"{where}: {key} must be a non-empty list of strings")
     for key in ("enabled", "index_after", "repair"):
         if key in raw and not isinstance(raw[key], bool):
             raise ScheduleConfigError(f"{where}: {key} must be true or false, not {raw[key]!r}")
     spec = JobSpec(
-        id=job_id, kind=kind, source=source if kind == "crawl" else None,
+        id=job_id,
+        kind=kind,
+        source=source if kind == "crawl" else None,
         cron=str(cron) if cron is not None else None,
         interval_seconds=_number(f"{where} interval_seconds", interval, minimum=0.1)
-        if interval is not None else None,
+        if interval is not None
+        else None,
         enabled=raw.get("enabled", True),
-        time_limit_seconds=_number(f"{where} time_limit_seconds", raw.get("time_limit_seconds", 14400),
-                                   minimum=1),
+        time_limit_seconds=_number(
+            f"{where} time_limit_seconds", raw.get("time_limit_seconds", 14400), minimum=1
+        ),
         retries=_number(f"{where} retries", raw.get("retries", 3), integer=True),
-        retry_backoff_seconds=_number(f"{where} retry_backoff_seconds",
-                                      raw.get("retry_backoff_seconds", 900)),
-        index_after=raw.get("index_after", True), repair=raw.get("repair", False),
+        retry_backoff_seconds=_number(
+            f"{where} retry_backoff_seconds", raw.get("retry_backoff_seconds", 900)
+        ),
+        index_after=raw.get("index_after", True),
+        repair=raw.get("repair", False),
         command=tuple(raw["command"]) if raw.get("command") else None,
-        index_command=tuple(raw["index_command"]) if raw.get("index_command") else None)
+        index_command=tuple(raw["index_command"]) if raw.get("index_command") else None,
+    )
     if cron is not None:
         fields = str(cron).split()
         if len(fields) != 5:
-            raise ScheduleConfigError(f"{where}: a cron expression has five fields "
-                                      f"(minute hour day month weekday), not {cron!r}")
+            raise ScheduleConfigError(
+                f"{where}: a cron expression has five fields (minute hour day month weekday), not {cron!r}"
+            )
         if any(ch.isdigit() for ch in fields[4].split("/")[0]):
             # APScheduler 3 counts weekdays from Monday = 0, cron from Sunday = 0: a number
             # would silently run on the wrong day, so only names are accepted.
-            raise ScheduleConfigError(f"{where}: write the weekday of {cron!r} as a name "
-                                      "(mon, tue, ... sun, or a range such as mon-fri)")
+            raise ScheduleConfigError(
+                f"{where}: write the weekday of {cron!r} as a name "
+                "(mon, tue, ... sun, or a range such as mon-fri)"
+            )
     try:
         spec.trigger(tz)
     except ValueError as exc:

@@ -5,6 +5,7 @@ edits it under a running scheduler: it queues a command in
 ``<data_dir>/scheduler.sqlite3`` and the scheduler applies it through its own
 API within a second or two, then writes back the result.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -48,8 +49,10 @@ def enqueue(settings, command: str, job_id: str) -> int:
     if command not in COMMANDS:
         raise ValueError(f"unknown command {command!r}")
     with closing(_connect(settings)) as db:
-        return db.execute("INSERT INTO scheduler_commands (command, job_id, created_at) VALUES (?,?,?)",
-                          (command, job_id, utcnow())).lastrowid
+        return db.execute(
+            "INSERT INTO scheduler_commands (command, job_id, created_at) VALUES (?,?,?)",
+            (command, job_id, utcnow()),
+        ).lastrowid
 
 
 def wait_for(settings, command_id: int, timeout: float = 15.0) -> tuple[bool, str] | None:
@@ -57,8 +60,10 @@ def wait_for(settings, command_id: int, timeout: float = 15.0) -> tuple[bool, st
     deadline = time.monotonic() + timeout
     with closing(_connect(settings)) as db:
         while True:
-            row = db.execute("SELECT ok, result FROM scheduler_commands WHERE command_id=? "
-                             "AND done_at IS NOT NULL", (command_id,)).fetchone()
+            row = db.execute(
+                "SELECT ok, result FROM scheduler_commands WHERE command_id=? AND done_at IS NOT NULL",
+                (command_id,),
+            ).fetchone()
             if row is not None:
                 return bool(row["ok"]), row["result"]
             if time.monotonic() >= deadline:
@@ -68,19 +73,25 @@ def wait_for(settings, command_id: int, timeout: float = 15.0) -> tuple[bool, st
 
 def take_pending(settings) -> list[dict]:
     with closing(_connect(settings)) as db:
-        rows = db.execute("SELECT * FROM scheduler_commands WHERE done_at IS NULL "
-                          "ORDER BY command_id").fetchall()
+        rows = db.execute(
+            "SELECT * FROM scheduler_commands WHERE done_at IS NULL ORDER BY command_id"
+        ).fetchall()
         return [dict(r) for r in rows]
 
 
 def mark_done(settings, command_id: int, ok: bool, result: str) -> None:
     with closing(_connect(settings)) as db:
-        db.execute("UPDATE scheduler_commands SET done_at=?, ok=?, result=? WHERE command_id=?",
-                   (utcnow(), int(ok), result, command_id))
+        db.execute(
+            "UPDATE scheduler_commands SET done_at=?, ok=?, result=? WHERE command_id=?",
+            (utcnow(), int(ok), result, command_id),
+        )
 
 
 def cancel(settings, command_id: int) -> None:
     """Withdraw an unanswered command, so a later scheduler does not act on it late."""
     with closing(_connect(settings)) as db:
-        db.execute("UPDATE scheduler_commands SET done_at=?, ok=0, result='expired: no answer' "
-                   "WHERE command_id=? AND done_at IS NULL", (utcnow(), command_id))
+        db.execute(
+            "UPDATE scheduler_commands SET done_at=?, ok=0, result='expired: no answer' "
+            "WHERE command_id=? AND done_at IS NULL",
+            (utcnow(), command_id),
+        )

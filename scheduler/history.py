@@ -11,6 +11,7 @@ failed and are recorded in the catalogue), ``failed``, ``timeout``,
 ``abandoned`` (the scheduler died during the run), ``skipped`` (not started:
 another crawl of the source or another run of the job was going on).
 """
+
 from __future__ import annotations
 
 import json
@@ -76,38 +77,64 @@ def _read_only(settings) -> sqlite3.Connection | None:
 
 
 def _has_table(db, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
-                      (name,)).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
+        is not None
+    )
 
 
 # -- writing (the scheduler) -------------------------------------------------------
-def start(settings, *, job_id: str, kind: str, source: str | None, trigger: str,
-          attempt: int = 1, started_at: str | None = None) -> int:
+def start(
+    settings,
+    *,
+    job_id: str,
+    kind: str,
+    source: str | None,
+    trigger: str,
+    attempt: int = 1,
+    started_at: str | None = None,
+) -> int:
     with closing(connect(settings)) as db:
         cur = db.execute(
             "INSERT INTO scheduled_runs (job_id, kind, source, trigger, attempt, pid, started_at) "
             "VALUES (?,?,?,?,?,?,?)",
-            (job_id, kind, source, trigger, attempt, os.getpid(), started_at or utcnow()))
+            (job_id, kind, source, trigger, attempt, os.getpid(), started_at or utcnow()),
+        )
         return cur.lastrowid
 
 
-def finish(settings, run_id: int, outcome: str, *, counts: dict | None = None,
-           errors: list[str] | None = None, details: dict | None = None) -> None:
+def finish(
+    settings,
+    run_id: int,
+    outcome: str,
+    *,
+    counts: dict | None = None,
+    errors: list[str] | None = None,
+    details: dict | None = None,
+) -> None:
     counts = counts or {}
     with closing(connect(settings)) as db:
         db.execute(
             "UPDATE scheduled_runs SET finished_at=?, outcome=?, new_documents=?, "
             "changed_documents=?, failed_documents=?, bytes=?, errors=?, details=? WHERE run_id=?",
-            (utcnow(), outcome, counts.get("new", 0), counts.get("changed", 0),
-             counts.get("failed", 0), counts.get("bytes", 0),
-             json.dumps([str(e) for e in errors or []]), json.dumps(details or {}, default=str),
-             run_id))
+            (
+                utcnow(),
+                outcome,
+                counts.get("new", 0),
+                counts.get("changed", 0),
+                counts.get("failed", 0),
+                counts.get("bytes", 0),
+                json.dumps([str(e) for e in errors or []]),
+                json.dumps(details or {}, default=str),
+                run_id,
+            ),
+        )
 
 
-def record_skip(settings, *, job_id: str, kind: str, source: str | None, trigger: str,
-                reason: str, attempt: int = 1) -> int:
-    run_id = start(settings, job_id=job_id, kind=kind, source=source, trigger=trigger,
-                   attempt=attempt)
+def record_skip(
+    settings, *, job_id: str, kind: str, source: str | None, trigger: str, reason: str, attempt: int = 1
+) -> int:
+    run_id = start(settings, job_id=job_id, kind=kind, source=source, trigger=trigger, attempt=attempt)
     finish(settings, run_id, "skipped", errors=[reason])
     return run_id
 
@@ -120,9 +147,11 @@ def unfinished(settings) -> list[dict]:
 
 def mark_abandoned(settings, run_id: int, reason: str) -> None:
     with closing(connect(settings)) as db:
-        db.execute("UPDATE scheduled_runs SET outcome='abandoned', finished_at=?, errors=? "
-                   "WHERE run_id=? AND outcome='running'",
-                   (utcnow(), json.dumps([reason]), run_id))
+        db.execute(
+            "UPDATE scheduled_runs SET outcome='abandoned', finished_at=?, errors=? "
+            "WHERE run_id=? AND outcome='running'",
+            (utcnow(), json.dumps([reason]), run_id),
+        )
 
 
 def catalogue_changes(settings, *, kind: str | None, since: str) -> dict:
@@ -138,10 +167,14 @@ def catalogue_changes(settings, *, kind: str | None, since: str) -> dict:
         row = db.execute(
             "SELECT coalesce(sum(v.version=1),0) AS new, coalesce(sum(v.version>1),0) AS changed, "
             "coalesce(sum(v.size),0) AS bytes FROM versions v JOIN documents d USING (document_id) "
-            f"WHERE v.fetched_at>=? {where}", [since, *args]).fetchone()
+            f"WHERE v.fetched_at>=? {where}",
+            [since, *args],
+        ).fetchone()
         failed = db.execute(
             "SELECT count(*) FROM documents d WHERE d.checked_at>=? "
-            f"AND (d.status='failed' OR d.error IS NOT NULL) {where}", [since, *args]).fetchone()[0]
+            f"AND (d.status='failed' OR d.error IS NOT NULL) {where}",
+            [since, *args],
+        ).fetchone()[0]
     return {"new": row["new"], "changed": row["changed"], "failed": failed, "bytes": row["bytes"]}
 
 
@@ -153,8 +186,10 @@ def pending_index_count(settings) -> int:
     with closing(db):
         if not _has_table(db, "documents"):
             return 0
-        return db.execute("SELECT count(*) FROM documents WHERE status='ok' AND sha256 IS NOT NULL "
-                          "AND (indexed_sha256 IS NULL OR indexed_sha256 != sha256)").fetchone()[0]
+        return db.execute(
+            "SELECT count(*) FROM documents WHERE status='ok' AND sha256 IS NOT NULL "
+            "AND (indexed_sha256 IS NULL OR indexed_sha256 != sha256)"
+        ).fetchone()[0]
 
 
 # -- reading (status command, web status page) ----------------------------------------
@@ -164,8 +199,9 @@ def _row(r: sqlite3.Row) -> dict:
     run["details"] = json.loads(run["details"] or "{}")
     run["duration_seconds"] = None
     if run["finished_at"]:
-        run["duration_seconds"] = (datetime.fromisoformat(run["finished_at"])
-                                   - datetime.fromisoformat(run["started_at"])).total_seconds()
+        run["duration_seconds"] = (
+            datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
+        ).total_seconds()
     return run
 
 
@@ -196,22 +232,28 @@ def last_runs(settings) -> dict[str, dict]:
             return {}
         rows = db.execute(
             "SELECT * FROM scheduled_runs WHERE run_id IN (SELECT max(run_id) FROM scheduled_runs "
-            "WHERE outcome != 'skipped' GROUP BY job_id)")
+            "WHERE outcome != 'skipped' GROUP BY job_id)"
+        )
         return {r["job_id"]: _row(r) for r in rows}
 
 
 def _last_success(db, source: str) -> str | None:
     found = []
     if _has_table(db, "scheduled_runs"):
-        found.append(db.execute(
-            "SELECT max(finished_at) FROM scheduled_runs WHERE kind='crawl' AND source=? "
-            f"AND outcome IN ({','.join('?' * len(SUCCESS))})", (source, *SUCCESS)).fetchone()[0])
+        found.append(
+            db.execute(
+                "SELECT max(finished_at) FROM scheduled_runs WHERE kind='crawl' AND source=? "
+                f"AND outcome IN ({','.join('?' * len(SUCCESS))})",
+                (source, *SUCCESS),
+            ).fetchone()[0]
+        )
     if _has_table(db, "crawl_runs"):
         # The crawler names a run by its sources joined with "+", e.g. "ofsted+councils".
         rows = db.execute(
             "SELECT source, max(finished_at) FROM crawl_runs "
             f"WHERE outcome IN ({','.join('?' * len(_MANUAL_SUCCESS))}) GROUP BY source",
-            _MANUAL_SUCCESS).fetchall()
+            _MANUAL_SUCCESS,
+        ).fetchall()
         found += [finished for sources, finished in rows if source in sources.split("+")]
     found = [f for f in found if f]
     return max(found) if found else None
@@ -222,6 +264,7 @@ def freshness(settings, config=None, *, now: datetime | None = None) -> dict[str
     "stale": bool, "stale_after_hours": float}``. A source never crawled
     successfully is stale."""
     from scheduler.config import load_config
+
     config = config or load_config(settings)
     now = now or datetime.now(timezone.utc)
     db = _read_only(settings)

@@ -5,6 +5,7 @@ taking plain values, so the store can pickle a reference to it. It finds the
 process's ``Runtime`` (settings, schedule, stop flag, scheduler) installed by
 the service, or by ``schedule run-now`` when no service is running.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,10 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from common.locks import INHERITED_LOCK_ENV, LockHeld, index_lock, lock_path, release, try_lock, write_holder
 from scheduler import history
 from scheduler.config import SOURCE_KINDS, JobSpec, ScheduleConfig
-from scheduler.locks import (INHERITED_LOCK_ENV, LockHeld, index_lock, lock_path, release, try_lock,
-                             write_holder)
 from scheduler.runner import CommandResult, run_command
 
 log = logging.getLogger("scheduler.jobs")
@@ -94,19 +94,27 @@ def run_job(runtime: Runtime, spec: JobSpec, *, trigger: str = "schedule", attem
 
 
 # -- retries ------------------------------------------------------------------------
-def schedule_one_off(runtime: Runtime, spec: JobSpec, what: str, *, delay: float,
-                     attempt: int = 1) -> datetime | None:
+def schedule_one_off(
+    runtime: Runtime, spec: JobSpec, what: str, *, delay: float, attempt: int = 1
+) -> datetime | None:
     if runtime.scheduler is None:
         return None
     if what != RUN_NOW and _paused(runtime, spec.id):
         return None  # an operator paused the job: no retries or resumptions either
     from apscheduler.triggers.date import DateTrigger
+
     run_at = datetime.now(timezone.utc) + timedelta(seconds=delay)
     runtime.scheduler.add_job(
-        execute, DateTrigger(run_date=run_at), id=one_off_id(spec.id, what),
-        name=f"{spec.id} ({what})", kwargs={"job_id": spec.id, "trigger": what, "attempt": attempt},
-        replace_existing=True, max_instances=1, coalesce=True,
-        misfire_grace_time=int(runtime.config.misfire_grace_seconds))
+        execute,
+        DateTrigger(run_date=run_at),
+        id=one_off_id(spec.id, what),
+        name=f"{spec.id} ({what})",
+        kwargs={"job_id": spec.id, "trigger": what, "attempt": attempt},
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=int(runtime.config.misfire_grace_seconds),
+    )
     return run_at
 
 
@@ -119,6 +127,7 @@ def _cancel_retry(runtime: Runtime, spec: JobSpec) -> None:
     if runtime.scheduler is None:
         return
     from apscheduler.jobstores.base import JobLookupError
+
     try:
         runtime.scheduler.remove_job(one_off_id(spec.id, RETRY))
     except JobLookupError:
@@ -135,11 +144,16 @@ def _after(runtime: Runtime, spec: JobSpec, outcome: str, attempt: int, errors: 
             delay = spec.retry_delay(attempt)
             when = schedule_one_off(runtime, spec, RETRY, delay=delay, attempt=attempt + 1)
             if when:
-                log.warning("job %s failed (%s); retry %d of %d at %s", spec.id,
-                            "; ".join(errors)[:300], attempt, spec.retries, when.isoformat())
+                log.warning(
+                    "job %s failed (%s); retry %d of %d at %s",
+                    spec.id,
+                    "; ".join(errors)[:300],
+                    attempt,
+                    spec.retries,
+                    when.isoformat(),
+                )
         else:
-            log.error("job %s failed after %d retries: %s", spec.id, spec.retries,
-                      "; ".join(errors)[:300])
+            log.error("job %s failed after %d retries: %s", spec.id, spec.retries, "; ".join(errors)[:300])
 
 
 # -- steps --------------------------------------------------------------------------
@@ -154,8 +168,12 @@ def _outcome(result: CommandResult) -> str:
 
 
 def _step_details(result: CommandResult) -> dict:
-    return {"exit_code": result.returncode, "seconds": round(result.duration, 1),
-            "summary": result.summary, "log": result.log}
+    return {
+        "exit_code": result.returncode,
+        "seconds": round(result.duration, 1),
+        "summary": result.summary,
+        "log": result.log,
+    }
 
 
 def _index_step(runtime: Runtime, spec: JobSpec, *, full: bool = False) -> tuple[str, dict, list[str]]:
@@ -166,10 +184,16 @@ def _index_step(runtime: Runtime, spec: JobSpec, *, full: bool = False) -> tuple
         return "ok", {"pending": 0, "ran": False}, []
     try:
         with index_lock(settings, timeout=spec.time_limit_seconds, cancel=runtime.stop) as fd:
-            result = run_command(spec.index_argv(full=full), settings=settings,
-                                 name=f"{spec.id}-index", time_limit=spec.time_limit_seconds,
-                                 stop=runtime.stop, grace=runtime.config.shutdown_grace_seconds,
-                                 pass_fds=(fd,), env_extra={INHERITED_LOCK_ENV: str(fd)})
+            result = run_command(
+                spec.index_argv(full=full),
+                settings=settings,
+                name=f"{spec.id}-index",
+                time_limit=spec.time_limit_seconds,
+                stop=runtime.stop,
+                grace=runtime.config.shutdown_grace_seconds,
+                pass_fds=(fd,),
+                env_extra={INHERITED_LOCK_ENV: str(fd)},
+            )
     except LockHeld as exc:
         outcome = "interrupted" if runtime.stop.is_set() else "failed"
         return outcome, {"pending": pending, "ran": False}, [str(exc)]
@@ -188,23 +212,43 @@ def _crawl(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str:
     fd = try_lock(lock_path(settings, f"crawl-{source}"))
     if fd is None:
         reason = f"not started: a crawl of {source} is already running"
-        history.record_skip(settings, job_id=spec.id, kind=spec.kind, source=source,
-                            trigger=trigger, reason=reason, attempt=attempt)
+        history.record_skip(
+            settings,
+            job_id=spec.id,
+            kind=spec.kind,
+            source=source,
+            trigger=trigger,
+            reason=reason,
+            attempt=attempt,
+        )
         log.info("job %s %s", spec.id, reason)
         return "skipped"
     write_holder(fd)  # until the crawl it starts labels the lock with its own pid
     started = history.utcnow()
-    run_id = history.start(settings, job_id=spec.id, kind=spec.kind, source=source,
-                           trigger=trigger, attempt=attempt, started_at=started)
+    run_id = history.start(
+        settings,
+        job_id=spec.id,
+        kind=spec.kind,
+        source=source,
+        trigger=trigger,
+        attempt=attempt,
+        started_at=started,
+    )
     log.info("job %s: crawling %s (run %d, attempt %d)", spec.id, source, run_id, attempt)
     outcome, errors, details, counts = "failed", [], {}, {}
     try:
         try:
             # The child inherits the locked descriptor: the lock lives as long as the crawl.
-            result = run_command(spec.crawl_argv(), settings=settings, name=spec.id,
-                                 time_limit=spec.time_limit_seconds, stop=runtime.stop,
-                                 grace=runtime.config.shutdown_grace_seconds, pass_fds=(fd,),
-                                 env_extra={INHERITED_LOCK_ENV: str(fd)})
+            result = run_command(
+                spec.crawl_argv(),
+                settings=settings,
+                name=spec.id,
+                time_limit=spec.time_limit_seconds,
+                stop=runtime.stop,
+                grace=runtime.config.shutdown_grace_seconds,
+                pass_fds=(fd,),
+                env_extra={INHERITED_LOCK_ENV: str(fd)},
+            )
         finally:
             release(fd)
         outcome = _outcome(result)
@@ -223,8 +267,14 @@ def _crawl(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str:
         outcome = "failed"
     finally:
         history.finish(settings, run_id, outcome, counts=counts, errors=errors, details=details)
-    log.info("job %s: %s (new %s, changed %s, failed %s)", spec.id, outcome, counts.get("new", 0),
-             counts.get("changed", 0), counts.get("failed", 0))
+    log.info(
+        "job %s: %s (new %s, changed %s, failed %s)",
+        spec.id,
+        outcome,
+        counts.get("new", 0),
+        counts.get("changed", 0),
+        counts.get("failed", 0),
+    )
     _after(runtime, spec, outcome, attempt, errors)
     return outcome
 
@@ -233,8 +283,9 @@ def _recorded_run(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int, w
     """Run ``work(details, errors) -> outcome`` as one run in the history: a crash is
     recorded as a failure with its reason, and a failure is retried (``_after``)."""
     settings = runtime.settings
-    run_id = history.start(settings, job_id=spec.id, kind=spec.kind, source=None, trigger=trigger,
-                           attempt=attempt)
+    run_id = history.start(
+        settings, job_id=spec.id, kind=spec.kind, source=None, trigger=trigger, attempt=attempt
+    )
     outcome, errors, details = "failed", [], {}
     try:
         outcome = work(details, errors)
@@ -259,6 +310,7 @@ def _reindex(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str
 def _integrity(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> str:
     from indexer.engines import EngineUnavailable
     from scheduler.integrity import check_integrity
+
     settings = runtime.settings
 
     def work(details: dict, errors: list) -> str:
@@ -271,8 +323,10 @@ def _integrity(runtime: Runtime, spec: JobSpec, trigger: str, attempt: int) -> s
                 errors.extend(repair_errors)
                 report = details["after_repair"] = check_integrity(settings)
             if not report["consistent"]:
-                errors.append(f"index differs from the catalogue: {report['missing']} missing, "
-                              f"{report['orphaned']} orphaned, {report['pending']} not yet indexed")
+                errors.append(
+                    f"index differs from the catalogue: {report['missing']} missing, "
+                    f"{report['orphaned']} orphaned, {report['pending']} not yet indexed"
+                )
             return "ok" if report["consistent"] and repair_outcome in history.SUCCESS else "failed"
         except (EngineUnavailable, LockHeld) as exc:
             errors.append(str(exc))

@@ -5,6 +5,7 @@ pipe, which a chatty crawl could fill and stall). Stopping is polite first:
 SIGTERM lets Scrapy close the spider and save its state so the next run
 resumes; SIGKILL follows if the child ignores it for ``grace`` seconds.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ofsted_findings.config import ENV_PREFIX
-from ofsted_findings.lifetime import child_dies_with_us
+from common.config import ENV_PREFIX
+from common.lifetime import child_dies_with_us
 
 LOG_DIR = Path("logs") / "scheduler"
 KEEP_LOGS = 400
@@ -30,7 +31,7 @@ class CommandResult:
     duration: float
     timed_out: bool = False
     interrupted: bool = False
-    summary: dict | None = None      # the last JSON object the command printed
+    summary: dict | None = None  # the last JSON object the command printed
     stderr_tail: list[str] = field(default_factory=list)
     log: str = ""
 
@@ -102,9 +103,17 @@ def _signal_group(proc: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def run_command(argv: list[str], *, settings, name: str, time_limit: float,
-                stop: threading.Event, grace: float = 30.0, pass_fds: tuple[int, ...] = (),
-                env_extra: dict[str, str] | None = None) -> CommandResult:
+def run_command(
+    argv: list[str],
+    *,
+    settings,
+    name: str,
+    time_limit: float,
+    stop: threading.Event,
+    grace: float = 30.0,
+    pass_fds: tuple[int, ...] = (),
+    env_extra: dict[str, str] | None = None,
+) -> CommandResult:
     log_dir = Path(settings.data_dir) / LOG_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
@@ -117,9 +126,16 @@ def run_command(argv: list[str], *, settings, name: str, time_limit: float,
         # kernel sends the child SIGTERM (a crawl saves its state and resumes next run):
         # no command of a dead scheduler runs on. This thread waits for the child
         # below, so it outlives it, as the kernel's parent-death signal requires.
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                env=child_environment(settings, env_extra), pass_fds=pass_fds,
-                                start_new_session=True, preexec_fn=child_dies_with_us(signal.SIGTERM))
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=child_environment(settings, env_extra),
+            pass_fds=pass_fds,
+            start_new_session=True,
+            preexec_fn=child_dies_with_us(signal.SIGTERM),
+        )
         timed_out = interrupted = False
         deadline = started + time_limit
         while proc.poll() is None:
@@ -138,9 +154,15 @@ def run_command(argv: list[str], *, settings, name: str, time_limit: float,
             break
         # Whatever the child started in its group goes with it.
         _signal_group(proc, signal.SIGKILL)
-    result = CommandResult(argv=list(argv), returncode=proc.returncode,
-                           duration=time.monotonic() - started, timed_out=timed_out,
-                           interrupted=interrupted, summary=_last_json(out_path),
-                           stderr_tail=_tail(err_path), log=str(err_path))
+    result = CommandResult(
+        argv=list(argv),
+        returncode=proc.returncode,
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+        interrupted=interrupted,
+        summary=_last_json(out_path),
+        stderr_tail=_tail(err_path),
+        log=str(err_path),
+    )
     _prune(log_dir)
     return result

@@ -6,6 +6,7 @@ a job keeps its stored next run time while its trigger is unchanged (so a run
 missed while the scheduler was down still happens within the misfire grace
 time) and stays paused if an operator paused it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,9 +26,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from common.locks import lock_path, scheduler_lock
 from scheduler import control, history, jobs
 from scheduler.config import ScheduleConfig, ScheduleConfigError
-from scheduler.locks import lock_path, scheduler_lock
 
 log = logging.getLogger("scheduler")
 RECOVERY_EVERY = 30  # polls between looks for runs abandoned by a dead scheduler
@@ -47,9 +48,13 @@ def build_scheduler(settings, config: ScheduleConfig) -> BackgroundScheduler:
     return _Scheduler(
         jobstores={"default": SQLAlchemyJobStore(url=control.jobstore_url(settings))},
         executors={"default": ThreadPoolExecutor(max_workers=max(4, len(config.jobs) * 2))},
-        job_defaults={"coalesce": True, "max_instances": 1,
-                      "misfire_grace_time": int(config.misfire_grace_seconds)},
-        timezone=config.tz)
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(config.misfire_grace_seconds),
+        },
+        timezone=config.tz,
+    )
 
 
 @contextmanager
@@ -80,9 +85,16 @@ def reconcile(scheduler, config: ScheduleConfig) -> list[str]:
     enabled = {spec.id for spec in config.enabled_jobs()}
     for spec in config.enabled_jobs():
         trigger = spec.trigger(config.tz)
-        options = dict(id=spec.id, name=spec.id, trigger=trigger, kwargs={"job_id": spec.id},
-                       replace_existing=True, max_instances=1, coalesce=True,
-                       misfire_grace_time=int(config.misfire_grace_seconds))
+        options = dict(
+            id=spec.id,
+            name=spec.id,
+            trigger=trigger,
+            kwargs={"job_id": spec.id},
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(config.misfire_grace_seconds),
+        )
         old = stored.get(spec.id)
         if old is None:
             changes.append(f"added {spec.id} ({spec.schedule})")
@@ -104,8 +116,7 @@ def apply_command(scheduler, config: ScheduleConfig, command: str, job_id: str) 
     """pause / resume / run-now one job; raises ScheduleConfigError on a bad job."""
     spec = config.job(job_id)
     if not spec.enabled:
-        raise ScheduleConfigError(f"job {job_id!r} is disabled in the schedule "
-                                  f"({', '.join(config.files)})")
+        raise ScheduleConfigError(f"job {job_id!r} is disabled in the schedule ({', '.join(config.files)})")
     if command == "pause":
         scheduler.pause_job(job_id)
         for what in jobs.ONE_OFF:  # a paused job runs nothing, retries included
@@ -119,11 +130,17 @@ def apply_command(scheduler, config: ScheduleConfig, command: str, job_id: str) 
         when = job.next_run_time.isoformat() if job and job.next_run_time else "?"
         return f"resumed {job_id}; next run {when}"
     if command == "run-now":
-        scheduler.add_job(jobs.execute, DateTrigger(run_date=datetime.now(timezone.utc)),
-                          id=jobs.one_off_id(job_id, jobs.RUN_NOW), name=f"{job_id} (run-now)",
-                          kwargs={"job_id": job_id, "trigger": jobs.RUN_NOW},
-                          replace_existing=True, max_instances=1, coalesce=True,
-                          misfire_grace_time=int(config.misfire_grace_seconds))
+        scheduler.add_job(
+            jobs.execute,
+            DateTrigger(run_date=datetime.now(timezone.utc)),
+            id=jobs.one_off_id(job_id, jobs.RUN_NOW),
+            name=f"{job_id} (run-now)",
+            kwargs={"job_id": job_id, "trigger": jobs.RUN_NOW},
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(config.misfire_grace_seconds),
+        )
         return f"started {job_id}"
     raise ValueError(f"unknown command {command!r}")
 
@@ -166,8 +183,10 @@ class SchedulerService:
 
     def request_stop(self, signum=None, frame=None) -> None:
         if signum is not None:
-            log.info("received %s: stopping (running crawls are stopped cleanly and resume "
-                     "next time)", signal.Signals(signum).name)
+            log.info(
+                "received %s: stopping (running crawls are stopped cleanly and resume next time)",
+                signal.Signals(signum).name,
+            )
         self.stop.set()
 
     def _install_signal_handlers(self) -> dict:
@@ -179,16 +198,20 @@ class SchedulerService:
     def _start(self) -> None:
         self.scheduler = build_scheduler(self.settings, self.config)
         jobs.install(jobs.Runtime(self.settings, self.config, self.stop, self.scheduler))
-        self.scheduler.add_listener(self._on_event,
-                                    EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+        self.scheduler.add_listener(
+            self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR
+        )
         self.scheduler.start(paused=True)
         for change in reconcile(self.scheduler, self.config):
             log.info("schedule: %s", change)
         self._recover_abandoned_runs()
         self.scheduler.resume()
         for job in self.scheduler.get_jobs():
-            log.info("job %s: next run %s", job.id,
-                     job.next_run_time.isoformat() if job.next_run_time else "paused")
+            log.info(
+                "job %s: next run %s",
+                job.id,
+                job.next_run_time.isoformat() if job.next_run_time else "paused",
+            )
         log.info("scheduler started (pid %d, data directory %s)", os.getpid(), self.settings.data_dir)
 
     def _shutdown(self) -> None:
@@ -218,12 +241,12 @@ class SchedulerService:
                 continue  # ours, or a `schedule run-now` in the foreground, still going
             if run["kind"] == "crawl" and _locked_by_orphan(self.settings, run["source"]):
                 continue  # looked at again later, when the orphan is gone
-            history.mark_abandoned(self.settings, run["run_id"],
-                                   f"the scheduler (pid {run['pid']}) stopped during this run")
+            history.mark_abandoned(
+                self.settings, run["run_id"], f"the scheduler (pid {run['pid']}) stopped during this run"
+            )
             spec = self.config.jobs.get(run["job_id"])
             if spec and spec.enabled and spec.id not in resumed and not self._paused(spec.id):
-                jobs.schedule_one_off(jobs._runtime, spec, jobs.RESUME, delay=0,
-                                      attempt=run["attempt"])
+                jobs.schedule_one_off(jobs._runtime, spec, jobs.RESUME, delay=0, attempt=run["attempt"])
                 resumed.add(spec.id)
                 log.warning("run %d of %s was abandoned; resuming it now", run["run_id"], spec.id)
 
@@ -239,15 +262,23 @@ class SchedulerService:
         if event.code == EVENT_JOB_MAX_INSTANCES:
             reason = "not started: the previous run of this job is still going"
         elif event.code == EVENT_JOB_MISSED:
-            reason = (f"missed: the scheduler was not running at {event.scheduled_run_time} "
-                      f"(beyond the misfire grace time)")
+            reason = (
+                f"missed: the scheduler was not running at {event.scheduled_run_time} "
+                f"(beyond the misfire grace time)"
+            )
         else:
             log.error("job %s raised %r", event.job_id, event.exception)
             return
         log.warning("job %s %s", event.job_id, reason)
         try:
-            history.record_skip(self.settings, job_id=spec.id, kind=spec.kind, source=spec.source,
-                                trigger="schedule", reason=reason)
+            history.record_skip(
+                self.settings,
+                job_id=spec.id,
+                kind=spec.kind,
+                source=spec.source,
+                trigger="schedule",
+                reason=reason,
+            )
         except Exception:  # a listener must never take the scheduler down
             log.exception("could not record the skipped run of %s", spec.id)
 
@@ -263,5 +294,6 @@ class SchedulerService:
 
 
 def _locked_by_orphan(settings, source: str | None) -> bool:
-    from scheduler.locks import is_locked
+    from common.locks import is_locked
+
     return bool(source) and is_locked(lock_path(settings, f"crawl-{source}"))

@@ -1,4 +1,5 @@
 """Fixtures shared by the whole suite. Each folder's conftest adds its own."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ofsted_findings.config import Settings
+from common.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 # The shared research material sits beside the project (and beside CI's clone).

@@ -4,12 +4,13 @@
 so a dead Elasticsearch node gives "search is unavailable" pages, not a
 crash at boot (see ``webapp.services``).
 """
+
 from __future__ import annotations
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from ofsted_findings.config import Settings
+from common.config import Settings
 from webapp import errors, security, template_filters
 from webapp.services import Services
 
@@ -26,16 +27,19 @@ def create_app(settings: Settings | None = None, *, searcher=None, store=None) -
     app.json.ensure_ascii = False
     # Our templates first; the GOV.UK Design System macros from govuk-frontend-jinja
     # under their own prefix, as LandRegistry/govuk-frontend-flask does.
-    app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(app.root_path + "/templates"),
-        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
-    ])
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(app.root_path + "/templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
     app.jinja_env.autoescape = True
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.extensions["ofsted_findings"] = Services(settings, searcher=searcher, store=store)
 
     from webapp import api, exports, feeds, pages
+
     app.register_blueprint(pages.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(feeds.bp)

@@ -8,6 +8,7 @@ The stylesheet refers to its fonts and images at ``/assets/…``; the copy
 rewrites those to relative URLs so they resolve beside the stylesheet,
 wherever the app is mounted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 TARGET = Path(__file__).resolve().parent / "static" / "govuk"
-FILES = ("govuk-frontend.min.css", "govuk-frontend.min.css.map",
-         "govuk-frontend.min.js", "govuk-frontend.min.js.map")
+FILES = (
+    "govuk-frontend.min.css",
+    "govuk-frontend.min.css.map",
+    "govuk-frontend.min.js",
+    "govuk-frontend.min.js.map",
+)
 
 
 class AssetsMissing(RuntimeError):
@@ -42,8 +47,7 @@ def copy_assets(source: Path = SOURCE, target: Path = TARGET) -> str:
     for name in FILES:
         shutil.copy2(source / name, staging / name)
     css = staging / "govuk-frontend.min.css"
-    css.write_text(css.read_text(encoding="utf-8").replace("url(/assets/", "url(assets/"),
-                   encoding="utf-8")
+    css.write_text(css.read_text(encoding="utf-8").replace("url(/assets/", "url(assets/"), encoding="utf-8")
     shutil.copytree(source / "assets", staging / "assets")
     (staging / "VERSION").write_text(version + "\n")
     # Swap in the complete copy at once, so a running app never serves half of it.

@@ -6,6 +6,7 @@ API equivalents — count paragraphs whose ``kind`` is ``ofsted`` unless the use
 "Include councils' responses" (``include_responses=1``). A council's press release
 ("Staying put is something we are very proud of") is then never Ofsted's praise.
 """
+
 from __future__ import annotations
 
 from webapp.params import BadSearchParameters, SearchParams

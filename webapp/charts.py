@@ -1,5 +1,6 @@
 """Geometry for the compare page's bar charts, drawn as plain SVG in the
 template (no script, so the chart works with JavaScript off and under our CSP)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,8 +51,16 @@ def theme_charts(comparison) -> list[Chart]:
             for i, stance in enumerate(("strength", "improvement")):
                 value = comparison.cell(authority, theme, stance)
                 width = round(BAR_AREA * value / scale_max)
-                bars.append(Bar(LABEL_WIDTH, y + i * BAR_HEIGHT, max(width, 1 if value else 0),
-                                BAR_HEIGHT - 1, value, stance))
+                bars.append(
+                    Bar(
+                        LABEL_WIDTH,
+                        y + i * BAR_HEIGHT,
+                        max(width, 1 if value else 0),
+                        BAR_HEIGHT - 1,
+                        value,
+                        stance,
+                    )
+                )
             rows.append(Row(authority, y + BAR_HEIGHT + 4, bars))
             y += 2 * BAR_HEIGHT + ROW_GAP
         charts.append(Chart(theme, LABEL_WIDTH + BAR_AREA + 40, y + TOP, rows, scale_max))

@@ -1,6 +1,7 @@
 """Download the whole result set of a search (not just one page) as CSV,
 NDJSON or XLSX. Rows are streamed from the engine's scan, so memory stays
 flat however many paragraphs match."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,14 @@ import orjson
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from ofsted_findings.export_format import (
-    COLUMNS, CSV_HEADER, DATE_COLUMNS, FIELDS, STORED_FIELDS, THEMES, batches, export_rows,
+    COLUMNS,
+    CSV_HEADER,
+    DATE_COLUMNS,
+    FIELDS,
+    STORED_FIELDS,
+    THEMES,
+    batches,
+    export_rows,
 )
 from webapp.params import parse_search_args
 from webapp.services import services
@@ -40,10 +48,28 @@ def _json_line(row: tuple) -> bytes:
 
 
 # Column widths in characters: room for a date, a code or a short title; long text wraps.
-XLSX_WIDTHS = {"document_id": 18, "document_title": 40, "authority": 22, "ons_code": 11, "region": 18,
-               "document_type": 30, "published": 12, "visit_start": 12, "visit_end": 12, "judgement": 18,
-               "judgements": 40, "responds_to": 18, "section": 28, "paragraph_number": 10, "themes": 30,
-               "stance": 12, "text": 80, "source": 40, "permalink": 40, "citation": 60}
+XLSX_WIDTHS = {
+    "document_id": 18,
+    "document_title": 40,
+    "authority": 22,
+    "ons_code": 11,
+    "region": 18,
+    "document_type": 30,
+    "published": 12,
+    "visit_start": 12,
+    "visit_end": 12,
+    "judgement": 18,
+    "judgements": 40,
+    "responds_to": 18,
+    "section": 28,
+    "paragraph_number": 10,
+    "themes": 30,
+    "stance": 12,
+    "text": 80,
+    "source": 40,
+    "permalink": 40,
+    "citation": 60,
+}
 
 
 def xlsx_chunks(rows: Iterable[tuple], about: dict | None = None) -> Iterator[bytes]:
@@ -56,8 +82,15 @@ def xlsx_chunks(rows: Iterable[tuple], about: dict | None = None) -> Iterator[by
     fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="ofsted-findings-export-")
     os.close(fd)
     try:
-        workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
-                                              "strings_to_urls": False, "strings_to_numbers": False})
+        workbook = xlsxwriter.Workbook(
+            path,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
         sheet = workbook.add_worksheet("Paragraphs")
         bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         day = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
@@ -114,10 +147,15 @@ def export_about(params, searcher, store=None) -> dict:
     """What an export holds and from which data: its second sheet in XLSX."""
     filters = "; ".join(f"{facet}: {', '.join(values)}" for facet, values in params.filters.items())
     if params.date_from or params.date_to:
-        filters = "; ".join(filter(None, [filters, f"published {params.date_from or '…'} to {params.date_to or '…'}"]))
-    return {"query": params.q, "filters": filters,
-            "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-            "data_version": data_version(searcher, store)}
+        filters = "; ".join(
+            filter(None, [filters, f"published {params.date_from or '…'} to {params.date_to or '…'}"])
+        )
+    return {
+        "query": params.q,
+        "filters": filters,
+        "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "data_version": data_version(searcher, store),
+    }
 
 
 def data_version(searcher, store=None) -> str:
@@ -126,8 +164,10 @@ def data_version(searcher, store=None) -> str:
         stats = searcher.engine.stats()
     except Exception as exc:  # an export already under way has proven the engine; say why not
         return f"unknown ({type(exc).__name__})"
-    text = (f"{stats.get('engine')} index of {stats.get('paragraphs', '?')} paragraphs from "
-            f"{stats.get('documents', '?')} documents")
+    text = (
+        f"{stats.get('engine')} index of {stats.get('paragraphs', '?')} paragraphs from "
+        f"{stats.get('documents', '?')} documents"
+    )
     try:
         checked = store.counts().get("last_checked") if store is not None else None
     except Exception:  # the store is not needed to export; its date is only a nicety
@@ -155,8 +195,9 @@ MIMETYPES = {
 FORMATS = tuple(MIMETYPES)
 
 
-def export_chunks(searcher, search_request, fmt: str, base_url: str,
-                  about: dict | None = None) -> Iterator[str | bytes]:
+def export_chunks(
+    searcher, search_request, fmt: str, base_url: str, about: dict | None = None
+) -> Iterator[str | bytes]:
     """The export of every hit of a search, chunk by chunk. CSV comes from the engine
     itself, which may keep each paragraph's line ready-quoted (ofsted_findings.export_format).
     ``about`` (export_about) goes into the XLSX's second sheet."""
@@ -196,5 +237,10 @@ def _store_or_none():
 @bp.get("/api/v1/exports/fields")
 def export_fields():
     """The data dictionary of every export format (the XLSX carries it too)."""
-    return jsonify({"fields": [{"name": name, "type": kind, "description": description}
-                               for name, kind, description in FIELDS]})
+    return jsonify(
+        {
+            "fields": [
+                {"name": name, "type": kind, "description": description} for name, kind, description in FIELDS
+            ]
+        }
+    )

@@ -1,5 +1,6 @@
 """An Atom feed for any search: the newest matching paragraphs, so a reader
 can subscribe to "staying close" and hear about new letters."""
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, request
 
-from ofsted_findings.formatting import citation
+from common.formatting import citation
 from webapp.params import parse_search_args
 from webapp.services import services
 
@@ -61,8 +62,12 @@ def search_feed():
         entry = _sub(feed, "entry")
         # A council's words are labelled as the council's here too, never as Ofsted's findings.
         whose = "Council's own words — " if hit.get("kind") == "council" else ""
-        _sub(entry, "title", f"{whose}{hit.get('authority') or 'Unknown authority'}: "
-                             f"{hit.get('document_title') or 'document'}, paragraph {hit.get('paragraph_number')}")
+        _sub(
+            entry,
+            "title",
+            f"{whose}{hit.get('authority') or 'Unknown authority'}: "
+            f"{hit.get('document_title') or 'document'}, paragraph {hit.get('paragraph_number')}",
+        )
         _sub(entry, "id", permalink)
         _sub(entry, "link", rel="alternate", href=permalink, type="text/html")
         if hit.get("source", "").startswith(("http://", "https://")):

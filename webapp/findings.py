@@ -1,5 +1,6 @@
 """An authority's findings: its documents, and its paragraphs counted by theme and stance
 (what its page and /api/v1/authorities/<slug> show)."""
+
 from __future__ import annotations
 
 from indexer.engines.base import SearchRequest
@@ -9,8 +10,11 @@ from webapp.services import services
 
 
 def authority_records(name: str) -> list:
-    return sorted((r for r in services().store.documents() if r.authority == name),
-                  key=lambda r: r.published or "", reverse=True)
+    return sorted(
+        (r for r in services().store.documents() if r.authority == name),
+        key=lambda r: r.published or "",
+        reverse=True,
+    )
 
 
 def authority_themes(name: str, include_responses: bool) -> dict[str, dict[str, int]]:

@@ -6,6 +6,7 @@ taxonomy synonyms) with any ending ("staying" marks "stay", "stays"; "flat" mark
 phrases as phrases. Text is escaped before <mark> goes in, so nothing in a document can
 become markup.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from markupsafe import Markup, escape
 from indexer.query import parse
 
 MAX_QUERY_FOR_MARKS = 1000
-_MIN_STEM = 4   # shorter words are not stemmed (they still mark their own longer forms)
+_MIN_STEM = 4  # shorter words are not stemmed (they still mark their own longer forms)
 
 
 def _stem(word: str) -> str:
@@ -43,7 +44,7 @@ def mark_terms(text: str, terms: list[str]) -> Markup:
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(terms) + r")", re.IGNORECASE)
     out, last = [], 0
     for match in pattern.finditer(text):
-        out.append(escape(text[last:match.start()]))
+        out.append(escape(text[last : match.start()]))
         out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
         last = match.end()
     out.append(escape(text[last:]))

@@ -1,58 +1,107 @@
 """The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+
 from __future__ import annotations
 
 from indexer.engines.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, SORTS
+from indexer.filter_values import ENUMERATED, valid_values
 from indexer.search import PUBLIC_FIELDS
-from ofsted_findings.filter_values import ENUMERATED, valid_values
 
 
 def _array_param(name: str, description: str) -> dict:
     # The values the index holds; the API also reads other common forms of them (any case,
     # a theme's label, an authority's ONS code) and answers 400, listing these, for others.
-    items = ({"type": "string", "enum": valid_values(name)} if name in ENUMERATED
-             else {"type": "string", "pattern": "^[0-9]{4}$"})
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": {"type": "array", "items": items}, "style": "form", "explode": True}
+    items = (
+        {"type": "string", "enum": valid_values(name)}
+        if name in ENUMERATED
+        else {"type": "string", "pattern": "^[0-9]{4}$"}
+    )
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "array", "items": items},
+        "style": "form",
+        "explode": True,
+    }
 
 
 SEARCH_PARAMETERS = [
-    {"name": "q", "in": "query", "required": False,
-     "description": 'The search: words (ranked by BM25; a paragraph holds one of one or two words, '
-                    'all but one of three or four, three in five of more), "a phrase" (required), '
-                    "a | b (either), -word (without), prefix*. Synonyms from the taxonomy widen words.",
-     "schema": {"type": "string"}},
-    *[_array_param(f, f"Only paragraphs whose {f} is one of these values (repeat for OR).")
-      for f in FACETS],
-    {"name": "as_typed", "in": "query", "required": False,
-     "description": "1: search the words as typed. By default a word no paragraph holds is replaced by "
-                    "the closest word the index holds (the response's suggestion) when that finds results.",
-     "schema": {"type": "string", "enum": ["0", "1", "true", "false"]}},
-    {"name": "from", "in": "query", "required": False,
-     "description": "Only paragraphs published on or after this date.",
-     "schema": {"type": "string", "format": "date"}},
-    {"name": "to", "in": "query", "required": False,
-     "description": "Only paragraphs published on or before this date.",
-     "schema": {"type": "string", "format": "date"}},
-    {"name": "sort", "in": "query", "required": False,
-     "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
-    {"name": "page", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20}},
-    {"name": "offset", "in": "query", "required": False,
-     "description": "An alternative to page; ignored when page is given.",
-     "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}},
-    {"name": "limit", "in": "query", "required": False,
-     "description": "An alternative name for per_page.",
-     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
+    {
+        "name": "q",
+        "in": "query",
+        "required": False,
+        "description": "The search: words (ranked by BM25; a paragraph holds one of one or two words, "
+        'all but one of three or four, three in five of more), "a phrase" (required), '
+        "a | b (either), -word (without), prefix*. Synonyms from the taxonomy widen words.",
+        "schema": {"type": "string"},
+    },
+    *[_array_param(f, f"Only paragraphs whose {f} is one of these values (repeat for OR).") for f in FACETS],
+    {
+        "name": "as_typed",
+        "in": "query",
+        "required": False,
+        "description": "1: search the words as typed. By default a word no paragraph holds is replaced by "
+        "the closest word the index holds (the response's suggestion) when that finds results.",
+        "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
+    },
+    {
+        "name": "from",
+        "in": "query",
+        "required": False,
+        "description": "Only paragraphs published on or after this date.",
+        "schema": {"type": "string", "format": "date"},
+    },
+    {
+        "name": "to",
+        "in": "query",
+        "required": False,
+        "description": "Only paragraphs published on or before this date.",
+        "schema": {"type": "string", "format": "date"},
+    },
+    {
+        "name": "sort",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+    },
+    {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "default": 1},
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 20},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "required": False,
+        "description": "An alternative to page; ignored when page is given.",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "An alternative name for per_page.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    },
 ]
 
 INCLUDE_RESPONSES = {
-    "name": "include_responses", "in": "query", "required": False,
+    "name": "include_responses",
+    "in": "query",
+    "required": False,
     "description": "Count councils' own responses and press releases too (1). By default (0) only "
-                   "Ofsted's letters and reports are counted: a council's words about itself are never "
-                   "Ofsted's findings.",
-    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}}
+    "Ofsted's letters and reports are counted: a council's words about itself are never "
+    "Ofsted's findings.",
+    "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+}
 _COUNT = {"type": "integer", "minimum": 0}
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -66,27 +115,48 @@ RESULT_SCHEMA = {
         "score": {"type": ["number", "null"]},
         "snippet": {"type": "string", "description": "HTML in which only <mark> elements occur."},
         "url": {"type": "string", "format": "uri", "description": "The paragraph's permalink."},
-        "match_reasons": {"type": "array", "description": "Why the paragraph matched: each query term it "
-                          "holds (kind word, phrase, prefix, or synonym with `of` naming the typed words it "
-                          "widens; `where` text or heading), then each filter that selected it (kind filter, "
-                          "`of` the facet).",
-                          "items": {"type": "object", "required": ["term", "kind", "of", "where"], "properties": {
-                              "term": {"type": "string"},
-                              "kind": {"type": "string", "enum": ["word", "phrase", "prefix", "synonym", "filter"]},
-                              "of": {"type": ["string", "null"]}, "where": {"type": "string"}}}},
+        "match_reasons": {
+            "type": "array",
+            "description": "Why the paragraph matched: each query term it "
+            "holds (kind word, phrase, prefix, or synonym with `of` naming the typed words it "
+            "widens; `where` text or heading), then each filter that selected it (kind filter, "
+            "`of` the facet).",
+            "items": {
+                "type": "object",
+                "required": ["term", "kind", "of", "where"],
+                "properties": {
+                    "term": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["word", "phrase", "prefix", "synonym", "filter"]},
+                    "of": {"type": ["string", "null"]},
+                    "where": {"type": "string"},
+                },
+            },
+        },
     },
 }
 ERROR_SCHEMA = {
-    "type": "object", "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["status", "title", "message"], "properties": {
-        "status": {"type": "integer"}, "title": {"type": "string"}, "message": {"type": "string"},
-        "problems": {"type": "array", "items": {"type": "string"}}}}},
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["status", "title", "message"],
+            "properties": {
+                "status": {"type": "integer"},
+                "title": {"type": "string"},
+                "message": {"type": "string"},
+                "problems": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+    },
 }
 
 
 def _error(description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def _ok(schema: dict, description: str = "OK") -> dict:
@@ -96,86 +166,197 @@ def _ok(schema: dict, description: str = "OK") -> dict:
 def document(settings) -> dict:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "ofsted-findings API", "version": "1",
-                 "description": "Search Ofsted's findings about English councils' services "
-                                "for care leavers, paragraph by paragraph."},
+        "info": {
+            "title": "ofsted-findings API",
+            "version": "1",
+            "description": "Search Ofsted's findings about English councils' services "
+            "for care leavers, paragraph by paragraph.",
+        },
         "servers": [{"url": settings.base_url.rstrip("/") + "/api/v1"}],
         "paths": {
-            "/search": {"get": {
-                "summary": "Search paragraphs", "operationId": "search",
-                "parameters": SEARCH_PARAMETERS,
-                "responses": {
-                    "200": _ok({"type": "object", "required": ["total", "results", "facets", "notices"],
+            "/search": {
+                "get": {
+                    "summary": "Search paragraphs",
+                    "operationId": "search",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {
+                        "200": _ok(
+                            {
+                                "type": "object",
+                                "required": ["total", "results", "facets", "notices"],
                                 "properties": {
                                     "total": {"type": "integer"},
-                                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
-                                    "facets": {"type": "object", "additionalProperties": {
-                                        "type": "array", "items": {"type": "object", "properties": {
-                                            "value": {"type": "string"}, "count": {"type": "integer"}}}}},
+                                    "results": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Result"},
+                                    },
+                                    "facets": {
+                                        "type": "object",
+                                        "additionalProperties": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "properties": {
+                                                    "value": {"type": "string"},
+                                                    "count": {"type": "integer"},
+                                                },
+                                            },
+                                        },
+                                    },
                                     "notices": {"type": "array", "items": {"type": "string"}},
-                                    "suggestion": {"type": ["string", "null"], "description":
-                                                   "Did you mean: the search with misspelt words replaced by "
-                                                   "words the index holds (null when every word is known)."},
-                                    "offset": {"type": "integer"}, "limit": {"type": "integer"},
-                                    "page": {"type": "integer"}}}),
-                    "400": _error("A parameter could not be read"),
-                    "503": _error("Search is unavailable"),
-                }}},
-            "/documents/{document_id}": {"get": {
-                "summary": "One document with its paragraphs", "operationId": "document",
-                "parameters": [{"name": "document_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
-                "responses": {"200": _ok({"type": "object", "required": ["document", "paragraphs"]}),
-                              "404": _error("No such document"),
-                              "503": _error("Search is unavailable")}}},
-            "/compare": {"get": {
-                "summary": "Strengths and areas for improvement by authority and theme (what /compare shows)",
-                "operationId": "compare",
-                "parameters": SEARCH_PARAMETERS + [INCLUDE_RESPONSES],
-                "responses": {
-                    "200": _ok({"type": "object",
+                                    "suggestion": {
+                                        "type": ["string", "null"],
+                                        "description": "Did you mean: the search with misspelt words replaced by "
+                                        "words the index holds (null when every word is known).",
+                                    },
+                                    "offset": {"type": "integer"},
+                                    "limit": {"type": "integer"},
+                                    "page": {"type": "integer"},
+                                },
+                            }
+                        ),
+                        "400": _error("A parameter could not be read"),
+                        "503": _error("Search is unavailable"),
+                    },
+                }
+            },
+            "/documents/{document_id}": {
+                "get": {
+                    "summary": "One document with its paragraphs",
+                    "operationId": "document",
+                    "parameters": [
+                        {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _ok({"type": "object", "required": ["document", "paragraphs"]}),
+                        "404": _error("No such document"),
+                        "503": _error("Search is unavailable"),
+                    },
+                }
+            },
+            "/compare": {
+                "get": {
+                    "summary": "Strengths and areas for improvement by authority and theme (what /compare shows)",
+                    "operationId": "compare",
+                    "parameters": SEARCH_PARAMETERS + [INCLUDE_RESPONSES],
+                    "responses": {
+                        "200": _ok(
+                            {
+                                "type": "object",
                                 "required": ["total", "include_responses", "authorities", "themes", "counts"],
                                 "properties": {
                                     "total": _COUNT,
                                     "include_responses": {"type": "boolean"},
-                                    "authorities": {"type": "array", "items": {"type": "object", "properties": {
-                                        "authority": {"type": "string"}, "paragraphs": _COUNT}}},
+                                    "authorities": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "authority": {"type": "string"},
+                                                "paragraphs": _COUNT,
+                                            },
+                                        },
+                                    },
                                     "themes": {"type": "array", "items": {"type": "string"}},
-                                    "counts": {"type": "array", "items": {"type": "object", "properties": {
-                                        "authority": {"type": "string"}, "theme": {"type": "string"},
-                                        "strength": _COUNT, "improvement": _COUNT}}},
-                                    "notices": {"type": "array", "items": {"type": "string"}}}}),
-                    "400": _error("A parameter could not be read"),
-                    "503": _error("Search is unavailable"),
-                }}},
-            "/authorities/{slug}": {"get": {
-                "summary": "One authority: its themes by stance (what its page shows) and its documents",
-                "operationId": "authority",
-                "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
-                               INCLUDE_RESPONSES],
-                "responses": {
-                    "200": _ok({"type": "object", "required": ["authority", "include_responses", "themes", "documents"],
+                                    "counts": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "authority": {"type": "string"},
+                                                "theme": {"type": "string"},
+                                                "strength": _COUNT,
+                                                "improvement": _COUNT,
+                                            },
+                                        },
+                                    },
+                                    "notices": {"type": "array", "items": {"type": "string"}},
+                                },
+                            }
+                        ),
+                        "400": _error("A parameter could not be read"),
+                        "503": _error("Search is unavailable"),
+                    },
+                }
+            },
+            "/authorities/{slug}": {
+                "get": {
+                    "summary": "One authority: its themes by stance (what its page shows) and its documents",
+                    "operationId": "authority",
+                    "parameters": [
+                        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                        INCLUDE_RESPONSES,
+                    ],
+                    "responses": {
+                        "200": _ok(
+                            {
+                                "type": "object",
+                                "required": ["authority", "include_responses", "themes", "documents"],
                                 "properties": {
                                     "include_responses": {"type": "boolean"},
-                                    "themes": {"type": "array", "items": {"type": "object", "properties": {
-                                        "theme": {"type": "string"}, "strength": _COUNT, "improvement": _COUNT}}},
-                                    "documents": {"type": "array", "items": {"type": "object"}}}}),
-                    "400": _error("A parameter could not be read"),
-                    "404": _error("No such authority"),
-                    "503": _error("Search is unavailable"),
-                }}},
-            "/authorities": {"get": {
-                "summary": "The local authorities with children's services", "operationId": "authorities",
-                "responses": {"200": _ok({"type": "object", "required": ["authorities"]})}}},
-            "/exports/fields": {"get": {
-                "summary": "The data dictionary of the CSV, NDJSON and XLSX exports", "operationId": "exportFields",
-                "responses": {"200": _ok({"type": "object", "required": ["fields"], "properties": {
-                    "fields": {"type": "array", "items": {"type": "object", "required": ["name", "type", "description"],
-                               "properties": {"name": {"type": "string"}, "type": {"type": "string"},
-                                              "description": {"type": "string"}}}}}})}}},
-            "/themes": {"get": {
-                "summary": "The care-leaver themes paragraphs are tagged with", "operationId": "themes",
-                "responses": {"200": _ok({"type": "object", "required": ["themes"]})}}},
+                                    "themes": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "properties": {
+                                                "theme": {"type": "string"},
+                                                "strength": _COUNT,
+                                                "improvement": _COUNT,
+                                            },
+                                        },
+                                    },
+                                    "documents": {"type": "array", "items": {"type": "object"}},
+                                },
+                            }
+                        ),
+                        "400": _error("A parameter could not be read"),
+                        "404": _error("No such authority"),
+                        "503": _error("Search is unavailable"),
+                    },
+                }
+            },
+            "/authorities": {
+                "get": {
+                    "summary": "The local authorities with children's services",
+                    "operationId": "authorities",
+                    "responses": {"200": _ok({"type": "object", "required": ["authorities"]})},
+                }
+            },
+            "/exports/fields": {
+                "get": {
+                    "summary": "The data dictionary of the CSV, NDJSON and XLSX exports",
+                    "operationId": "exportFields",
+                    "responses": {
+                        "200": _ok(
+                            {
+                                "type": "object",
+                                "required": ["fields"],
+                                "properties": {
+                                    "fields": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["name", "type", "description"],
+                                            "properties": {
+                                                "name": {"type": "string"},
+                                                "type": {"type": "string"},
+                                                "description": {"type": "string"},
+                                            },
+                                        },
+                                    }
+                                },
+                            }
+                        )
+                    },
+                }
+            },
+            "/themes": {
+                "get": {
+                    "summary": "The care-leaver themes paragraphs are tagged with",
+                    "operationId": "themes",
+                    "responses": {"200": _ok({"type": "object", "required": ["themes"]})},
+                }
+            },
         },
         "components": {"schemas": {"Result": RESULT_SCHEMA, "Error": ERROR_SCHEMA}},
     }

@@ -1,4 +1,5 @@
 """The HTML pages. Every page's state is in its URL, so any view can be shared."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template, request
@@ -15,16 +16,27 @@ from webapp.services import StoreUnavailable, services
 
 bp = Blueprint("pages", __name__)
 
-EXAMPLE_SEARCHES = ["staying put", "taster flats", "health passports", '"personal adviser"',
-                    "staying close", "council tax exemption", "care leaver offer"]
+EXAMPLE_SEARCHES = [
+    "staying put",
+    "taster flats",
+    "health passports",
+    '"personal adviser"',
+    "staying close",
+    "council tax exemption",
+    "care leaver offer",
+]
 
 
 @bp.get("/")
 def home():
     store = services().store
-    return render_template("home.html", examples=EXAMPLE_SEARCHES, counts=store.counts(),
-                           themes=services().taxonomy.themes,
-                           authorities=_authorities_with_documents())
+    return render_template(
+        "home.html",
+        examples=EXAMPLE_SEARCHES,
+        counts=store.counts(),
+        themes=services().taxonomy.themes,
+        authorities=_authorities_with_documents(),
+    )
 
 
 def _authorities_with_documents() -> list:
@@ -41,8 +53,7 @@ def search():
     else:
         response, groups = searching.search(params), None
         pages = _page_count(min(response.total, MAX_OFFSET + params.per_page), params.per_page)
-    return render_template("search.html", params=params, response=response, groups=groups,
-                           result_pages=pages)
+    return render_template("search.html", params=params, response=response, groups=groups, result_pages=pages)
 
 
 def _page_count(total: int, per_page: int) -> int:
@@ -56,9 +67,16 @@ def compare():
     response, comparison = searching.compare(params)
     judgements = latest_judgements(comparison.authorities)
     areas = list(dict.fromkeys(area for grades in judgements.values() for area in grades))
-    return render_template("compare.html", params=params, response=response, comparison=comparison,
-                           charts=theme_charts(comparison), judgements=judgements,
-                           judgement_areas=areas, include_responses=include)
+    return render_template(
+        "compare.html",
+        params=params,
+        response=response,
+        comparison=comparison,
+        charts=theme_charts(comparison),
+        judgements=judgements,
+        judgement_areas=areas,
+        include_responses=include,
+    )
 
 
 def latest_judgements(authorities: list[str]) -> dict[str, dict]:
@@ -83,21 +101,35 @@ def document(document_id: str):
         other_id = link["to_document"] if link["from_document"] == document_id else link["from_document"]
         other = store.get(other_id)
         if other is not None:
-            linked.append({"link": link, "record": other,
-                           "paragraphs": services().searcher.engine.document_paragraphs(other_id)})
+            linked.append(
+                {
+                    "link": link,
+                    "record": other,
+                    "paragraphs": services().searcher.engine.document_paragraphs(other_id),
+                }
+            )
     first = paragraphs[0] if paragraphs else {}
     # Arriving from a search (?q=...), its words are marked in the text.
     query = request.args.get("q", "")[:MAX_QUERY_FOR_MARKS].strip()
     marked_terms = query_terms(query, services().searcher.synonyms) if query else []
-    return render_template("document.html", record=record, paragraphs=paragraphs, linked=linked,
-                           document_id=document_id, first=first, query=query, marked_terms=marked_terms)
+    return render_template(
+        "document.html",
+        record=record,
+        paragraphs=paragraphs,
+        linked=linked,
+        document_id=document_id,
+        first=first,
+        query=query,
+        marked_terms=marked_terms,
+    )
 
 
 @bp.get("/authorities")
 def authorities():
     with_documents = {a.name for a in _authorities_with_documents()}
-    return render_template("authorities.html", authorities=list(services().register),
-                           with_documents=with_documents)
+    return render_template(
+        "authorities.html", authorities=list(services().register), with_documents=with_documents
+    )
 
 
 @bp.get("/authorities/<slug>")
@@ -108,9 +140,15 @@ def authority(slug: str):
     include = include_responses(request.args)
     records = authority_records(match.name)
     judgements = [(r, r.metadata.get("judgements")) for r in records if r.metadata.get("judgements")]
-    return render_template("authority.html", authority=match, records=records,
-                           themes=authority_themes(match.name, include), judgements=judgements,
-                           include_responses=include, counted=counted_filters(include))
+    return render_template(
+        "authority.html",
+        authority=match,
+        records=records,
+        themes=authority_themes(match.name, include),
+        judgements=judgements,
+        include_responses=include,
+        counted=counted_filters(include),
+    )
 
 
 @bp.get("/status")
@@ -120,8 +158,14 @@ def status():
         engine_stats, engine_error = services().searcher.engine.stats(), None
     except EngineUnavailable as exc:
         engine_stats, engine_error = {}, str(exc)
-    return render_template("status.html", counts=store.counts(), engine=engine_stats,
-                           engine_error=engine_error, runs=store.runs(), failures=store.failures())
+    return render_template(
+        "status.html",
+        counts=store.counts(),
+        engine=engine_stats,
+        engine_error=engine_error,
+        runs=store.runs(),
+        failures=store.failures(),
+    )
 
 
 @bp.get("/help")

@@ -1,5 +1,6 @@
 """Reading a search from a URL's query string, the same way for pages, API,
 exports and feeds, so every view of a search is addressable by its URL."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from indexer.engines.base import FACETS, ISO_DATE, MAX_OFFSET, MAX_PAGE_SIZE, SORTS, SearchRequest
-from ofsted_findings.filter_values import UnknownFilterValue, resolve
+from indexer.filter_values import UnknownFilterValue, resolve
 
 DEFAULT_PER_PAGE = 20
 MAX_FILTER_VALUES = 50
@@ -32,32 +33,51 @@ class SearchParams:
     per_page: int = DEFAULT_PER_PAGE
     offset: int = 0
     view: str = "paragraphs"
-    as_typed: bool = False    # no spelling correction ("search instead for" what was typed)
-    date_from: str | None = None    # published on or after (the "from" argument)
-    date_to: str | None = None      # published on or before (the "to" argument)
+    as_typed: bool = False  # no spelling correction ("search instead for" what was typed)
+    date_from: str | None = None  # published on or after (the "from" argument)
+    date_to: str | None = None  # published on or before (the "to" argument)
     notices: list[str] = field(default_factory=list)
 
-    def request(self, *, facets: bool = True, limit: int | None = None, offset: int | None = None,
-                snippets: bool = True, **filters: list[str]) -> SearchRequest:
+    def request(
+        self,
+        *,
+        facets: bool = True,
+        limit: int | None = None,
+        offset: int | None = None,
+        snippets: bool = True,
+        **filters: list[str],
+    ) -> SearchRequest:
         merged = {**self.filters, **filters}
         if merged.get("stance") and "kind" not in merged:
             # A stance is Ofsted's finding: filtering by one keeps to Ofsted's paragraphs.
             merged["kind"] = ["ofsted"]
-        return SearchRequest(q=self.q, filters=merged, sort=self.sort,
-                             offset=self.offset if offset is None else offset,
-                             limit=self.per_page if limit is None else limit, facets=facets,
-                             snippets=snippets, as_typed=self.as_typed, date_from=self.date_from,
-                             date_to=self.date_to)
+        return SearchRequest(
+            q=self.q,
+            filters=merged,
+            sort=self.sort,
+            offset=self.offset if offset is None else offset,
+            limit=self.per_page if limit is None else limit,
+            facets=facets,
+            snippets=snippets,
+            as_typed=self.as_typed,
+            date_from=self.date_from,
+            date_to=self.date_to,
+        )
 
     def query_args(self, **changes) -> MultiDict:
         """The URL arguments for this search, with some changed: for links
         that toggle a facet value, change the sort or go to another page."""
         args = MultiDict()
-        state = {"q": self.q, "sort": self.sort if self.sort != "relevance" else None,
-                 "view": self.view if self.view != "paragraphs" else None,
-                 "page": self.page if self.page > 1 else None,
-                 "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None,
-                 "as_typed": "1" if self.as_typed else None, "from": self.date_from, "to": self.date_to}
+        state = {
+            "q": self.q,
+            "sort": self.sort if self.sort != "relevance" else None,
+            "view": self.view if self.view != "paragraphs" else None,
+            "page": self.page if self.page > 1 else None,
+            "per_page": self.per_page if self.per_page != DEFAULT_PER_PAGE else None,
+            "as_typed": "1" if self.as_typed else None,
+            "from": self.date_from,
+            "to": self.date_to,
+        }
         state.update(changes)
         for facet in FACETS:
             for value in state.pop(facet, self.filters.get(facet, [])) or []:
@@ -108,7 +128,9 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
             except UnknownFilterValue as exc:
                 # The API refuses it (400, with the valid values); a page keeps it, matching
                 # nothing, and says why.
-                problems.append(str(exc)) if strict else notices.append(str(exc)[0].upper() + str(exc)[1:] + ".")
+                problems.append(str(exc)) if strict else notices.append(
+                    str(exc)[0].upper() + str(exc)[1:] + "."
+                )
                 resolved.append(value)
         if resolved:
             params.filters[facet] = list(dict.fromkeys(resolved))
@@ -152,8 +174,10 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
         notices.append("offset cannot be negative.")
         offset = 0
     if offset > MAX_OFFSET:
-        notices.append(f"Only the first {MAX_OFFSET:,} results can be paged through; "
-                       "download the whole result set to see them all.")
+        notices.append(
+            f"Only the first {MAX_OFFSET:,} results can be paged through; "
+            "download the whole result set to see them all."
+        )
         offset = MAX_OFFSET - MAX_OFFSET % per_page
     params.offset = offset
     params.page = offset // per_page + 1

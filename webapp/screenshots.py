@@ -5,6 +5,7 @@
 Drives Debian's Chromium through Playwright (Playwright's own browser
 download is not needed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,14 +14,26 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def pages(query: str) -> dict[str, str]:
     q = urlencode({"q": query})
-    return {"home": "/", "search": f"/search?{q}", "group-by-authority": f"/search?{q}&view=authorities",
-            "compare": f"/compare?{q}", "status": "/status"}
+    return {
+        "home": "/",
+        "search": f"/search?{q}",
+        "group-by-authority": f"/search?{q}&view=authorities",
+        "compare": f"/compare?{q}",
+        "status": "/status",
+    }
 
 
 def take(base_url: str, out: Path, query: str = "staying put", chromium: str = CHROMIUM) -> list[Path]:

@@ -1,5 +1,6 @@
 """The searches behind the views: one page of hits, hits grouped by
 authority, and the theme × authority comparison. All go through the Searcher."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,10 +38,9 @@ def group_by_authority(params: SearchParams) -> tuple[SearchResponse, list[Autho
     authorities = overview.facets.get("authority", [])
     start = (params.page - 1) * GROUPS_PER_PAGE
     groups = []
-    for name, count in authorities[start:start + GROUPS_PER_PAGE]:
+    for name, count in authorities[start : start + GROUPS_PER_PAGE]:
         # Within a group only this authority counts, whatever authorities were ticked.
-        best = searcher.search(params.request(limit=HITS_PER_GROUP, offset=0, facets=False,
-                                              authority=[name]))
+        best = searcher.search(params.request(limit=HITS_PER_GROUP, offset=0, facets=False, authority=[name]))
         region = best.hits[0].get("region", "") if best.hits else ""
         groups.append(AuthorityGroup(name, count, best.hits, region))
     return overview, groups
@@ -50,16 +50,23 @@ def group_by_authority(params: SearchParams) -> tuple[SearchResponse, list[Autho
 class Comparison:
     authorities: list[str]
     themes: list[str]
-    counts: dict = field(default_factory=dict)   # (authority, theme, stance) -> n
-    totals: dict = field(default_factory=dict)   # authority -> paragraphs matching
+    counts: dict = field(default_factory=dict)  # (authority, theme, stance) -> n
+    totals: dict = field(default_factory=dict)  # authority -> paragraphs matching
 
     def cell(self, authority: str, theme: str, stance: str) -> int:
         return self.counts.get((authority, theme, stance), 0)
 
     def rows(self) -> list[dict]:
-        return [{"authority": a, "theme": t, "strength": self.cell(a, t, "strength"),
-                 "improvement": self.cell(a, t, "improvement")}
-                for a in self.authorities for t in self.themes]
+        return [
+            {
+                "authority": a,
+                "theme": t,
+                "strength": self.cell(a, t, "strength"),
+                "improvement": self.cell(a, t, "improvement"),
+            }
+            for a in self.authorities
+            for t in self.themes
+        ]
 
     @property
     def largest(self) -> int:

@@ -3,6 +3,7 @@
 Opening lazily means the app starts even when the engine is down; a failed
 open is not cached, so the app recovers by itself once the engine is back.
 """
+
 from __future__ import annotations
 
 import threading
@@ -10,10 +11,10 @@ from functools import cached_property
 
 from flask import current_app
 
+from common.authorities import Register
+from common.store import DocumentStore, StoreError
 from indexer.engines.base import EngineUnavailable
 from indexer.themes import Taxonomy
-from ofsted_findings.authorities import Register
-from ofsted_findings.store import DocumentStore, StoreError
 
 
 class StoreUnavailable(RuntimeError):
@@ -33,6 +34,7 @@ class Services:
             with self._lock:
                 if self._searcher is None:
                     from indexer.search import Searcher
+
                     try:
                         self._searcher = Searcher.open(self.settings, self.taxonomy)
                     except EngineUnavailable:

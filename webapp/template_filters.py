@@ -1,13 +1,14 @@
 """Jinja filters and globals. Document text is always escaped; a snippet is
 the one piece of HTML we output, and bleach lets only <mark> through."""
+
 from __future__ import annotations
 
 from flask import url_for
 from markupsafe import Markup
 
+from common.formatting import citation, date_time, long_date
 from indexer.engines.base import FACETS, sanitise_snippet
 from indexer.explain import describe
-from ofsted_findings.formatting import citation, date_time, long_date
 from webapp.services import services
 
 
@@ -28,9 +29,16 @@ def stance_label(stance: str | None) -> str:
     return STANCE_LABELS.get(stance or "", stance or "")
 
 
-FACET_LABELS = {"authority": "Local authority", "region": "Region", "year": "Year published",
-                "document_type": "Document type", "theme": "Theme", "stance": "Ofsted's finding",
-                "judgement": "Care leavers judged", "kind": "Whose words"}
+FACET_LABELS = {
+    "authority": "Local authority",
+    "region": "Region",
+    "year": "Year published",
+    "document_type": "Document type",
+    "theme": "Theme",
+    "stance": "Ofsted's finding",
+    "judgement": "Care leavers judged",
+    "kind": "Whose words",
+}
 # A paragraph's kind is whose words it is, however the document arrived (issue 17).
 KIND_LABELS = {"ofsted": "Ofsted's findings", "council": "Council's own words", "file": "Other documents"}
 
@@ -47,7 +55,9 @@ def facet_value_label(facet: str, value: str) -> str:
 
 def match_reason(reason: dict) -> str:
     """One of a hit's match_reasons in words, filters named as the pages name them."""
-    return describe(reason, lambda facet, value: f"{FACET_LABELS.get(facet, facet)}: {facet_value_label(facet, value)}")
+    return describe(
+        reason, lambda facet, value: f"{FACET_LABELS.get(facet, facet)}: {facet_value_label(facet, value)}"
+    )
 
 
 def file_name(path: str | None) -> str:
@@ -80,6 +90,7 @@ def init_app(app) -> None:
     app.add_template_global(FACET_LABELS, "FACET_LABELS")
     app.add_template_global(citation)
     from webapp.marking import mark_terms
+
     app.add_template_filter(mark_terms, "mark_terms")
     app.add_template_global(FACETS, "facet_names")
 

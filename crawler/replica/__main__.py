@@ -1,4 +1,5 @@
 """``python -m crawler.replica [--sample | --corpus DIR] [--port N]``: build and serve a replica."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,19 +21,37 @@ def _faults(args) -> Faults:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.replica",
-                                     description="Build and serve a replica of the Ofsted reports site on 127.0.0.1.")
+    parser = argparse.ArgumentParser(
+        prog="python -m crawler.replica",
+        description="Build and serve a replica of the Ofsted reports site on 127.0.0.1.",
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--sample", action="store_true", help="the project's sample documents (default)")
-    source.add_argument("--corpus", type=Path, metavar="DIR",
-                        help="a folder of real PDFs with MANIFEST.csv, e.g. ../shared/corpus/ofsted-pdf")
+    source.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="DIR",
+        help="a folder of real PDFs with MANIFEST.csv, e.g. ../shared/corpus/ofsted-pdf",
+    )
     parser.add_argument("--port", type=int, default=0, help="port of the reports host (0: any free port)")
     parser.add_argument("--files-port", type=int, default=0, help="port of the files host (0: any free port)")
-    parser.add_argument("--council-port", type=int, default=0, help="port of the council news sites (0: any free port)")
-    parser.add_argument("--fault", action="append", default=[], metavar="FILE_ID=KIND",
-                        help=f"misbehave for one file; KIND is one of {', '.join(FILE_FAULTS)}")
-    parser.add_argument("--robots-disallow", action="append", default=[], metavar="PATH",
-                        help="add a Disallow line to robots.txt")
+    parser.add_argument(
+        "--council-port", type=int, default=0, help="port of the council news sites (0: any free port)"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="FILE_ID=KIND",
+        help=f"misbehave for one file; KIND is one of {', '.join(FILE_FAULTS)}",
+    )
+    parser.add_argument(
+        "--robots-disallow",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="add a Disallow line to robots.txt",
+    )
     parser.add_argument("--site-dir", type=Path, help="where to build the site (default: a temporary folder)")
     args = parser.parse_args(argv)
     try:
@@ -50,14 +69,21 @@ def main(argv: list[str] | None = None) -> int:
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        with ReplicaServer(site_dir, port=args.port, files_port=args.files_port,
-                           council_port=args.council_port, faults=faults) as replica:
+        with ReplicaServer(
+            site_dir,
+            port=args.port,
+            files_port=args.files_port,
+            council_port=args.council_port,
+            faults=faults,
+        ) as replica:
             print(f"OFSTED_FINDINGS_OFSTED_URL={replica.ofsted_url}")
             print(f"OFSTED_FINDINGS_FILES_URL={replica.files_url}")
             councils = replica.write_councils_config(site_dir / "councils.yaml")
             print(f"OFSTED_FINDINGS_COUNCILS_FILE={councils}")
-            print(f"listing: {replica.ofsted_url}/search?level_1_types=3&level_2_types%5B%5D=12&start=0&rows=100",
-                  flush=True)
+            print(
+                f"listing: {replica.ofsted_url}/search?level_1_types=3&level_2_types%5B%5D=12&start=0&rows=100",
+                flush=True,
+            )
             try:
                 while True:
                     time.sleep(3600)

@@ -4,6 +4,7 @@
 most tests); ``build_corpus_site`` lays out the real PDFs of the shared corpus
 (benchmarks and the full-crawl tests) without copying them into the project.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,11 +13,11 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from ofsted_findings.authorities import Register
+from common.authorities import Register
 
+from .council_markup import FILLER, article_page
 from .documents import SAMPLE_DIR, load_samples, placeholder_letter
 from .render import render_pdf
-from .council_markup import FILLER, article_page
 from .site import CouncilPage, CouncilSite, Provider, Publication, Site, ofsted_name_for
 
 _META = re.compile(r'<meta\s+name="ofsted-findings:([a-z-]+)"\s+content="([^"]*)"', re.I)
@@ -25,8 +26,10 @@ _TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
 
 def _providers(register: Register, names: dict[str, str] | None = None) -> dict[str, Provider]:
     names = names or {}
-    return {a.urn: Provider(urn=a.urn, name=a.name, ofsted_name=names.get(a.urn) or ofsted_name_for(a))
-            for a in register}
+    return {
+        a.urn: Provider(urn=a.urn, name=a.name, ofsted_name=names.get(a.urn) or ofsted_name_for(a))
+        for a in register
+    }
 
 
 def _write_file(out_dir: Path, file_id: str, body: bytes) -> tuple[str, str, int]:
@@ -56,8 +59,9 @@ CORPUS_RELEASES = {
 }
 
 
-def _council(councils: dict[str, CouncilSite], register: Register, authority_name: str,
-             shape: str) -> CouncilSite:
+def _council(
+    councils: dict[str, CouncilSite], register: Register, authority_name: str, shape: str
+) -> CouncilSite:
     authority = register.find(authority_name)
     if authority is None:
         raise ValueError(f"council release for {authority_name!r}: not in the authority register")
@@ -80,8 +84,9 @@ def _add_filler(out_dir: Path, councils: dict[str, CouncilSite]) -> None:
             council.pages.append(CouncilPage(slug=slug, title=title, published=published, path=rel))
 
 
-def _sample_releases(sample_dir: Path, out_dir: Path, register: Register,
-                     councils: dict[str, CouncilSite]) -> None:
+def _sample_releases(
+    sample_dir: Path, out_dir: Path, register: Register, councils: dict[str, CouncilSite]
+) -> None:
     for src in sorted((Path(sample_dir) / "council").glob("*.html")):
         html = src.read_text(encoding="utf-8")
         meta = dict(_META.findall(html))
@@ -89,14 +94,25 @@ def _sample_releases(sample_dir: Path, out_dir: Path, register: Register,
         council = _council(councils, register, meta["authority"], meta.get("site-shape", "listing"))
         rel = f"council/{council.slug}/{src.stem}.html"
         _write_text(out_dir / rel, html)
-        council.pages.append(CouncilPage(
-            slug=src.stem, title=re.sub(r"\s+", " ", title.group(1)).strip() if title else src.stem,
-            published=meta["published"], path=rel, responds_to=meta.get("responds-to"),
-            about_ofsted=True))
+        council.pages.append(
+            CouncilPage(
+                slug=src.stem,
+                title=re.sub(r"\s+", " ", title.group(1)).strip() if title else src.stem,
+                published=meta["published"],
+                path=rel,
+                responds_to=meta.get("responds-to"),
+                about_ofsted=True,
+            )
+        )
 
 
-def _corpus_releases(corpus_root: Path, out_dir: Path, register: Register,
-                     councils: dict[str, CouncilSite], letters: dict[tuple[str, str], str]) -> None:
+def _corpus_releases(
+    corpus_root: Path,
+    out_dir: Path,
+    register: Register,
+    councils: dict[str, CouncilSite],
+    letters: dict[tuple[str, str], str],
+) -> None:
     """Wrap the shared corpus's council release texts in their council's site."""
     for stem, (authority_name, published, shape) in CORPUS_RELEASES.items():
         src = corpus_root / f"{stem}.txt"
@@ -111,9 +127,16 @@ def _corpus_releases(corpus_root: Path, out_dir: Path, register: Register,
         council = _council(councils, register, authority_name, shape)
         rel = f"council/{council.slug}/{stem}.html"
         _write_text(out_dir / rel, article_page(council, title, published, paragraphs))
-        council.pages.append(CouncilPage(
-            slug=stem, title=title, published=published, path=rel, about_ofsted=True,
-            responds_to=letters.get((council.authority, published))))
+        council.pages.append(
+            CouncilPage(
+                slug=stem,
+                title=title,
+                published=published,
+                path=rel,
+                about_ofsted=True,
+                responds_to=letters.get((council.authority, published)),
+            )
+        )
 
 
 def _letter_before(providers: dict[str, Provider], authority, published: str) -> str | None:
@@ -128,10 +151,18 @@ def _publish_samples(out_dir: Path, register, providers: dict, samples) -> None:
     for doc in samples:
         authority = register.find(doc.authority)
         rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
-        providers[authority.urn].publications.append(Publication(
-            file_id=doc.file_id, title=doc.title, document_type=doc.document_type,
-            published=doc.meta["published"], event_date=doc.meta.get("event_date"),
-            path=rel, sha256=digest, size=size))
+        providers[authority.urn].publications.append(
+            Publication(
+                file_id=doc.file_id,
+                title=doc.title,
+                document_type=doc.document_type,
+                published=doc.meta["published"],
+                event_date=doc.meta.get("event_date"),
+                path=rel,
+                sha256=digest,
+                size=size,
+            )
+        )
 
 
 def build_sample_site(out_dir: Path, sample_dir: Path = SAMPLE_DIR) -> Path:
@@ -186,16 +217,24 @@ def build_corpus_site(corpus_dir: Path, out_dir: Path) -> Path:
         # The manifest has no visit date; focused visits happen about five weeks before the letter.
         event = (date.fromisoformat(published) - timedelta(days=35)).isoformat()
         doc_type = "focused_visit" if "focused visit" in row["document_type"].lower() else "inspection"
-        providers[authority.urn].publications.append(Publication(
-            file_id=file_id, title=row["document_type"], document_type=doc_type, published=published,
-            event_date=event, path=f"files/{file_id}.pdf", sha256=row["sha256"],
-            size=source.stat().st_size))
+        providers[authority.urn].publications.append(
+            Publication(
+                file_id=file_id,
+                title=row["document_type"],
+                document_type=doc_type,
+                published=published,
+                event_date=event,
+                path=f"files/{file_id}.pdf",
+                sha256=row["sha256"],
+                size=source.stat().st_size,
+            )
+        )
     # Authorities with no corpus letter still get the sample documents written for them.
     _publish_samples(out_dir, register, providers, load_samples())
     councils: dict[str, CouncilSite] = {}
     _sample_releases(SAMPLE_DIR, out_dir, register, councils)
     letters = {}
-    for stem, (authority_name, published, _shape) in CORPUS_RELEASES.items():
+    for _stem, (authority_name, published, _shape) in CORPUS_RELEASES.items():
         authority = register.find(authority_name)
         letters[(authority.name, published)] = _letter_before(providers, authority, published)
     _corpus_releases(corpus_dir.parent, out_dir, register, councils, letters)
@@ -203,10 +242,18 @@ def build_corpus_site(corpus_dir: Path, out_dir: Path) -> Path:
     for index, provider in enumerate(p for p in providers.values() if not p.publications):
         doc = placeholder_letter(provider.name, provider.ofsted_name, str(59200000 + index), index)
         rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
-        provider.publications.append(Publication(
-            file_id=doc.file_id, title=doc.title, document_type=doc.document_type,
-            published=doc.meta["published"], event_date=doc.meta.get("event_date"),
-            path=rel, sha256=digest, size=size))
+        provider.publications.append(
+            Publication(
+                file_id=doc.file_id,
+                title=doc.title,
+                document_type=doc.document_type,
+                published=doc.meta["published"],
+                event_date=doc.meta.get("event_date"),
+                path=rel,
+                sha256=digest,
+                size=size,
+            )
+        )
     site = Site(name="corpus", providers=_sort_newest_first(providers), councils=list(councils.values()))
     site.save(out_dir)
     return out_dir

@@ -4,6 +4,7 @@ Real council sites differ: some publish a sitemap, some a paginated news
 listing, some bury the article in cookie banners and navigation. The council
 spider must cope with all three, so the replica has one of each.
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -14,21 +15,51 @@ PER_PAGE = 3
 
 # Everyday council news that the spider must read and then ignore.
 FILLER = [
-    ("bin-collections-over-the-holidays", "Bin collections over the holidays", "2021-12-01",
-     ["Bin collections will move by one day over the holiday period.",
-      "Please put your bins out by 7am on your new collection day. Garden waste collections pause for two weeks."]),
-    ("new-library-opening-hours", "New library opening hours from April", "2022-03-02",
-     ["Libraries across the borough will open later on Thursdays from April.",
-      "The change follows a consultation in which residents asked for more evening opening."]),
-    ("roadworks-on-the-high-street", "Roadworks on the High Street", "2023-05-10",
-     ["Resurfacing work on the High Street starts on Monday and will last three weeks.",
-      "Diversions will be signposted, and bus stops will move temporarily."]),
-    ("fostering-information-evening", "Fostering information evening", "2023-09-14",
-     ["Could you foster? Come along to our information evening at the town hall.",
-      "Our fostering team will explain the support and allowances available to foster carers."]),
-    ("council-tax-bills-explained", "Council tax bills explained", "2024-03-01",
-     ["Council tax bills for the new financial year are being delivered this week.",
-      "The bill explains how the money is spent on services such as social care, roads and parks."]),
+    (
+        "bin-collections-over-the-holidays",
+        "Bin collections over the holidays",
+        "2021-12-01",
+        [
+            "Bin collections will move by one day over the holiday period.",
+            "Please put your bins out by 7am on your new collection day. Garden waste collections pause for two weeks.",
+        ],
+    ),
+    (
+        "new-library-opening-hours",
+        "New library opening hours from April",
+        "2022-03-02",
+        [
+            "Libraries across the borough will open later on Thursdays from April.",
+            "The change follows a consultation in which residents asked for more evening opening.",
+        ],
+    ),
+    (
+        "roadworks-on-the-high-street",
+        "Roadworks on the High Street",
+        "2023-05-10",
+        [
+            "Resurfacing work on the High Street starts on Monday and will last three weeks.",
+            "Diversions will be signposted, and bus stops will move temporarily.",
+        ],
+    ),
+    (
+        "fostering-information-evening",
+        "Fostering information evening",
+        "2023-09-14",
+        [
+            "Could you foster? Come along to our information evening at the town hall.",
+            "Our fostering team will explain the support and allowances available to foster carers.",
+        ],
+    ),
+    (
+        "council-tax-bills-explained",
+        "Council tax bills explained",
+        "2024-03-01",
+        [
+            "Council tax bills for the new financial year are being delivered this week.",
+            "The bill explains how the money is spent on services such as social care, roads and parks.",
+        ],
+    ),
 ]
 
 _COOKIE_BANNER = """<div class="cookie-banner" role="region" aria-label="Cookies on this site">
@@ -74,20 +105,27 @@ def _frame(council: CouncilSite, title: str, body: str, head: str = "") -> str:
 """
 
 
-def article_page(council: CouncilSite, title: str, published: str, paragraphs: list[str],
-                 sample_notice: str | None = None) -> str:
+def article_page(
+    council: CouncilSite, title: str, published: str, paragraphs: list[str], sample_notice: str | None = None
+) -> str:
     notice = f"<p><em>{escape(sample_notice)}</em></p>" if sample_notice else ""
     body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    head = (f'<meta property="article:published_time" content="{escape(published)}T09:00:00+00:00">\n'
-            f'<meta name="description" content="{escape(paragraphs[0][:150] if paragraphs else title)}">')
-    return _frame(council, title, f"""<article class="news-article">
+    head = (
+        f'<meta property="article:published_time" content="{escape(published)}T09:00:00+00:00">\n'
+        f'<meta name="description" content="{escape(paragraphs[0][:150] if paragraphs else title)}">'
+    )
+    return _frame(
+        council,
+        title,
+        f"""<article class="news-article">
 <h1>{escape(title)}</h1>
 <p class="published">Published: <time datetime="{escape(published)}">{escape(long_date(published).lstrip("0"))}</time></p>
 {notice}
 {body}
 </article>
 <aside class="related"><h2>Related news</h2><ul><li><a href="/{escape(council.slug)}/news">All news</a></li></ul></aside>""",
-                  head)
+        head,
+    )
 
 
 def _newest_first(council: CouncilSite) -> list[CouncilPage]:
@@ -103,16 +141,23 @@ def listing_page(council: CouncilSite, page_number: int) -> str | None:
     items = "\n".join(
         f'<li class="news-item"><a href="/{escape(council.slug)}/news/{escape(p.slug)}">{escape(p.title)}</a> '
         f'<time datetime="{escape(p.published)}">{escape(long_date(p.published))}</time></li>'
-        for p in pages[start:start + per_page])
+        for p in pages[start : start + per_page]
+    )
     nav = ""
     if start + per_page < len(pages):
-        nav = (f'<nav class="pager"><a class="next" rel="next" '
-               f'href="/{escape(council.slug)}/news?page={page_number + 1}">Next page</a></nav>')
-    return _frame(council, "News", f"""<h1>News</h1>
+        nav = (
+            f'<nav class="pager"><a class="next" rel="next" '
+            f'href="/{escape(council.slug)}/news?page={page_number + 1}">Next page</a></nav>'
+        )
+    return _frame(
+        council,
+        "News",
+        f"""<h1>News</h1>
 <ul class="news-list">
 {items}
 </ul>
-{nav}""")
+{nav}""",
+    )
 
 
 def sitemap_xml(council: CouncilSite, base_url: str) -> str:
@@ -121,14 +166,19 @@ def sitemap_xml(council: CouncilSite, base_url: str) -> str:
     urls += [(f"{root}/news/{p.slug}", p.published) for p in _newest_first(council)]
     entries = "\n".join(
         f"  <url><loc>{escape(loc)}</loc>{f'<lastmod>{escape(mod)}</lastmod>' if mod else ''}</url>"
-        for loc, mod in urls)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            f"{entries}\n</urlset>\n")
+        for loc, mod in urls
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{entries}\n</urlset>\n"
+    )
 
 
 def sitemap_index_xml(council: CouncilSite, base_url: str) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            f"  <sitemap><loc>{escape(base_url)}/{escape(council.slug)}/sitemap-pages.xml</loc></sitemap>\n"
-            "</sitemapindex>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"  <sitemap><loc>{escape(base_url)}/{escape(council.slug)}/sitemap-pages.xml</loc></sitemap>\n"
+        "</sitemapindex>\n"
+    )

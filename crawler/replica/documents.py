@@ -3,6 +3,7 @@
 The format is described in ``sample/README.md``. Parsing it here keeps the
 renderer free of text handling and lets tests check the samples themselves.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class SampleFormatError(ValueError):
 
 @dataclass
 class Block:
-    kind: str            # subject | heading | subheading | paragraph | bullets | lines | table | pagebreak
+    kind: str  # subject | heading | subheading | paragraph | bullets | lines | table | pagebreak
     text: str = ""
     items: list = field(default_factory=list)
 
@@ -192,9 +193,18 @@ def placeholder_letter(name: str, ofsted_name: str, file_id: str, index: int) ->
     published = date(2024, 1, 8) + timedelta(days=7 * index)
     visit = published - timedelta(days=35)
     day_after = visit + timedelta(days=1)
-    visit_dates = (f"{visit.day} and {day_after.day} {day_after:%B %Y}" if visit.month == day_after.month
-                   else f"{visit.day} {visit:%B} and {day_after.day} {day_after:%B %Y}")
+    visit_dates = (
+        f"{visit.day} and {day_after.day} {day_after:%B %Y}"
+        if visit.month == day_after.month
+        else f"{visit.day} {visit:%B} and {day_after.day} {day_after:%B %Y}"
+    )
     text = PLACEHOLDER_LETTER.format(
-        name=name, ofsted_name=ofsted_name, published=published.isoformat(), event_date=visit.isoformat(),
-        visit_dates=visit_dates, file_id=file_id, letter_date=f"{published.day} {published:%B %Y}")
+        name=name,
+        ofsted_name=ofsted_name,
+        published=published.isoformat(),
+        event_date=visit.isoformat(),
+        visit_dates=visit_dates,
+        file_id=file_id,
+        letter_date=f"{published.day} {published:%B %Y}",
+    )
     return parse_sample_text(text, Path(f"<placeholder for {name}>"))

@@ -3,6 +3,7 @@
 Only the parts that scrapers rely on are reproduced (see
 ../shared/research/ofsted-site.md §1.2–1.3); every value is HTML-escaped.
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -10,8 +11,15 @@ from urllib.parse import urlencode
 
 from .site import Provider, Publication, long_date
 
-LISTING_QUERY = {"q": "", "location": "", "lat": "", "lon": "", "radius": "",
-                 "level_1_types": "3", "level_2_types[]": "12"}
+LISTING_QUERY = {
+    "q": "",
+    "location": "",
+    "lat": "",
+    "lon": "",
+    "radius": "",
+    "level_1_types": "3",
+    "level_2_types[]": "12",
+}
 
 
 def listing_url(start: int, rows: int) -> str:
@@ -52,23 +60,30 @@ def listing_page(providers: list[Provider], total: int, start: int, rows: int) -
 </li>""")
     nav = []
     if start > 0:
-        nav.append(f'<li class="previous"><a class="pagination__prev" '
-                   f'href="{escape(listing_url(max(start - rows, 0), rows))}">Previous</a></li>')
+        nav.append(
+            f'<li class="previous"><a class="pagination__prev" '
+            f'href="{escape(listing_url(max(start - rows, 0), rows))}">Previous</a></li>'
+        )
     if start + rows < total:
-        nav.append(f'<li class="next"><a class="pagination__next" '
-                   f'href="{escape(listing_url(start + rows, rows))}">Next</a></li>')
+        nav.append(
+            f'<li class="next"><a class="pagination__next" '
+            f'href="{escape(listing_url(start + rows, rows))}">Next</a></li>'
+        )
     body = f"""<h1 class="heading--title">Search results</h1>
 <p class="search-results__count"><span class="count">{total}</span> results</p>
 <ul class="results-list">
 {chr(10).join(items)}
 </ul>
-<nav class="pagination-nav" aria-label="Pagination"><ul class="pagination">{''.join(nav)}</ul></nav>"""
+<nav class="pagination-nav" aria-label="Pagination"><ul class="pagination">{"".join(nav)}</ul></nav>"""
     return _page("Search results", body)
 
 
 def _publication_item(pub: Publication, files_url: str) -> str:
-    event = (f'<p class="timeline__date"><time>{escape(long_date(pub.event_date))}</time></p>'
-             if pub.event_date else "")
+    event = (
+        f'<p class="timeline__date"><time>{escape(long_date(pub.event_date))}</time></p>'
+        if pub.event_date
+        else ""
+    )
     href = f"{files_url}/v1/file/{pub.file_id}"
     return f"""<li class="timeline__day">
   <div class="event">
@@ -86,9 +101,11 @@ def provider_page(provider: Provider, files_url: str, duplicate_links: bool = Fa
     if duplicate_links and pubs:
         pubs.append(pubs[0])  # real pages sometimes list a document twice
     items = [_publication_item(pub, files_url) for pub in pubs]
-    items.append('<li class="timeline__day timeline__day--opened"><div class="event">'
-                 '<p class="timeline__date"><time>01 April 1974</time></p>'
-                 '<span class="event__title">Provider opened</span></div></li>')
+    items.append(
+        '<li class="timeline__day timeline__day--opened"><div class="event">'
+        '<p class="timeline__date"><time>01 April 1974</time></p>'
+        '<span class="event__title">Provider opened</span></div></li>'
+    )
     body = f"""<h1 class="heading--title">{escape(provider.ofsted_name)}</h1>
 <div class="provider-info"><p>URN: {escape(provider.urn)}</p>
 <p>Local Authority Children's Services</p></div>

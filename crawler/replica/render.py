@@ -4,6 +4,7 @@ The layout imitates Ofsted's letters and reports (letterhead, ◼ bullets,
 running footer with page numbers) so that extraction meets the same shapes as
 in real PDFs. Output is byte-for-byte deterministic (reportlab's invariant mode).
 """
+
 from __future__ import annotations
 
 import io
@@ -17,14 +18,21 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import (ListFlowable, ListItem, PageBreak, Paragraph, SimpleDocTemplate,
-                                Spacer, Table, TableStyle)
+from reportlab.platypus import (
+    ListFlowable,
+    ListItem,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from .documents import SAMPLE_NOTICE, SampleDocument
 
 LETTERHEAD = ["Ofsted", "Piccadilly Gate", "Store Street", "Manchester", "M1 2WD"]
-CONTACTS = ["T 0300 123 1231", "Textphone 0161 618 8524", "enquiries@ofsted.gov.uk",
-            "www.gov.uk/ofsted"]
+CONTACTS = ["T 0300 123 1231", "Textphone 0161 618 8524", "enquiries@ofsted.gov.uk", "www.gov.uk/ofsted"]
 BULLET = "\u25fc"
 
 _REPORTLAB_FONTS = Path(reportlab.__file__).parent / "fonts"
@@ -38,11 +46,20 @@ _BULLET_FONT_CANDIDATES = [
 
 def _register_fonts() -> str:
     if "Sample" not in pdfmetrics.getRegisteredFontNames():
-        for name, file in (("Sample", "Vera.ttf"), ("Sample-Bold", "VeraBd.ttf"),
-                           ("Sample-Italic", "VeraIt.ttf"), ("Sample-BoldItalic", "VeraBI.ttf")):
+        for name, file in (
+            ("Sample", "Vera.ttf"),
+            ("Sample-Bold", "VeraBd.ttf"),
+            ("Sample-Italic", "VeraIt.ttf"),
+            ("Sample-BoldItalic", "VeraBI.ttf"),
+        ):
             pdfmetrics.registerFont(TTFont(name, str(_REPORTLAB_FONTS / file)))
-        pdfmetrics.registerFontFamily("Sample", normal="Sample", bold="Sample-Bold",
-                                      italic="Sample-Italic", boldItalic="Sample-BoldItalic")
+        pdfmetrics.registerFontFamily(
+            "Sample",
+            normal="Sample",
+            bold="Sample-Bold",
+            italic="Sample-Italic",
+            boldItalic="Sample-BoldItalic",
+        )
         for candidate in _BULLET_FONT_CANDIDATES:
             if candidate.is_file():
                 pdfmetrics.registerFont(TTFont("SampleBullet", str(candidate)))
@@ -55,13 +72,30 @@ def _styles():
     return {
         "body": body,
         "lines": ParagraphStyle("lines", parent=body, spaceAfter=9),
-        "subject": ParagraphStyle("subject", parent=body, fontName="Sample-Bold", fontSize=12,
-                                  leading=16, spaceBefore=4, spaceAfter=9, keepWithNext=1),
-        "heading": ParagraphStyle("heading", parent=body, fontName="Sample-Bold", fontSize=12,
-                                  leading=16, spaceBefore=8, spaceAfter=6, keepWithNext=1),
+        "subject": ParagraphStyle(
+            "subject",
+            parent=body,
+            fontName="Sample-Bold",
+            fontSize=12,
+            leading=16,
+            spaceBefore=4,
+            spaceAfter=9,
+            keepWithNext=1,
+        ),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=body,
+            fontName="Sample-Bold",
+            fontSize=12,
+            leading=16,
+            spaceBefore=8,
+            spaceAfter=6,
+            keepWithNext=1,
+        ),
         "subheading": ParagraphStyle("subheading", parent=body, fontName="Sample-Bold", keepWithNext=1),
-        "letterhead": ParagraphStyle("letterhead", parent=body, fontSize=9, leading=11,
-                                     alignment=2, spaceAfter=0),
+        "letterhead": ParagraphStyle(
+            "letterhead", parent=body, fontSize=9, leading=11, alignment=2, spaceAfter=0
+        ),
         "cell": ParagraphStyle("cell", parent=body, fontSize=9.5, leading=12, spaceAfter=0),
     }
 
@@ -73,29 +107,45 @@ def _text(text: str) -> str:
 def _flowables(doc: SampleDocument, styles, bullet_font: str) -> list:
     out: list = []
     if doc.is_letter:
-        head = "<br/>".join(f"<b>{_text(l)}</b>" if i == 0 else _text(l) for i, l in enumerate(LETTERHEAD))
-        out += [Paragraph(head, styles["letterhead"]), Spacer(1, 3 * mm),
-                Paragraph("<br/>".join(map(_text, CONTACTS)), styles["letterhead"]), Spacer(1, 8 * mm)]
+        head = "<br/>".join(
+            f"<b>{_text(line)}</b>" if i == 0 else _text(line) for i, line in enumerate(LETTERHEAD)
+        )
+        out += [
+            Paragraph(head, styles["letterhead"]),
+            Spacer(1, 3 * mm),
+            Paragraph("<br/>".join(map(_text, CONTACTS)), styles["letterhead"]),
+            Spacer(1, 8 * mm),
+        ]
     bullet_char = BULLET if bullet_font != "ZapfDingbats" else "n"
     for block in doc.blocks:
         if block.kind in ("subject", "heading", "subheading", "paragraph"):
             style = styles["body" if block.kind == "paragraph" else block.kind]
             out.append(Paragraph(_text(block.text), style))
         elif block.kind == "lines":
-            out.append(Paragraph("<br/>".join(_text(l) for l in block.items), styles["lines"]))
+            out.append(Paragraph("<br/>".join(_text(line) for line in block.items), styles["lines"]))
         elif block.kind == "bullets":
-            out.append(ListFlowable(
-                [ListItem(Paragraph(_text(item), styles["body"]), leftIndent=14) for item in block.items],
-                bulletType="bullet", start=bullet_char, bulletFontName=bullet_font, bulletFontSize=8,
-                leftIndent=14))
+            out.append(
+                ListFlowable(
+                    [ListItem(Paragraph(_text(item), styles["body"]), leftIndent=14) for item in block.items],
+                    bulletType="bullet",
+                    start=bullet_char,
+                    bulletFontName=bullet_font,
+                    bulletFontSize=8,
+                    leftIndent=14,
+                )
+            )
         elif block.kind == "table":
             rows = [[Paragraph(_text(c), styles["cell"]) for c in row] for row in block.items]
             table = Table(rows, colWidths=[120 * mm, 45 * mm])
-            table.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dddddd")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dddddd")),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
             out += [table, Spacer(1, 6 * mm)]
         elif block.kind == "pagebreak":
             out.append(PageBreak())
@@ -145,10 +195,17 @@ def render_pdf(doc: SampleDocument) -> bytes:
             footer(self.canv, self)
 
     template = _FooterLastDoc(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-        bottomMargin=28 * mm, invariant=1,
-        title=f"Sample data: {doc.subject}", subject=notice,
-        author="ofsted-findings (sample data)", creator="ofsted-findings crawler.replica",
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=28 * mm,
+        invariant=1,
+        title=f"Sample data: {doc.subject}",
+        subject=notice,
+        author="ofsted-findings (sample data)",
+        creator="ofsted-findings crawler.replica",
         keywords="sample data, not a real Ofsted publication",
     )
     template.build(_flowables(doc, styles, bullet_font))

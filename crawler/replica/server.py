@@ -5,6 +5,7 @@ reports.ofsted.gov.uk and files.ofsted.gov.uk. Faults can be switched on per
 file or page so the crawler can be tested against a site that misbehaves the
 way real sites do.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ from .markup import listing_page, not_found_page, provider_page
 from .site import Site
 
 LOOPBACK = "127.0.0.1"
-MAX_ROWS = 100           # the real search caps rows at 100 since February 2025
+MAX_ROWS = 100  # the real search caps rows at 100 since February 2025
 DEFAULT_ROWS = 10
 
 FILE_FAULTS = {
@@ -49,7 +50,7 @@ class Faults:
 
     files: dict[str, str] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)
-    duplicate_links: set[str] = field(default_factory=set)   # provider URNs listing a file twice
+    duplicate_links: set[str] = field(default_factory=set)  # provider URNs listing a file twice
     robots_disallow: list[str] = field(default_factory=list)  # extra Disallow paths, both hosts
     slow_seconds: float = 1.0
 
@@ -71,8 +72,7 @@ def _encrypted_pdf() -> bytes:
     from reportlab.pdfgen import canvas
 
     buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0),
-                      invariant=1)
+    c = canvas.Canvas(buffer, encrypt=pdfencrypt.StandardEncryption("secret", canPrint=0), invariant=1)
     c.drawString(72, 720, "Password protected sample document")
     c.save()
     return buffer.getvalue()
@@ -81,8 +81,15 @@ def _encrypted_pdf() -> bytes:
 class ReplicaServer:
     """``with ReplicaServer(site_dir) as replica: replica.ofsted_url, replica.files_url``."""
 
-    def __init__(self, site_dir: Path, host: str = LOOPBACK, port: int = 0,
-                 faults: Faults | None = None, files_port: int = 0, council_port: int = 0):
+    def __init__(
+        self,
+        site_dir: Path,
+        host: str = LOOPBACK,
+        port: int = 0,
+        faults: Faults | None = None,
+        files_port: int = 0,
+        council_port: int = 0,
+    ):
         if host != LOOPBACK:
             raise ValueError(f"the replica only binds {LOOPBACK}, not {host!r}")
         self.site_dir = Path(site_dir)
@@ -94,10 +101,10 @@ class ReplicaServer:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._seen_once: set[str] = set()
-        self.requests: Counter = Counter()        # (host role, path) -> requests received
-        self.user_agents: Counter = Counter()     # User-Agent header -> requests
+        self.requests: Counter = Counter()  # (host role, path) -> requests received
+        self.user_agents: Counter = Counter()  # User-Agent header -> requests
         self.arrivals: dict[tuple[str, str], list[float]] = {}  # (role, path) -> monotonic times
-        self.statuses: Counter = Counter()        # status code -> count
+        self.statuses: Counter = Counter()  # status code -> count
         self.bytes_sent = 0
 
     # -- lifecycle -----------------------------------------------------------
@@ -106,8 +113,12 @@ class ReplicaServer:
             return self
         for role, port in self._ports.items():
             server = _Server((self.host, port), self._handler(role))
-            thread = threading.Thread(target=server.serve_forever, name=f"replica-{role}",
-                                      kwargs={"poll_interval": 0.1}, daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever,
+                name=f"replica-{role}",
+                kwargs={"poll_interval": 0.1},
+                daemon=True,
+            )
             thread.start()
             self._servers.append(server)
             self._threads.append(thread)
@@ -155,8 +166,11 @@ class ReplicaServer:
                 entry["sitemaps"] = [f"{root}/sitemap.xml"]
                 entry["news_url_pattern"] = "/news/"
             else:
-                entry["listing"] = {"url": f"{root}/news", "links": "ul.news-list li a",
-                                    "next": "a[rel=next]"}
+                entry["listing"] = {
+                    "url": f"{root}/news",
+                    "links": "ul.news-list li a",
+                    "next": "a[rel=next]",
+                }
             entries.append(entry)
         return {"councils": entries}
 
@@ -265,9 +279,14 @@ class ReplicaServer:
                 if len(parts) == 3 and parts[:2] == ["provider", "44"]:
                     provider = replica.site.provider(parts[2])
                     if provider is not None:
-                        return self._html(200, provider_page(
-                            provider, replica.files_url,
-                            duplicate_links=provider.urn in replica.faults.duplicate_links))
+                        return self._html(
+                            200,
+                            provider_page(
+                                provider,
+                                replica.files_url,
+                                duplicate_links=provider.urn in replica.faults.duplicate_links,
+                            ),
+                        )
                 self._html(404, not_found_page())
 
             def _listing(self, query: dict):
@@ -276,11 +295,12 @@ class ReplicaServer:
                         return max(int(query.get(name, [default])[0] or default), 0)
                     except ValueError:
                         return default
+
                 start = number("start", 0)
                 rows = min(number("rows", DEFAULT_ROWS) or DEFAULT_ROWS, MAX_ROWS)
                 wanted_type = query.get("level_2_types[]", query.get("level_2_types[0]", ["12"]))
                 providers = replica.site.providers if "12" in wanted_type else []
-                page = providers[start:start + rows]
+                page = providers[start : start + rows]
                 self._html(200, listing_page(page, len(providers), start, rows))
 
             # -- council sites ---------------------------------------------------------
@@ -306,8 +326,9 @@ class ReplicaServer:
                     html = council_markup.listing_page(council, number)
                     return self._html(200, html) if html else self._html(404, not_found_page())
                 if len(rest) == 2 and rest[0] == "news" and council.page(rest[1]):
-                    return self._static(replica.site_dir / council.page(rest[1]).path,
-                                        "text/html; charset=utf-8")
+                    return self._static(
+                        replica.site_dir / council.page(rest[1]).path, "text/html; charset=utf-8"
+                    )
                 self._html(404, not_found_page())
 
             def _static(self, path: Path, content_type: str, fault: str | None = None, file_id: str = ""):
@@ -315,8 +336,11 @@ class ReplicaServer:
                 body = path.read_bytes()
                 etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
                 mtime = int(path.stat().st_mtime)
-                headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True),
-                           "Cache-Control": "public, max-age=3600"}
+                headers = {
+                    "ETag": etag,
+                    "Last-Modified": formatdate(mtime, usegmt=True),
+                    "Cache-Control": "public, max-age=3600",
+                }
                 if self._not_modified(etag, mtime):
                     self.send_response(304)
                     for name, value in headers.items():

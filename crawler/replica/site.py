@@ -3,6 +3,7 @@
 A built site folder holds ``site.json`` (this model) and ``files/`` (the PDFs).
 The server reads it; tests read it to know what a full crawl must find.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ofsted_findings.authorities import Authority
+from common.authorities import Authority
 
 SITE_FILE = "site.json"
 
@@ -32,11 +33,11 @@ def ofsted_name_for(authority: Authority) -> str:
 @dataclass
 class Publication:
     file_id: str
-    title: str                 # the label on the provider page, e.g. "Children's services focused visit"
-    document_type: str         # focused_visit | inspection | monitoring_visit | jtai
-    published: str             # ISO date
-    event_date: str | None     # ISO date of the visit or inspection, when known
-    path: str                  # relative to the site folder
+    title: str  # the label on the provider page, e.g. "Children's services focused visit"
+    document_type: str  # focused_visit | inspection | monitoring_visit | jtai
+    published: str  # ISO date
+    event_date: str | None  # ISO date of the visit or inspection, when known
+    path: str  # relative to the site folder
     sha256: str
     size: int
     content_type: str = "application/pdf"
@@ -49,8 +50,8 @@ class Publication:
 @dataclass
 class Provider:
     urn: str
-    name: str                  # the register's canonical name
-    ofsted_name: str           # the listing's link text
+    name: str  # the register's canonical name
+    ofsted_name: str  # the listing's link text
     publications: list[Publication] = field(default_factory=list)
 
 
@@ -59,9 +60,9 @@ class CouncilPage:
     slug: str
     title: str
     published: str
-    path: str                        # the page's HTML, relative to the site folder
-    responds_to: str | None = None   # file id of the Ofsted publication it answers
-    about_ofsted: bool = False       # a release the council spider should keep
+    path: str  # the page's HTML, relative to the site folder
+    responds_to: str | None = None  # file id of the Ofsted publication it answers
+    about_ofsted: bool = False  # a release the council spider should keep
 
 
 @dataclass
@@ -113,17 +114,31 @@ class Site:
     def load(cls, site_dir: Path) -> "Site":
         path = Path(site_dir) / SITE_FILE
         if not path.is_file():
-            raise FileNotFoundError(f"{site_dir} is not a built replica site (no {SITE_FILE}); "
-                                    "build one with crawler.replica.build")
+            raise FileNotFoundError(
+                f"{site_dir} is not a built replica site (no {SITE_FILE}); "
+                "build one with crawler.replica.build"
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(
             name=data["name"],
-            providers=[Provider(urn=p["urn"], name=p["name"], ofsted_name=p["ofsted_name"],
-                                publications=[Publication(**pub) for pub in p["publications"]])
-                       for p in data["providers"]],
-            councils=[CouncilSite(slug=c["slug"], authority=c["authority"], shape=c["shape"],
-                                  pages=[CouncilPage(**p) for p in c["pages"]])
-                      for c in data.get("councils", [])],
+            providers=[
+                Provider(
+                    urn=p["urn"],
+                    name=p["name"],
+                    ofsted_name=p["ofsted_name"],
+                    publications=[Publication(**pub) for pub in p["publications"]],
+                )
+                for p in data["providers"]
+            ],
+            councils=[
+                CouncilSite(
+                    slug=c["slug"],
+                    authority=c["authority"],
+                    shape=c["shape"],
+                    pages=[CouncilPage(**p) for p in c["pages"]],
+                )
+                for c in data.get("councils", [])
+            ],
         )
 
 

@@ -23,9 +23,9 @@ EXTENSIONS = {"crawler.extensions.CrawlProgress": 500}
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-RETRY_BACKOFF_BASE = 2.0     # seconds before the first retry; doubles each time
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles each time
 RETRY_BACKOFF_MAX = 60.0
-RETRY_AFTER_MAX = 300.0      # never wait longer than this, whatever Retry-After says
+RETRY_AFTER_MAX = 300.0  # never wait longer than this, whatever Retry-After says
 
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 100 * 1024 * 1024

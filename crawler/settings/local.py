@@ -1,4 +1,5 @@
 """Replicas on 127.0.0.1: still obeys robots.txt and retries, but does not wait."""
+
 from .base import *  # noqa: F401,F403
 
 AUTOTHROTTLE_ENABLED = False

@@ -1,5 +1,6 @@
 """The real sites: slow and polite. One crawl a day costs Ofsted about 160
 HTML pages plus the PDFs that changed."""
+
 from .base import *  # noqa: F401,F403
 
 AUTOTHROTTLE_ENABLED = True

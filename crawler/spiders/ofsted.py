@@ -4,25 +4,33 @@ Works unchanged against https://reports.ofsted.gov.uk and the replica: the
 site roots are arguments and the allowed domains are derived from them.
 Markup: ../shared/research/ofsted-site.md §1.
 """
+
 from __future__ import annotations
 
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import scrapy
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from ofsted_findings.authorities import Register
+from common.authorities import Register
 
 from .. import summary
 from ..items import OfstedDocument
 from ..publications import classify, normalise_title, parse_long_date, parse_nonvisual
 from ..storage import store_for
 
-LISTING_QUERY = {"q": "", "location": "", "lat": "", "lon": "", "radius": "",
-                 "level_1_types": "3", "level_2_types[]": "12"}
+LISTING_QUERY = {
+    "q": "",
+    "location": "",
+    "lat": "",
+    "lon": "",
+    "radius": "",
+    "level_1_types": "3",
+    "level_2_types[]": "12",
+}
 MAX_ROWS = 100  # Ofsted caps rows at 100 (since February 2025)
 DOCUMENT_PRIORITY = 10  # fetch documents before more pages, so progress is stored early
 
@@ -58,9 +66,15 @@ def failure_reason(failure) -> str:
 class OfstedSpider(scrapy.Spider):
     name = "ofsted"
 
-    def __init__(self, ofsted_url: str = "https://reports.ofsted.gov.uk",
-                 files_url: str = "https://files.ofsted.gov.uk", rows: int | str = MAX_ROWS,
-                 resume_since: str | None = None, *args, **kwargs):
+    def __init__(
+        self,
+        ofsted_url: str = "https://reports.ofsted.gov.uk",
+        files_url: str = "https://files.ofsted.gov.uk",
+        rows: int | str = MAX_ROWS,
+        resume_since: str | None = None,
+        *args,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.ofsted_url = ofsted_url.rstrip("/")
         self.files_url = files_url.rstrip("/")
@@ -77,8 +91,9 @@ class OfstedSpider(scrapy.Spider):
         return f"{self.ofsted_url}/search?{urlencode({**LISTING_QUERY, 'start': start, 'rows': self.rows})}"
 
     async def start(self):
-        yield scrapy.Request(self.listing_url(0), callback=self.parse_listing,
-                             errback=self.page_failed, cb_kwargs={"start": 0})
+        yield scrapy.Request(
+            self.listing_url(0), callback=self.parse_listing, errback=self.page_failed, cb_kwargs={"start": 0}
+        )
 
     # -- listing ---------------------------------------------------------------
     def parse_listing(self, response, start: int = 0):
@@ -91,20 +106,32 @@ class OfstedSpider(scrapy.Spider):
             href = link.attrib.get("href", "")
             if "/provider/44/" not in href:
                 continue
-            yield response.follow(href, callback=self.parse_provider, errback=self.page_failed,
-                                  cb_kwargs={"ofsted_name": normalise_title(" ".join(link.css("::text").getall()))})
+            yield response.follow(
+                href,
+                callback=self.parse_provider,
+                errback=self.page_failed,
+                cb_kwargs={"ofsted_name": normalise_title(" ".join(link.css("::text").getall()))},
+            )
         next_href = response.css("a.pagination__next::attr(href)").get()
         if next_href:
-            yield response.follow(next_href, callback=self.parse_listing, errback=self.page_failed,
-                                  cb_kwargs={"start": start + len(links)})
+            yield response.follow(
+                next_href,
+                callback=self.parse_listing,
+                errback=self.page_failed,
+                cb_kwargs={"start": start + len(links)},
+            )
             return
         total = _result_count(response)
         seen = start + len(links)
         # No next link: go on while the page's own count says there is more (or, with no
         # count, while pages come back full); the dupe filter stops any loop.
         if links and ((total is not None and seen < total) or (total is None and len(links) >= self.rows)):
-            yield scrapy.Request(self.listing_url(seen), callback=self.parse_listing,
-                                 errback=self.page_failed, cb_kwargs={"start": seen})
+            yield scrapy.Request(
+                self.listing_url(seen),
+                callback=self.parse_listing,
+                errback=self.page_failed,
+                cb_kwargs={"start": seen},
+            )
 
     # -- provider page -----------------------------------------------------------
     def parse_provider(self, response, ofsted_name: str | None = None):
@@ -121,10 +148,16 @@ class OfstedSpider(scrapy.Spider):
                 summary.inc(self.crawler.stats, "documents_resumed")
                 continue
             yield scrapy.Request(
-                document["source"], callback=self.parse_document, errback=self.document_failed,
+                document["source"],
+                callback=self.parse_document,
+                errback=self.document_failed,
                 priority=DOCUMENT_PRIORITY,
-                meta={"conditional": document["source"], "handle_httpstatus_list": [304],
-                      "document": document})
+                meta={
+                    "conditional": document["source"],
+                    "handle_httpstatus_list": [304],
+                    "document": document,
+                },
+            )
 
     def _publication(self, response, link, urn, name, authority) -> dict | None:
         href = link.attrib.get("href")
@@ -140,15 +173,23 @@ class OfstedSpider(scrapy.Spider):
         event_date = parse_long_date(day.css("p.timeline__date time::text").get()) if day else None
         if published is None:
             published = parse_long_date(
-                link.xpath("ancestor::*[contains(@class, 'event')][1]"
-                           "//*[contains(@class, 'event__metadata')]//time/text()").get()
-                or (day.css("time[pubdate]::text").get() if day else None))
+                link.xpath(
+                    "ancestor::*[contains(@class, 'event')][1]"
+                    "//*[contains(@class, 'event__metadata')]//time/text()"
+                ).get()
+                or (day.css("time[pubdate]::text").get() if day else None)
+            )
         return {
-            "source": response.urljoin(href), "provider_url": response.url, "ofsted_name": name,
-            "authority": authority.name if authority else None, "urn": urn,
+            "source": response.urljoin(href),
+            "provider_url": response.url,
+            "ofsted_name": name,
+            "authority": authority.name if authority else None,
+            "urn": urn,
             "ons_code": authority.ons_code if authority else None,
             "region": authority.region if authority else None,
-            "document_type": document_type, "title": title, "published": published,
+            "document_type": document_type,
+            "title": title,
+            "published": published,
             "event_date": event_date,
         }
 
@@ -157,8 +198,9 @@ class OfstedSpider(scrapy.Spider):
         if not self.resume_since:
             return False
         record = store_for(self.crawler).get_by_source(source)
-        return bool(record and record.status == "ok" and record.checked_at
-                    and record.checked_at >= self.resume_since)
+        return bool(
+            record and record.status == "ok" and record.checked_at and record.checked_at >= self.resume_since
+        )
 
     # -- documents -----------------------------------------------------------
     def parse_document(self, response):
@@ -170,10 +212,14 @@ class OfstedSpider(scrapy.Spider):
 
         document = response.meta["document"]
         yield OfstedDocument(
-            **document, status=response.status,
+            **document,
+            status=response.status,
             body=response.body if response.status == 200 else b"",
-            content_type=header("Content-Type"), etag=header("ETag"),
-            last_modified=header("Last-Modified"), url=response.url)
+            content_type=header("Content-Type"),
+            etag=header("ETag"),
+            last_modified=header("Last-Modified"),
+            url=response.url,
+        )
 
     def document_failed(self, failure):
         document = failure.request.meta.get("document")

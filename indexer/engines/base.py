@@ -3,6 +3,7 @@
 The web app and the CLI speak only to this; SQLite FTS5 (embedded default) and
 Elasticsearch implement it and pass the same contract tests (tests/indexer/engines).
 """
+
 from __future__ import annotations
 
 import html
@@ -24,9 +25,16 @@ from ofsted_findings.export_format import STORED_FIELDS, batches, csv_line, expo
 # Facet (and filter) names are part of the public API: /api/v1/search?theme=...
 FACETS = ("authority", "region", "year", "document_type", "theme", "stance", "judgement", "kind")
 # Which paragraph field each facet reads.
-FACET_FIELDS = {"authority": "authority", "region": "region", "year": "year",
-                "document_type": "document_type", "theme": "themes", "stance": "stance",
-                "judgement": "judgement", "kind": "kind"}
+FACET_FIELDS = {
+    "authority": "authority",
+    "region": "region",
+    "year": "year",
+    "document_type": "document_type",
+    "theme": "themes",
+    "stance": "stance",
+    "judgement": "judgement",
+    "kind": "kind",
+}
 # The stance facet is Ofsted's finding: it counts Ofsted's paragraphs only (a council's words
 # about itself are never Ofsted's praise or criticism), unless a kind filter says which to count.
 STANCE_COUNTS_KIND = "ofsted"
@@ -49,8 +57,9 @@ _ADJACENT_MARKS = re.compile(re.escape(MARK_END) + r"(\s+)" + re.escape(MARK_STA
 _MARKERS = re.compile(f"[{MARK_START}{MARK_END}]")
 # Characters HTML parsing rewrites or drops (controls, CR, surrogates, noncharacters, BOM;
 # astral characters, to be safe): a snippet holding one goes through bleach.
-_PARSER_REWRITES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff"
-                              "\U00010000-\U0010ffff]")
+_PARSER_REWRITES = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff\U00010000-\U0010ffff]"
+)
 
 
 class EngineError(RuntimeError):
@@ -84,8 +93,7 @@ class SearchRequest:
     date_to: str | None = None
 
     def __post_init__(self):
-        self.filters = {k: [v for v in vs if v] for k, vs in self.filters.items()
-                        if k in FACETS and any(vs)}
+        self.filters = {k: [v for v in vs if v] for k, vs in self.filters.items() if k in FACETS and any(vs)}
         if self.sort not in SORTS:
             self.sort = "relevance"
         self.limit = max(0, min(int(self.limit), MAX_PAGE_SIZE))
@@ -103,7 +111,7 @@ class SearchRequest:
 @dataclass
 class SearchResponse:
     total: int
-    hits: list[dict]                       # Paragraph.to_dict() + snippet + score
+    hits: list[dict]  # Paragraph.to_dict() + snippet + score
     # facet -> [(value, count)], most frequent first (ties by value), at most 50 values.
     # A facet's counts apply every filter except that facet's own, so several values
     # of one facet combine with OR while facets combine with AND ("disjunctive facets").
@@ -142,7 +150,6 @@ def _clean(html_text: str) -> str:
     if cleaner is None:
         cleaner = _cleaners.cleaner = Cleaner(tags=["mark"], attributes={}, strip=True)
     return cleaner.clean(html_text)
-
 
 
 def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -218,7 +225,9 @@ class SearchEngine(ABC):
     def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
         """Every hit of the search, in the request's sort order, streamed (for export)."""
 
-    def scan_values(self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]) -> Iterator[tuple]:
+    def scan_values(
+        self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]
+    ) -> Iterator[tuple]:
         """``scan``, each hit as a tuple of the named stored fields (None where it has
         none). An engine may read these without making whole hits: exports run to
         100k rows, and the dict of each is a good part of their cost."""
@@ -251,5 +260,5 @@ class SearchEngine(ABC):
     def check(self) -> None:
         """Raise EngineUnavailable if the engine cannot serve searches."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an engine with nothing to release need not override it
         pass

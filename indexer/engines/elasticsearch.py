@@ -17,6 +17,7 @@ weigh less than typed words. Snippets and match reasons come from ``indexer.expl
 (no highlighter on the node), and "did you mean" from the node's term suggester over
 the surface words.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,21 +29,33 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+import orjson
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import TransportError
-import orjson
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.serializer import JsonSerializer
 
+from common.lifetime import pause_point
 from indexer.analysis import analyse, compounds, index_form
 from indexer.engines.base import (
-    NEAR_BONUS, STANCE_COUNTS_KIND, THEME_BONUS, FACET_FIELDS, FACET_LIMIT, FACET_SIZES, FACETS, EngineUnavailable, IndexWriteError, SearchEngine,
-    SearchRequest, SearchResponse, annotate, opening_snippet,
+    FACET_FIELDS,
+    FACET_LIMIT,
+    FACET_SIZES,
+    FACETS,
+    NEAR_BONUS,
+    STANCE_COUNTS_KIND,
+    THEME_BONUS,
+    EngineUnavailable,
+    IndexWriteError,
+    SearchEngine,
+    SearchRequest,
+    SearchResponse,
+    annotate,
+    opening_snippet,
 )
 from indexer.model import Paragraph
 from indexer.prior import paragraph_prior
 from indexer.query import Clause, ParsedQuery, Term
-from ofsted_findings.lifetime import pause_point
 
 # 2: the judgement facet field. 3: stems from indexer.analysis (no hunspell), no
 # highlighting fields, the surface words for suggestions. Recorded in each index's mapping _meta.
@@ -58,16 +71,25 @@ BODY, HEADING, COMPOUNDS = ("stems", 1.0), ("heading_stems", 2.0), ("compounds",
 DERIVED_FIELDS = ("stems", "heading_stems", "compounds", "words", "prior")
 # Only what search() reads from a response: the per-hit _index/_id/sort and the per-facet
 # bookkeeping are a third of the JSON. (A scan page is cheaper to send whole.)
-SEARCH_FILTER_PATH = ["hits.total.value", "hits.hits._source", "hits.hits._score",
-                      "aggregations.*.values.buckets.key", "aggregations.*.values.buckets.doc_count"]
+SEARCH_FILTER_PATH = [
+    "hits.total.value",
+    "hits.hits._source",
+    "hits.hits._score",
+    "aggregations.*.values.buckets.key",
+    "aggregations.*.values.buckets.doc_count",
+]
 # The typed words within this many positions of each other (as SQLite's NEAR).
 NEAR_SLOP = 8
 # "Did you mean": the node's term suggester, at most this many edits.
 MAX_EDITS = 2
-SORT_BY_DATE = [{"published": {"order": "desc", "missing": "_last"}},
-                {"document_id": {"order": "asc"}}, {"paragraph_number": {"order": "asc"}}]
+SORT_BY_DATE = [
+    {"published": {"order": "desc", "missing": "_last"}},
+    {"document_id": {"order": "asc"}},
+    {"paragraph_number": {"order": "asc"}},
+]
 # While a new index loads: no refreshes, no replicas; serving_settings() restores both.
 LOADING_SETTINGS = {"refresh_interval": "-1", "auto_expand_replicas": "false", "number_of_replicas": 0}
+
 
 class BulkLoadError(IndexWriteError):
     """Some paragraphs were refused by Elasticsearch; nothing was switched over."""
@@ -114,6 +136,7 @@ def serving_settings() -> dict:
 
 # -- query compilation --------------------------------------------------------------------
 
+
 def _term_query(term: Term) -> dict:
     """One word, phrase or prefix (as stems) in the body or the heading; a single word
     also among the joined hyphenated compounds. Weighted: typed words over synonyms."""
@@ -159,18 +182,34 @@ def compile_query(query: ParsedQuery) -> dict:
     functions: list[dict] = [{"field_value_factor": {"field": "prior", "missing": 1}}]
     proximity = query.proximity()
     if proximity:
-        functions.append({"filter": {"match_phrase": {BODY[0]: {"query": " ".join(" ".join(p) for p in proximity),
-                                                                "slop": NEAR_SLOP}}},
-                          "weight": 1 + NEAR_BONUS})
+        functions.append(
+            {
+                "filter": {
+                    "match_phrase": {
+                        BODY[0]: {"query": " ".join(" ".join(p) for p in proximity), "slop": NEAR_SLOP}
+                    }
+                },
+                "weight": 1 + NEAR_BONUS,
+            }
+        )
     if query.themes:
         functions.append({"filter": {"terms": {"themes": list(query.themes)}}, "weight": 1 + THEME_BONUS})
-    return {"function_score": {"query": {"bool": body}, "functions": functions,
-                               "score_mode": "multiply", "boost_mode": "multiply"}}
+    return {
+        "function_score": {
+            "query": {"bool": body},
+            "functions": functions,
+            "score_mode": "multiply",
+            "boost_mode": "multiply",
+        }
+    }
 
 
 def filter_clauses(filters: dict[str, list[str]], skip: str | None = None) -> list[dict]:
-    return [{"terms": {FACET_FIELDS[facet]: values}} for facet, values in filters.items()
-            if facet != skip and facet in FACET_FIELDS]
+    return [
+        {"terms": {FACET_FIELDS[facet]: values}}
+        for facet, values in filters.items()
+        if facet != skip and facet in FACET_FIELDS
+    ]
 
 
 def with_date_range(query: dict, request: SearchRequest) -> dict:
@@ -186,13 +225,21 @@ def facet_aggregations(filters: dict[str, list[str]]) -> dict:
     """Disjunctive facets: each facet's counts apply every filter but its own."""
     aggs = {}
     for facet in FACETS:
-        terms = {"terms": {"field": FACET_FIELDS[facet], "size": FACET_SIZES.get(facet, FACET_LIMIT),
-                           "order": [{"_count": "desc"}, {"_key": "asc"}], "exclude": [""]}}
+        terms = {
+            "terms": {
+                "field": FACET_FIELDS[facet],
+                "size": FACET_SIZES.get(facet, FACET_LIMIT),
+                "order": [{"_count": "desc"}, {"_key": "asc"}],
+                "exclude": [""],
+            }
+        }
         others = filter_clauses(filters, skip=facet)
         if facet == "stance" and "kind" not in filters:
             others.append({"term": {FACET_FIELDS["kind"]: STANCE_COUNTS_KIND}})
-        aggs[facet] = {"filter": {"bool": {"filter": others}} if others else {"match_all": {}},
-                       "aggs": {"values": terms}}
+        aggs[facet] = {
+            "filter": {"bool": {"filter": others}} if others else {"match_all": {}},
+            "aggs": {"values": terms},
+        }
     return aggs
 
 
@@ -203,6 +250,7 @@ def sort_for(request: SearchRequest, query: ParsedQuery) -> list:
 
 
 # -- documents in and out -----------------------------------------------------------------
+
 
 def to_document(p: Paragraph) -> dict:
     doc = p.to_dict()
@@ -245,19 +293,34 @@ class FastJsonSerializer(JsonSerializer):
 
 # -- the engine ----------------------------------------------------------------------------
 
+
 class ElasticsearchEngine(SearchEngine):
     name = "elasticsearch"
 
-    def __init__(self, url: str, index: str, *, request_timeout: float = 30.0,
-                 scan_page_size: int = SCAN_PAGE, client: Elasticsearch | None = None):
+    def __init__(
+        self,
+        url: str,
+        index: str,
+        *,
+        request_timeout: float = 30.0,
+        scan_page_size: int = SCAN_PAGE,
+        client: Elasticsearch | None = None,
+    ):
         if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", index or "") or index in (".", ".."):
-            raise ValueError(f"{index!r} is not a usable Elasticsearch index name: use lowercase "
-                             "letters, digits, '-', '_' or '.', not starting with a symbol")
+            raise ValueError(
+                f"{index!r} is not a usable Elasticsearch index name: use lowercase "
+                "letters, digits, '-', '_' or '.', not starting with a symbol"
+            )
         self.url = url
         self.alias = index
         self.scan_page_size = max(1, int(scan_page_size))
-        self.es = client or Elasticsearch(url, request_timeout=request_timeout, max_retries=1,
-                                          retry_on_timeout=False, serializer=FastJsonSerializer())
+        self.es = client or Elasticsearch(
+            url,
+            request_timeout=request_timeout,
+            max_retries=1,
+            retry_on_timeout=False,
+            serializer=FastJsonSerializer(),
+        )
         self._concrete = re.compile(re.escape(index) + r"-\d{8}t\d{6}\d{6}z-[0-9a-f]{8}")
 
     # -- errors -------------------------------------------------------------------------
@@ -293,8 +356,14 @@ class ElasticsearchEngine(SearchEngine):
 
     def indices(self) -> list[str]:
         """This alias's timestamped indices, oldest first."""
-        found = self._call(self.es.indices.get, index=f"{self.alias}-*", expand_wildcards="open,closed",
-                           ignore_unavailable=True, allow_no_indices=True, features="aliases")
+        found = self._call(
+            self.es.indices.get,
+            index=f"{self.alias}-*",
+            expand_wildcards="open,closed",
+            ignore_unavailable=True,
+            allow_no_indices=True,
+            features="aliases",
+        )
         return sorted(name for name in found if self._concrete.fullmatch(name))
 
     def _new_index(self, loading: bool) -> str:
@@ -324,11 +393,14 @@ class ElasticsearchEngine(SearchEngine):
                     f"the Elasticsearch index {live} (alias {self.alias!r}) has {built}, and this "
                     f"version of ofsted-findings writes schema version {SCHEMA_VERSION}: run a full "
                     "`ofsted-findings index` (not --incremental) to rebuild it; searches keep using "
-                    "the old index until the rebuild switches over")
+                    "the old index until the rebuild switches over"
+                )
             return live
         if self._call(self.es.indices.exists, index=self.alias):
-            raise EngineUnavailable(f"{self.alias!r} is a plain index, not an alias: delete it or "
-                                    "choose another OFSTED_FINDINGS_ES_INDEX")
+            raise EngineUnavailable(
+                f"{self.alias!r} is a plain index, not an alias: delete it or "
+                "choose another OFSTED_FINDINGS_ES_INDEX"
+            )
         name = self._new_index(loading=False)
         self._call(self.es.indices.update_aliases, actions=[{"add": {"index": name, "alias": self.alias}}])
         return name
@@ -349,12 +421,19 @@ class ElasticsearchEngine(SearchEngine):
 
     def rebuild(self, paragraphs: Iterable[Paragraph]) -> int:
         if self._call(self.es.indices.exists, index=self.alias) and not self.live_index():
-            raise EngineUnavailable(f"{self.alias!r} is a plain index, not an alias: delete it or "
-                                    "choose another OFSTED_FINDINGS_ES_INDEX")
+            raise EngineUnavailable(
+                f"{self.alias!r} is a plain index, not an alias: delete it or "
+                "choose another OFSTED_FINDINGS_ES_INDEX"
+            )
         new = self._new_index(loading=True)
         try:
-            count = self._bulk(new, ({"_op_type": "index", "_index": new, "_id": p.paragraph_id,
-                                      "_source": to_document(p)} for p in paragraphs))
+            count = self._bulk(
+                new,
+                (
+                    {"_op_type": "index", "_index": new, "_id": p.paragraph_id, "_source": to_document(p)}
+                    for p in paragraphs
+                ),
+            )
             self._call(self.es.indices.put_settings, index=new, settings={"index": serving_settings()})
             self._call(self.es.indices.refresh, index=new)
             self._call(self.es.cluster.health, index=new, wait_for_status="yellow", timeout="30s")
@@ -383,8 +462,13 @@ class ElasticsearchEngine(SearchEngine):
         ok, failed, examples = 0, 0, []
         try:
             for success, item in helpers.streaming_bulk(
-                    self.es, actions, chunk_size=BULK_CHUNK, max_retries=3, raise_on_error=False,
-                    raise_on_exception=True):
+                self.es,
+                actions,
+                chunk_size=BULK_CHUNK,
+                max_retries=3,
+                raise_on_error=False,
+                raise_on_exception=True,
+            ):
                 if success:
                     ok += 1
                     continue
@@ -394,15 +478,21 @@ class ElasticsearchEngine(SearchEngine):
         except (TransportConnectionError, TransportError) as exc:
             raise self._unavailable(exc) from exc
         if failed:
-            raise BulkLoadError(f"Elasticsearch refused {failed} of {ok + failed} paragraphs "
-                                f"for {index}: " + "; ".join(examples))
+            raise BulkLoadError(
+                f"Elasticsearch refused {failed} of {ok + failed} paragraphs "
+                f"for {index}: " + "; ".join(examples)
+            )
         return ok
 
     def _ids_of(self, index: str, document_ids: list[str]) -> list[str]:
         ids = []
         for chunk in _chunks(document_ids, 500):
-            for hit in helpers.scan(self.es, index=index, size=SCAN_PAGE,
-                                    query={"query": {"terms": {"document_id": chunk}}, "_source": False}):
+            for hit in helpers.scan(
+                self.es,
+                index=index,
+                size=SCAN_PAGE,
+                query={"query": {"terms": {"document_id": chunk}}, "_source": False},
+            ):
                 ids.append(hit["_id"])
         return ids
 
@@ -415,8 +505,10 @@ class ElasticsearchEngine(SearchEngine):
         except (TransportConnectionError, TransportError) as exc:
             raise self._unavailable(exc) from exc
         actions = [{"_op_type": "delete", "_index": index, "_id": i} for i in stale]
-        actions += [{"_op_type": "index", "_index": index, "_id": pid, "_source": to_document(p)}
-                    for pid, p in new.items()]
+        actions += [
+            {"_op_type": "index", "_index": index, "_id": pid, "_source": to_document(p)}
+            for pid, p in new.items()
+        ]
         self._bulk(index, actions)
         self._call(self.es.indices.refresh, index=index)
         return len(new)
@@ -436,8 +528,12 @@ class ElasticsearchEngine(SearchEngine):
     # -- searching ----------------------------------------------------------------------
     def search_body(self, request: SearchRequest, query: ParsedQuery) -> dict:
         """The request body search() sends (public so benchmarks can send it raw)."""
-        body = {"query": with_date_range(compile_query(query), request), "sort": sort_for(request, query),
-                "track_total_hits": True, "track_scores": bool(query.positive)}
+        body = {
+            "query": with_date_range(compile_query(query), request),
+            "sort": sort_for(request, query),
+            "track_total_hits": True,
+            "track_scores": bool(query.positive),
+        }
         filters = filter_clauses(request.filters)
         if filters:
             # Hits are filtered after the facets are counted (disjunctive facets).
@@ -454,19 +550,30 @@ class ElasticsearchEngine(SearchEngine):
             # searches are cached only when asked. preference: the same search goes to
             # the same shard copies, so with replicas it finds its cache entry and pages
             # through one copy's scores.
-            result = self._call(self.es.search, index=self.alias, from_=request.offset,
-                                size=request.limit, request_cache=True,
-                                preference=_preference(request), filter_path=SEARCH_FILTER_PATH, **body)
+            result = self._call(
+                self.es.search,
+                index=self.alias,
+                from_=request.offset,
+                size=request.limit,
+                request_cache=True,
+                preference=_preference(request),
+                filter_path=SEARCH_FILTER_PATH,
+                **body,
+            )
         except NotFoundError:
             return SearchResponse(total=0, hits=[], facets={f: [] for f in FACETS} if request.facets else {})
         found = result.get("hits", {})  # filter_path drops what is empty
-        hits = [annotate(_paragraph(h, bool(query.positive)), query, request.snippets)
-                for h in found.get("hits", ())]
+        hits = [
+            annotate(_paragraph(h, bool(query.positive)), query, request.snippets)
+            for h in found.get("hits", ())
+        ]
         facets = {}
         if request.facets:
             aggs = result.get("aggregations", {})
-            facets = {f: [(b["key"], b["doc_count"]) for b in aggs.get(f, {}).get("values", {}).get("buckets", ())]
-                      for f in FACETS}
+            facets = {
+                f: [(b["key"], b["doc_count"]) for b in aggs.get(f, {}).get("values", {}).get("buckets", ())]
+                for f in FACETS
+            }
         return SearchResponse(total=found.get("total", {}).get("value", 0), hits=hits, facets=facets)
 
     def scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
@@ -479,7 +586,9 @@ class ElasticsearchEngine(SearchEngine):
                 hit["snippet"] = opening_snippet(hit.get("text") or "")
             yield hit
 
-    def scan_values(self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]) -> Iterator[tuple]:
+    def scan_values(
+        self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]
+    ) -> Iterator[tuple]:
         # The whole _source still travels: filtering it costs the node more CPU (it
         # parses each one) than sending it saves.
         for raw in self._scan(request, query):
@@ -487,9 +596,12 @@ class ElasticsearchEngine(SearchEngine):
             yield tuple(source.get(name) for name in fields)
 
     def _scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[dict]:
-        body = {"query": with_date_range(compile_query(query), request), "sort": sort_for(request, query),
-                "track_total_hits": False,
-                "track_scores": bool(query.positive)}
+        body = {
+            "query": with_date_range(compile_query(query), request),
+            "sort": sort_for(request, query),
+            "track_total_hits": False,
+            "track_scores": bool(query.positive),
+        }
         filters = filter_clauses(request.filters)
         if filters:
             body["query"] = {"bool": {"must": [body["query"]], "filter": filters}}
@@ -500,8 +612,13 @@ class ElasticsearchEngine(SearchEngine):
         try:
             after = None
             while True:
-                page = self._call(self.es.search, size=self.scan_page_size, search_after=after,
-                                  pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE}, **body)
+                page = self._call(
+                    self.es.search,
+                    size=self.scan_page_size,
+                    search_after=after,
+                    pit={"id": pit, "keep_alive": PIT_KEEP_ALIVE},
+                    **body,
+                )
                 pit = page.get("pit_id", pit)
                 hits = page["hits"]["hits"]
                 yield from hits
@@ -520,10 +637,22 @@ class ElasticsearchEngine(SearchEngine):
             return {}
         # One term suggester per word: "missing" suggests only for words no paragraph holds;
         # the closest first, then the most frequent (as the SQLite engine orders them).
-        suggest = {f"w{i}": {"text": word, "term": {
-            "field": "words", "suggest_mode": "missing", "max_edits": 1 if len(word) <= 4 else MAX_EDITS,
-            "min_word_length": 3, "prefix_length": 0, "sort": "score", "size": 5, "string_distance": "damerau_levenshtein"}}
-            for i, word in enumerate(words)}
+        suggest = {
+            f"w{i}": {
+                "text": word,
+                "term": {
+                    "field": "words",
+                    "suggest_mode": "missing",
+                    "max_edits": 1 if len(word) <= 4 else MAX_EDITS,
+                    "min_word_length": 3,
+                    "prefix_length": 0,
+                    "sort": "score",
+                    "size": 5,
+                    "string_distance": "damerau_levenshtein",
+                },
+            }
+            for i, word in enumerate(words)
+        }
         try:
             result = self._call(self.es.search, index=self.alias, size=0, suggest=suggest)
         except NotFoundError:
@@ -537,9 +666,13 @@ class ElasticsearchEngine(SearchEngine):
 
     def document_paragraphs(self, document_id: str) -> list[dict]:
         try:
-            result = self._call(self.es.search, index=self.alias, size=10_000,
-                                query={"term": {"document_id": document_id}},
-                                sort=[{"paragraph_number": "asc"}])
+            result = self._call(
+                self.es.search,
+                index=self.alias,
+                size=10_000,
+                query={"term": {"document_id": document_id}},
+                sort=[{"paragraph_number": "asc"}],
+            )
         except NotFoundError:
             return []
         out = []
@@ -558,8 +691,9 @@ class ElasticsearchEngine(SearchEngine):
             if after:
                 composite["after"] = after
             try:
-                result = self._call(self.es.search, index=self.alias, size=0,
-                                    aggs={"docs": {"composite": composite}})
+                result = self._call(
+                    self.es.search, index=self.alias, size=0, aggs={"docs": {"composite": composite}}
+                )
             except NotFoundError:
                 return ids
             agg = result["aggregations"]["docs"]
@@ -570,13 +704,23 @@ class ElasticsearchEngine(SearchEngine):
 
     def stats(self) -> dict:
         live = self.live_index()
-        base = {"engine": self.name, "url": self.url, "alias": self.alias, "index": live,
-                "indices": self.indices() if live else [], "schema_version": SCHEMA_VERSION}
+        base = {
+            "engine": self.name,
+            "url": self.url,
+            "alias": self.alias,
+            "index": live,
+            "indices": self.indices() if live else [],
+            "schema_version": SCHEMA_VERSION,
+        }
         if not live:
             return {**base, "paragraphs": 0, "documents": 0}
         paragraphs = self._call(self.es.count, index=self.alias)["count"]
-        return {**base, "index_schema_version": self.live_schema_version(live),
-                "paragraphs": paragraphs, "documents": len(self.document_ids())}
+        return {
+            **base,
+            "index_schema_version": self.live_schema_version(live),
+            "paragraphs": paragraphs,
+            "documents": len(self.document_ids()),
+        }
 
     def check(self) -> None:
         try:
@@ -599,4 +743,4 @@ def _preference(request: SearchRequest) -> str:
 
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]

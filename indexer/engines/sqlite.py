@@ -16,6 +16,7 @@ orders are computed with numpy over the postings and the facet columns held in m
 (``sqlite_columns.Columns``). Snippets and match reasons are made from the page's hits
 by ``indexer.explain``, as for every engine.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,24 +34,32 @@ import orjson
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from common.lifetime import pause_point, pid_alive
 from indexer.analysis import analyse, compounds, index_form, vocabulary
+from indexer.engines import sqlite_postings as postings
 from indexer.engines.base import (
-    NEAR_BONUS, THEME_BONUS, EngineUnavailable, IndexWriteError, SearchEngine, SearchRequest, SearchResponse, annotate,
+    NEAR_BONUS,
+    THEME_BONUS,
+    EngineUnavailable,
+    IndexWriteError,
+    SearchEngine,
+    SearchRequest,
+    SearchResponse,
+    annotate,
     opening_snippet,
 )
-from indexer.engines import sqlite_postings as postings
 from indexer.engines.sqlite_columns import Columns
 from indexer.model import Paragraph
 from indexer.prior import paragraph_prior
 from indexer.query import Clause, ParsedQuery, Term
 from ofsted_findings.export_format import csv_fragments, splice_csv
-from ofsted_findings.lifetime import pause_point, pid_alive
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
 # 5: export columns document_id, document_title, judgement(s), responds_to (paragraph_csv);
 # 6: stems from indexer.analysis, the vocabulary, each paragraph's prior.
 SCHEMA_VERSION = 6
-SCHEMA = """
+SCHEMA = (
+    """
 -- AUTOINCREMENT: a deleted paragraph's rowid is never given to a new one, so stale
 -- postings (sqlite_postings) can never be read as another paragraph's.
 CREATE TABLE IF NOT EXISTS paragraphs (
@@ -94,7 +103,9 @@ CREATE TABLE IF NOT EXISTS facet_columns (generation INTEGER NOT NULL, data BLOB
 CREATE INDEX IF NOT EXISTS paragraphs_document ON paragraphs(document_id, paragraph_number);
 CREATE INDEX IF NOT EXISTS paragraphs_order ON paragraphs(published DESC, document_id, paragraph_number);
 CREATE INDEX IF NOT EXISTS paragraph_themes_rowid ON paragraph_themes(rowid);
-""" + postings.SCHEMA
+"""
+    + postings.SCHEMA
+)
 SCAN_BATCH = 1000
 # Phrases (their rows and counts) kept per process from recent searches: ticking a
 # facet or turning a page reuses them.
@@ -172,7 +183,8 @@ class SqliteEngine(SearchEngine):
                 raise OutdatedIndex(
                     f"the search index at {path} was built by an older version of ofsted-findings "
                     f"(layout {version}, this version reads {SCHEMA_VERSION}): rebuild it with "
-                    "`ofsted-findings index`")
+                    "`ofsted-findings index`"
+                )
             db.executescript(SCHEMA)
             if not exists:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -290,23 +302,41 @@ class SqliteEngine(SearchEngine):
             data = p.to_dict()
             text = analyse(p.text or "")
             # A paragraph id loaded twice replaces the earlier row and everything hung on it.
-            old = db.execute("SELECT rowid FROM paragraphs WHERE paragraph_id = ?", (p.paragraph_id,)).fetchone()
+            old = db.execute(
+                "SELECT rowid FROM paragraphs WHERE paragraph_id = ?", (p.paragraph_id,)
+            ).fetchone()
             if old:
                 _delete_rows(db, [old[0]])
             cur = db.execute(
                 "INSERT INTO paragraphs (paragraph_id, document_id, paragraph_number,"
                 " authority, region, year, published, document_type, kind, stance, judgement, prior)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (p.paragraph_id, p.document_id, p.paragraph_number, p.authority, p.region, p.year,
-                 p.published, p.document_type, p.kind, p.stance, p.judgement, paragraph_prior(p.text, text.count)))
+                (
+                    p.paragraph_id,
+                    p.document_id,
+                    p.paragraph_number,
+                    p.authority,
+                    p.region,
+                    p.year,
+                    p.published,
+                    p.document_type,
+                    p.kind,
+                    p.stance,
+                    p.judgement,
+                    paragraph_prior(p.text, text.count),
+                ),
+            )
             rowid = cur.lastrowid
             db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
             db.execute("INSERT INTO paragraph_csv VALUES (?, ?, ?, ?)", (rowid, *csv_fragments(data)))
-            db.execute("INSERT INTO fts (rowid, section, text, compounds) VALUES (?,?,?,?)",
-                       (rowid, index_form(p.section), text.stems, compounds(f"{p.section}\n{p.text}")))
+            db.execute(
+                "INSERT INTO fts (rowid, section, text, compounds) VALUES (?,?,?,?)",
+                (rowid, index_form(p.section), text.stems, compounds(f"{p.section}\n{p.text}")),
+            )
             words.update(set(text.words))
-            db.executemany("INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)",
-                           [(rowid, t) for t in p.themes])
+            db.executemany(
+                "INSERT OR IGNORE INTO paragraph_themes VALUES (?, ?)", [(rowid, t) for t in p.themes]
+            )
             added.append(rowid)
         _count_words(db, words, +1)
         return added
@@ -314,7 +344,9 @@ class SqliteEngine(SearchEngine):
     @staticmethod
     def _delete(db: sqlite3.Connection, document_ids: list[str]) -> None:
         for doc in document_ids:
-            _delete_rows(db, [r[0] for r in db.execute("SELECT rowid FROM paragraphs WHERE document_id=?", (doc,))])
+            _delete_rows(
+                db, [r[0] for r in db.execute("SELECT rowid FROM paragraphs WHERE document_id=?", (doc,))]
+            )
 
     # -- searching -----------------------------------------------------------
     def search(self, request: SearchRequest, query: ParsedQuery) -> SearchResponse:
@@ -349,8 +381,10 @@ class SqliteEngine(SearchEngine):
         if not rowids:
             return []
         marks = ",".join("?" * len(rowids))
-        data = {r: orjson.loads(d) for r, d in db.execute(
-            f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({marks})", rowids)}
+        data = {
+            r: orjson.loads(d)
+            for r, d in db.execute(f"SELECT rowid, data FROM paragraph_data WHERE rowid IN ({marks})", rowids)
+        }
         hits = []
         for rowid, score in zip(rowids, scores):
             hit = data[rowid]
@@ -396,7 +430,9 @@ class SqliteEngine(SearchEngine):
                     hit["snippet"] = opening_snippet(hit["text"])
                 yield hit
 
-    def scan_values(self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]) -> Iterator[tuple]:
+    def scan_values(
+        self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]
+    ) -> Iterator[tuple]:
         pick = itemgetter(*fields)
         if len(fields) == 1:  # itemgetter of one name gives the value, not a tuple
             pick = lambda hit, one=pick: (one(hit),)  # noqa: E731
@@ -421,23 +457,28 @@ class SqliteEngine(SearchEngine):
             plan = _Plan(self, db, query, request, identity=identity or os.stat(self.path).st_ino)
             rowids, scores = plan.page(0, None)
             for start in range(0, len(rowids), SCAN_BATCH):
-                batch = rowids[start:start + SCAN_BATCH]
-                found = {row[0]: row[1:] for row in db.execute(
-                    f"{select} WHERE rowid IN ({','.join('?' * len(batch))})", batch)}
-                yield list(zip(scores[start:start + SCAN_BATCH], map(found.__getitem__, batch)))
+                batch = rowids[start : start + SCAN_BATCH]
+                found = {
+                    row[0]: row[1:]
+                    for row in db.execute(f"{select} WHERE rowid IN ({','.join('?' * len(batch))})", batch)
+                }
+                yield list(zip(scores[start : start + SCAN_BATCH], map(found.__getitem__, batch)))
 
     def document_paragraphs(self, document_id: str) -> list[dict]:
         rows = self._db().execute(
             "SELECT d.data FROM paragraphs p JOIN paragraph_data d ON d.rowid = p.rowid "
-            "WHERE p.document_id=? ORDER BY p.paragraph_number", (document_id,))
+            "WHERE p.document_id=? ORDER BY p.paragraph_number",
+            (document_id,),
+        )
         return [orjson.loads(r[0]) for r in rows]
 
     def document_ids(self) -> set[str]:
         return {r[0] for r in self._db().execute("SELECT DISTINCT document_id FROM paragraphs")}
 
     def stats(self) -> dict:
-        n, docs = self._db().execute(
-            "SELECT count(*), count(DISTINCT document_id) FROM paragraphs").fetchone()
+        n, docs = (
+            self._db().execute("SELECT count(*), count(DISTINCT document_id) FROM paragraphs").fetchone()
+        )
         return {"engine": self.name, "paragraphs": n, "documents": docs, "path": str(self.path)}
 
     def check(self) -> None:
@@ -484,8 +525,14 @@ class _Plan:
     ``minimum_should_match`` of the others, none of the exclusions), the filters as masks
     over them, and from those the total, the facets and any page."""
 
-    def __init__(self, engine: SqliteEngine, db: sqlite3.Connection, query: ParsedQuery,
-                 request: SearchRequest, identity: int | None = None):
+    def __init__(
+        self,
+        engine: SqliteEngine,
+        db: sqlite3.Connection,
+        query: ParsedQuery,
+        request: SearchRequest,
+        identity: int | None = None,
+    ):
         self.db, self.request, self.query = db, request, query
         self.columns = columns = engine._columns_for(db, engine._generation(db, identity))
         # (phrase found, weight) of every alternative of every positive clause: bm25 sums them.
@@ -509,11 +556,13 @@ class _Plan:
             matched = np.setdiff1d(matched, _union(negative), assume_unique=True)
         self.matched = matched
         self.filters = request.filters
-        self.masks = {facet: columns.mask(facet, values, self.matched)
-                      for facet, values in self.filters.items()}
-        if request.has_date_range:   # not a facet: it applies to every facet's counts
-            self.masks["published"] = columns.date_range_mask(db, request.date_from, request.date_to,
-                                                               self.matched)
+        self.masks = {
+            facet: columns.mask(facet, values, self.matched) for facet, values in self.filters.items()
+        }
+        if request.has_date_range:  # not a facet: it applies to every facet's counts
+            self.masks["published"] = columns.date_range_mask(
+                db, request.date_from, request.date_to, self.matched
+            )
         keep = np.ones(len(self.matched), dtype=bool)
         for mask in self.masks.values():
             keep &= mask
@@ -541,8 +590,12 @@ class _Plan:
         boilerplate paragraph in many letters scores the same, and the newest letter
         should come first); only the first ``stop`` are sorted."""
         columns, rows = self.columns, self.selected
-        scores = postings.bm25([(len(p.rows), p.counts_at(rows), weight) for p, weight in self.phrases],
-                               columns.lengths[rows], len(columns.all_rowids), columns.average_length)
+        scores = postings.bm25(
+            [(len(p.rows), p.counts_at(rows), weight) for p, weight in self.phrases],
+            columns.lengths[rows],
+            len(columns.all_rowids),
+            columns.average_length,
+        )
         proximity = self.query.proximity()
         if proximity and len(rows):
             near = _matching_rows(self.db, columns, _near(proximity))
@@ -562,9 +615,14 @@ class _Plan:
 
 def _matching_rows(db: sqlite3.Connection, columns: Columns, expression: str) -> np.ndarray:
     """The existing rowids FTS5 finds for a MATCH expression, ascending."""
-    return columns.existing(postings.parse_ids(db.execute(
-        "SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid)",
-        (expression,)).fetchone()[0]))
+    return columns.existing(
+        postings.parse_ids(
+            db.execute(
+                "SELECT group_concat(rowid) FROM (SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid)",
+                (expression,),
+            ).fetchone()[0]
+        )
+    )
 
 
 def _at_least(row_sets: list[np.ndarray], needed: int) -> np.ndarray:
@@ -611,9 +669,11 @@ def _written(db: sqlite3.Connection, added: list[int] | None) -> None:
 
 def _count_words(db: sqlite3.Connection, words: Counter, sign: int) -> None:
     """Add (sign +1) or take away (-1) paragraphs from the vocabulary's counts."""
-    db.executemany("INSERT INTO vocabulary VALUES (?, ?) ON CONFLICT (word) DO UPDATE "
-                   "SET paragraphs = paragraphs + excluded.paragraphs",
-                   ((word, sign * n) for word, n in words.items()))
+    db.executemany(
+        "INSERT INTO vocabulary VALUES (?, ?) ON CONFLICT (word) DO UPDATE "
+        "SET paragraphs = paragraphs + excluded.paragraphs",
+        ((word, sign * n) for word, n in words.items()),
+    )
 
 
 def _delete_rows(db: sqlite3.Connection, rowids: list[int]) -> None:

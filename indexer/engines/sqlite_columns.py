@@ -11,6 +11,7 @@ Building the arrays from the tables takes seconds at 300k paragraphs, so whoever
 writes the index builds them once, in the same transaction as the write, and stores
 them in the file (``save``); every searching process then only reads them (``read``).
 """
+
 from __future__ import annotations
 
 import io
@@ -31,14 +32,14 @@ SINGLE_VALUED = tuple(f for f in FACETS if f != "theme")
 @dataclass
 class Columns:
     generation: tuple
-    present: np.ndarray                  # bool by rowid: a paragraph has this rowid
-    codes: dict[str, np.ndarray]         # facet -> int32 code by rowid (0: no value)
-    values: dict[str, list[str]]         # facet -> value of each code (values[f][0] == "")
-    themes: np.ndarray                   # bool (rowid, theme code - 1)
+    present: np.ndarray  # bool by rowid: a paragraph has this rowid
+    codes: dict[str, np.ndarray]  # facet -> int32 code by rowid (0: no value)
+    values: dict[str, list[str]]  # facet -> value of each code (values[f][0] == "")
+    themes: np.ndarray  # bool (rowid, theme code - 1)
     theme_values: list[str]
-    date_rank: np.ndarray                # int32 by rowid: place in newest-first order
-    lengths: np.ndarray                  # int32 by rowid: tokens in the paragraph (bm25's length)
-    prior: np.ndarray                    # float32 by rowid: indexer.prior, a factor of the score
+    date_rank: np.ndarray  # int32 by rowid: place in newest-first order
+    lengths: np.ndarray  # int32 by rowid: tokens in the paragraph (bm25's length)
+    prior: np.ndarray  # float32 by rowid: indexer.prior, a factor of the score
 
     @classmethod
     def read(cls, db: sqlite3.Connection, generation: tuple) -> "Columns":
@@ -51,17 +52,32 @@ class Columns:
             arrays = {name: stored[name] for name in stored.files if name != "values"}
             values = json.loads(bytes(stored["values"]).decode())
         codes = {f: arrays.pop(f"code_{f}") for f in SINGLE_VALUED}
-        return cls(generation, arrays["present"], codes, values["facets"], arrays["themes"],
-                   values["themes"], arrays["date_rank"], arrays["lengths"], arrays["prior"])
+        return cls(
+            generation,
+            arrays["present"],
+            codes,
+            values["facets"],
+            arrays["themes"],
+            values["themes"],
+            arrays["date_rank"],
+            arrays["lengths"],
+            arrays["prior"],
+        )
 
     def save(self, db: sqlite3.Connection, counter: int) -> None:
         """Store these columns in the index file as those of write number ``counter``."""
         buffer = io.BytesIO()
         values = json.dumps({"facets": self.values, "themes": self.theme_values}).encode()
-        np.savez(buffer, present=self.present, themes=self.themes, date_rank=self.date_rank, lengths=self.lengths,
-                 prior=self.prior,
-                 values=np.frombuffer(values, dtype=np.uint8),
-                 **{f"code_{f}": self.codes[f] for f in SINGLE_VALUED})
+        np.savez(
+            buffer,
+            present=self.present,
+            themes=self.themes,
+            date_rank=self.date_rank,
+            lengths=self.lengths,
+            prior=self.prior,
+            values=np.frombuffer(values, dtype=np.uint8),
+            **{f"code_{f}": self.codes[f] for f in SINGLE_VALUED},
+        )
         db.execute("DELETE FROM facet_columns")
         db.execute("INSERT INTO facet_columns VALUES (?, ?)", (counter, buffer.getvalue()))
 
@@ -79,8 +95,9 @@ class Columns:
         codes, values = {}, {}
         for facet, column in zip(SINGLE_VALUED, columns[1:]):
             lookup = {"": 0}
-            coded = np.fromiter((lookup.setdefault(v or "", len(lookup)) for v in column),
-                                dtype=np.int32, count=len(column))
+            coded = np.fromiter(
+                (lookup.setdefault(v or "", len(lookup)) for v in column), dtype=np.int32, count=len(column)
+            )
             codes[facet] = np.zeros(size, dtype=np.int32)
             codes[facet][rowids] = coded
             values[facet] = list(lookup)
@@ -90,8 +107,15 @@ class Columns:
         themes = np.zeros((size, len(theme_values)), dtype=bool)
         if pairs:
             themes[[r for r, _ in pairs], [theme_index[t] for _, t in pairs]] = True
-        order = np.array([r for (r,) in db.execute(
-            "SELECT rowid FROM paragraphs ORDER BY published DESC, document_id, paragraph_number")], dtype=np.int64)
+        order = np.array(
+            [
+                r
+                for (r,) in db.execute(
+                    "SELECT rowid FROM paragraphs ORDER BY published DESC, document_id, paragraph_number"
+                )
+            ],
+            dtype=np.int64,
+        )
         date_rank = np.zeros(size, dtype=np.int32)
         date_rank[order] = np.arange(len(order), dtype=np.int32)
         lengths = np.zeros(size, dtype=np.int32)
@@ -133,16 +157,21 @@ class Columns:
         allowed[[lookup[v] for v in wanted if v in lookup and lookup[v]]] = True
         return allowed[self.codes[facet][rowids]]
 
-    def date_range_mask(self, db: sqlite3.Connection, date_from: str | None, date_to: str | None,
-                        rowids: np.ndarray) -> np.ndarray:
+    def date_range_mask(
+        self, db: sqlite3.Connection, date_from: str | None, date_to: str | None, rowids: np.ndarray
+    ) -> np.ndarray:
         """Which of ``rowids`` were published in [date_from, date_to]. Newest-first order
         puts those paragraphs in one run of date ranks: after every one published later
         than ``date_to``, before every one published earlier than ``date_from`` (and
         every undated one), so two counts bound it."""
-        first = db.execute("SELECT count(*) FROM paragraphs WHERE published > ?",
-                           (date_to,)).fetchone()[0] if date_to else 0
-        stop = db.execute("SELECT count(*) FROM paragraphs WHERE published >= ?",
-                          (date_from or "0000",)).fetchone()[0]
+        first = (
+            db.execute("SELECT count(*) FROM paragraphs WHERE published > ?", (date_to,)).fetchone()[0]
+            if date_to
+            else 0
+        )
+        stop = db.execute(
+            "SELECT count(*) FROM paragraphs WHERE published >= ?", (date_from or "0000",)
+        ).fetchone()[0]
         ranks = self.date_rank[rowids]
         return (ranks >= first) & (ranks < stop)
 
@@ -157,7 +186,11 @@ class Columns:
             else:
                 selected = final
             if facet == "stance" and "kind" not in masks:
-                ofsted = self.values["kind"].index(STANCE_COUNTS_KIND) if STANCE_COUNTS_KIND in self.values["kind"] else -1
+                ofsted = (
+                    self.values["kind"].index(STANCE_COUNTS_KIND)
+                    if STANCE_COUNTS_KIND in self.values["kind"]
+                    else -1
+                )
                 selected = selected[self.codes["kind"][selected] == ofsted]
             if facet == "theme":
                 totals = self.themes[selected].sum(axis=0)
@@ -166,7 +199,7 @@ class Columns:
                 totals = np.bincount(self.codes[facet][selected], minlength=len(self.values[facet]))
                 pairs = [(self.values[facet][i], int(totals[i])) for i in np.flatnonzero(totals) if i]
             pairs.sort(key=lambda kv: (-kv[1], kv[0]))
-            counts[facet] = pairs[:FACET_SIZES.get(facet, FACET_LIMIT)]
+            counts[facet] = pairs[: FACET_SIZES.get(facet, FACET_LIMIT)]
         return counts
 
     def newest_first(self, rowids: np.ndarray, stop: int | None = None) -> np.ndarray:

@@ -15,6 +15,7 @@ Deleted paragraphs stay in the postings until a term is next written or the
 index is rebuilt; rowids are never reused (AUTOINCREMENT), and searches keep only
 rowids that exist, so a stale entry can never be read as a live paragraph.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,9 +55,13 @@ def build_all(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE IF EXISTS temp.fts_instances")
     db.execute("CREATE VIRTUAL TABLE temp.fts_instances USING fts5vocab(main, fts, instance)")
     lengths = _Lengths()
-    db.executemany("INSERT INTO postings VALUES (?, ?, ?)",
-                   ((term, rows.tobytes(), counts.tobytes())
-                    for term, rows, counts in _gather(db, "temp.fts_instances", lengths)))
+    db.executemany(
+        "INSERT INTO postings VALUES (?, ?, ?)",
+        (
+            (term, rows.tobytes(), counts.tobytes())
+            for term, rows, counts in _gather(db, "temp.fts_instances", lengths)
+        ),
+    )
     db.execute("DROP TABLE temp.fts_instances")
     lengths.store(db)
 
@@ -66,14 +71,21 @@ def add_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
     lose their entries for paragraphs that no longer exist."""
     if not rowids:
         return
-    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_rows USING fts5(section, text, compounds, "
-               f"tokenize = '{TOKENIZER}')")
-    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_instances USING fts5vocab(temp, new_rows, instance)")
+    db.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_rows USING fts5(section, text, compounds, "
+        f"tokenize = '{TOKENIZER}')"
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.new_instances USING fts5vocab(temp, new_rows, instance)"
+    )
     db.execute("DELETE FROM temp.new_rows")
     for start in range(0, len(rowids), 500):
-        batch = rowids[start:start + 500]
-        db.execute("INSERT INTO temp.new_rows (rowid, section, text, compounds) SELECT rowid, section, text, "
-                   f"compounds FROM main.fts WHERE rowid IN ({','.join('?' * len(batch))})", batch)
+        batch = rowids[start : start + 500]
+        db.execute(
+            "INSERT INTO temp.new_rows (rowid, section, text, compounds) SELECT rowid, section, text, "
+            f"compounds FROM main.fts WHERE rowid IN ({','.join('?' * len(batch))})",
+            batch,
+        )
     existing_ids = parse_ids(db.execute("SELECT group_concat(rowid) FROM paragraphs").fetchone()[0])
     existing = np.zeros(int(existing_ids.max(initial=0)) + 2, dtype=bool)
     existing[existing_ids] = True
@@ -87,12 +99,16 @@ def add_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
             if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():  # new rowids usually come last
                 order = np.argsort(rows, kind="stable")
                 rows, counts = rows[order], counts[order]
-        db.execute("INSERT OR REPLACE INTO postings VALUES (?, ?, ?)", (term, rows.tobytes(), counts.tobytes()))
+        db.execute(
+            "INSERT OR REPLACE INTO postings VALUES (?, ?, ?)", (term, rows.tobytes(), counts.tobytes())
+        )
     db.execute("DELETE FROM temp.new_rows")
     lengths.store(db)
 
 
-def _gather(db: sqlite3.Connection, vocab: str, lengths: "_Lengths") -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+def _gather(
+    db: sqlite3.Connection, vocab: str, lengths: "_Lengths"
+) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
     """(term, rowids, weighted counts) per term of an fts5vocab ``instance`` table, which
     lists every token of every row in term order; counts the tokens of each row too."""
     current, parts = None, []
@@ -141,8 +157,10 @@ class _Lengths:
 
     def store(self, db: sqlite3.Connection) -> None:
         self._flush()
-        db.executemany("UPDATE paragraphs SET tokens = ? WHERE rowid = ?",
-                       ((count, row) for row, count in self.totals.items()))
+        db.executemany(
+            "UPDATE paragraphs SET tokens = ? WHERE rowid = ?",
+            ((count, row) for row, count in self.totals.items()),
+        )
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -156,8 +174,12 @@ def term_postings(db: sqlite3.Connection, term: str) -> tuple[np.ndarray, np.nda
 def prefix_postings(db: sqlite3.Connection, prefix: str) -> tuple[np.ndarray, np.ndarray]:
     """Every term beginning with ``prefix`` as one: counts summed per row, as FTS5 counts
     each token a prefix query matches."""
-    found = [(np.frombuffer(r, np.int64), np.frombuffer(c, np.uint16)) for r, c in db.execute(
-        "SELECT rowids, counts FROM postings WHERE term >= ? AND term < ?", (prefix, _after(prefix)))]
+    found = [
+        (np.frombuffer(r, np.int64), np.frombuffer(c, np.uint16))
+        for r, c in db.execute(
+            "SELECT rowids, counts FROM postings WHERE term >= ? AND term < ?", (prefix, _after(prefix))
+        )
+    ]
     if not found:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint16)
     if len(found) == 1:
@@ -180,8 +202,9 @@ def counts_at(rows: np.ndarray, counts: np.ndarray, wanted: np.ndarray) -> np.nd
     return np.where(rows[at] == wanted, counts[at], 0).astype(np.float64)
 
 
-def bm25(phrases: list[tuple[int, np.ndarray, float]], lengths: np.ndarray, rows: int,
-         average_length: float) -> np.ndarray:
+def bm25(
+    phrases: list[tuple[int, np.ndarray, float]], lengths: np.ndarray, rows: int, average_length: float
+) -> np.ndarray:
     """FTS5's bm25 (as a positive score) of the rows whose lengths are given: each
     phrase is (how many rows hold it, its weighted count in each of those rows, how
     much it weighs in the sum: 1 for typed words, less for their synonyms)."""

@@ -2,6 +2,7 @@
 
 ``FIGURES_FILE`` holds the last measured figures, written by ``make quality`` and checked
 in; the web app's /help page reads it with ``load_figures`` (cheaply: no extraction code)."""
+
 from __future__ import annotations
 
 import json

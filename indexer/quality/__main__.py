@@ -4,6 +4,7 @@ extraction (metadata, themes, stance) against the gold set, then relevance of bo
 against the judged queries beside a plain BM25 baseline. With ``--figures``, also write the
 extraction figures as JSON for the web app's /help page (``make quality`` writes
 ``indexer/quality/figures.json``, which is checked in)."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,25 +18,47 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
-from indexer.quality.evaluate import (ROOT, TARGETS, evaluate, evaluate_heldout, figures_document, format_heldout,
-                                      format_report, shared_dir)
+from indexer.quality.evaluate import (
+    ROOT,
+    TARGETS,
+    evaluate,
+    evaluate_heldout,
+    figures_document,
+    format_heldout,
+    format_report,
+    shared_dir,
+)
 
 ENGINES = ("sqlite", "elasticsearch")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m indexer.quality", description=__doc__)
-    parser.add_argument("--shared", type=Path, default=None, help="the shared corpus folder (default ../shared)")
-    parser.add_argument("--verbose", action="store_true", help="per-theme counts, every mismatch, every query")
+    parser.add_argument(
+        "--shared", type=Path, default=None, help="the shared corpus folder (default ../shared)"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="per-theme counts, every mismatch, every query"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a figure is below its target")
-    parser.add_argument("--figures", type=Path, default=None,
-                        help="also write the extraction figures, dated, to this JSON file (what /help shows)")
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        default=None,
+        help="also write the extraction figures, dated, to this JSON file (what /help shows)",
+    )
     parser.add_argument("--skip-extraction", action="store_true", help="only the relevance figures")
     parser.add_argument("--skip-relevance", action="store_true", help="only the extraction figures")
-    parser.add_argument("--engines", default=",".join(ENGINES),
-                        help="engines whose relevance is measured (default: sqlite,elasticsearch)")
-    parser.add_argument("--es-url", default=os.environ.get("OFSTED_FINDINGS_TEST_ES_URL"),
-                        help="a running Elasticsearch node (default: start one on 127.0.0.1 for the run)")
+    parser.add_argument(
+        "--engines",
+        default=",".join(ENGINES),
+        help="engines whose relevance is measured (default: sqlite,elasticsearch)",
+    )
+    parser.add_argument(
+        "--es-url",
+        default=os.environ.get("OFSTED_FINDINGS_TEST_ES_URL"),
+        help="a running Elasticsearch node (default: start one on 127.0.0.1 for the run)",
+    )
     args = parser.parse_args(argv)
     shared = args.shared or shared_dir()
     if not (shared / "corpus").is_dir():
@@ -60,8 +83,11 @@ def main(argv: list[str] | None = None) -> int:
             args.figures.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
             print(f"\nfigures written to {args.figures}")
         figures = report.figures()
-        below = [k for k, target in TARGETS.items()
-                 if (figures[k] > target if k == "leaked_lines" else figures[k] < target)]
+        below = [
+            k
+            for k, target in TARGETS.items()
+            if (figures[k] > target if k == "leaked_lines" else figures[k] < target)
+        ]
     if not args.skip_relevance:
         print()
         print(_relevance(shared, engines, args.es_url, args.verbose))
@@ -69,23 +95,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _relevance(shared: Path, names: list[str], es_url: str | None, verbose: bool) -> str:
-    from indexer.quality.relevance import evaluate as evaluate_relevance, format_run
+    from indexer.quality.relevance import evaluate as evaluate_relevance
+    from indexer.quality.relevance import format_run
 
     with ExitStack() as stack:
         engines = {}
         for name in names:
             if name == "sqlite":
                 from indexer.engines.sqlite import SqliteEngine
+
                 folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="relevance-sqlite-")))
                 engines[name] = SqliteEngine(folder / "index.sqlite3")
             else:
                 from indexer.engines.elasticsearch import ElasticsearchEngine
+
                 url = es_url or _start_node(stack)
                 engine = ElasticsearchEngine(url, f"relevance-{uuid.uuid4().hex[:12]}")
                 engines[name] = engine
             stack.callback(engines[name].close)
             if name == "elasticsearch":
-                stack.callback(_drop, engines[name])   # callbacks run last first: before close
+                stack.callback(_drop, engines[name])  # callbacks run last first: before close
         return format_run(evaluate_relevance(shared, engines), verbose=verbose)
 
 
@@ -94,7 +123,7 @@ def _start_node(stack: ExitStack) -> str:
     name = "ofsted_findings_es_node"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, ROOT / "deploy" / "es_node.py")
-        sys.modules[name] = importlib.util.module_from_spec(spec)   # dataclasses look it up there
+        sys.modules[name] = importlib.util.module_from_spec(spec)  # dataclasses look it up there
         spec.loader.exec_module(sys.modules[name])
     es_node = sys.modules[name]
     print("starting an Elasticsearch node on 127.0.0.1 for the relevance run…", file=sys.stderr)

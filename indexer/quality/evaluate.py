@@ -4,6 +4,7 @@ The gold set names documents of the shared corpus (``../shared``) and, for
 paragraphs, the opening words that locate each one; labels were set by hand
 before the rules were tuned (see gold/README.md).
 """
+
 from __future__ import annotations
 
 import glob
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from common.store import DocumentRecord, document_id_for
 from indexer.extract import ExtractedDocument, ExtractionError, extract_document
-from ofsted_findings.store import DocumentRecord, document_id_for
 
 GOLD_DIR = Path(__file__).with_name("gold")
 # Label files never tuned against when they were labelled: scored in the totals like every
@@ -29,16 +30,29 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Metadata: issue 17's goal, 100 % on every field for every kind of document and era;
 # stance: accuracy and recall of areas for improvement at least 0.9.
-TARGETS = {"authority": 1.0, "letter_date": 1.0, "visit_dates": 1.0, "inspectors": 1.0,
-           "judgements": 1.0, "document_type": 1.0, "framework": 1.0, "theme_precision": 0.9, "theme_recall": 0.9,
-           "stance_accuracy": 0.9, "improvement_recall": 0.9, "leaked_lines": 0}
+TARGETS = {
+    "authority": 1.0,
+    "letter_date": 1.0,
+    "visit_dates": 1.0,
+    "inspectors": 1.0,
+    "judgements": 1.0,
+    "document_type": 1.0,
+    "framework": 1.0,
+    "theme_precision": 0.9,
+    "theme_recall": 0.9,
+    "stance_accuracy": 0.9,
+    "improvement_recall": 0.9,
+    "leaked_lines": 0,
+}
 
 # Furniture that must never reach a paragraph: letterhead, contact block,
 # page numbers, running footers.
 LEAK = re.compile(
     r"Piccadilly Gate|Store Street|M1 2WD|0300 123 1231|Textphone|enquiries@ofsted|www\.gov\.uk/ofsted|"
     r"^\d{1,3}$|Page \d+ of \d+|Sample document written for ofsted-findings|"
-    r"Inspection of [A-Z][\w ,’'-]+ local authority children’s services \d", re.I)
+    r"Inspection of [A-Z][\w ,’'-]+ local authority children’s services \d",
+    re.I,
+)
 
 
 def shared_dir() -> Path:
@@ -49,11 +63,11 @@ def shared_dir() -> Path:
 class Report:
     documents: int = 0
     paragraphs_labelled: int = 0
-    metadata: dict = field(default_factory=dict)          # field -> (right, total)
+    metadata: dict = field(default_factory=dict)  # field -> (right, total)
     theme_tp: int = 0
     theme_fp: int = 0
     theme_fn: int = 0
-    per_theme: dict = field(default_factory=dict)          # theme -> Counter(tp, fp, fn)
+    per_theme: dict = field(default_factory=dict)  # theme -> Counter(tp, fp, fn)
     stance_right: int = 0
     stance_confusion: Counter = field(default_factory=Counter)
     leaks: list = field(default_factory=list)
@@ -88,13 +102,20 @@ class Report:
         return found / labelled if labelled else 1.0
 
     def figures(self) -> dict:
-        return {"authority": self.rate("authority"), "letter_date": self.rate("letter_date"),
-                "visit_dates": self.rate("visit_dates"), "inspectors": self.rate("inspectors"),
-                "judgements": self.rate("judgements"), "document_type": self.rate("document_type"),
-                "framework": self.rate("framework"),
-                "theme_precision": self.theme_precision, "theme_recall": self.theme_recall,
-                "stance_accuracy": self.stance_accuracy, "improvement_recall": self.improvement_recall,
-                "leaked_lines": len(self.leaks)}
+        return {
+            "authority": self.rate("authority"),
+            "letter_date": self.rate("letter_date"),
+            "visit_dates": self.rate("visit_dates"),
+            "inspectors": self.rate("inspectors"),
+            "judgements": self.rate("judgements"),
+            "document_type": self.rate("document_type"),
+            "framework": self.rate("framework"),
+            "theme_precision": self.theme_precision,
+            "theme_recall": self.theme_recall,
+            "stance_accuracy": self.stance_accuracy,
+            "improvement_recall": self.improvement_recall,
+            "leaked_lines": len(self.leaks),
+        }
 
 
 def opening_key(text: str) -> str:
@@ -110,8 +131,12 @@ def _extract(path: Path, cache: dict) -> ExtractedDocument:
     return cache[path]
 
 
-def evaluate(shared: Path | None = None, gold_dir: Path = GOLD_DIR, paragraphs: str | None = "paragraphs*.yaml",
-             documents: bool | str = True) -> Report:
+def evaluate(
+    shared: Path | None = None,
+    gold_dir: Path = GOLD_DIR,
+    paragraphs: str | None = "paragraphs*.yaml",
+    documents: bool | str = True,
+) -> Report:
     """Score the gold set; ``paragraphs`` and ``documents`` pick the label files by glob (e.g. only
     a held-out one); ``documents=True`` means every metadata file, False or ``paragraphs=None`` none."""
     shared = shared or shared_dir()
@@ -152,11 +177,24 @@ def evaluate_heldout(shared: Path | None = None, gold_dir: Path = GOLD_DIR) -> l
     out = []
     for f in files:
         metadata = f.name.startswith("documents")
-        out.append((f.name, evaluate(shared, gold_dir, paragraphs=None if metadata else glob.escape(f.name),
-                                     documents=glob.escape(f.name) if metadata else False)))
+        out.append(
+            (
+                f.name,
+                evaluate(
+                    shared,
+                    gold_dir,
+                    paragraphs=None if metadata else glob.escape(f.name),
+                    documents=glob.escape(f.name) if metadata else False,
+                ),
+            )
+        )
     if len(files) > 1:
-        out.append(("all held-out", evaluate(shared, gold_dir, paragraphs=PARAGRAPHS_HELDOUT,
-                                             documents=DOCUMENTS_HELDOUT)))
+        out.append(
+            (
+                "all held-out",
+                evaluate(shared, gold_dir, paragraphs=PARAGRAPHS_HELDOUT, documents=DOCUMENTS_HELDOUT),
+            )
+        )
     return out
 
 
@@ -166,10 +204,12 @@ def format_heldout(reports: list[tuple[str, Report]]) -> str:
         if not held.paragraphs_labelled:
             continue
         f = held.figures()
-        lines.append(f"held-out paragraphs only, {name} ({held.paragraphs_labelled}): "
-                     f"theme precision {f['theme_precision']:.3f}, recall {f['theme_recall']:.3f}, "
-                     f"stance {f['stance_accuracy'] * 100:.1f}%, "
-                     f"improvement recall {f['improvement_recall'] * 100:.1f}%")
+        lines.append(
+            f"held-out paragraphs only, {name} ({held.paragraphs_labelled}): "
+            f"theme precision {f['theme_precision']:.3f}, recall {f['theme_recall']:.3f}, "
+            f"stance {f['stance_accuracy'] * 100:.1f}%, "
+            f"improvement recall {f['improvement_recall'] * 100:.1f}%"
+        )
         if held.unmatched:
             lines.append(f"  unmatched gold paragraphs: {len(held.unmatched)}")
     for name, held in reports:
@@ -178,14 +218,25 @@ def format_heldout(reports: list[tuple[str, Report]]) -> str:
     return "\n".join(lines)
 
 
-METADATA_FIELDS = ("authority", "letter_date", "visit_dates", "inspectors", "judgements", "document_type", "framework")
+METADATA_FIELDS = (
+    "authority",
+    "letter_date",
+    "visit_dates",
+    "inspectors",
+    "judgements",
+    "document_type",
+    "framework",
+)
 
 
 def format_heldout_metadata(name: str, held: Report) -> str:
     """One line of metadata figures for held-out documents: the rates only, never which document
     was wrong."""
-    figures = ", ".join(f"{field.replace('_', ' ')} {held.rate(field) * 100:.1f}%" for field in METADATA_FIELDS
-                        if field in held.metadata)
+    figures = ", ".join(
+        f"{field.replace('_', ' ')} {held.rate(field) * 100:.1f}%"
+        for field in METADATA_FIELDS
+        if field in held.metadata
+    )
     errors = f", {len(held.errors)} unreadable" if held.errors else ""
     return f"held-out metadata only, {name} ({held.documents} documents): {figures}{errors}"
 
@@ -199,14 +250,30 @@ def _score_metadata(report: Report, gold: dict, meta: dict, listed: bool = True)
         elif not right:
             report.heldout_mismatches += 1
 
-    score("authority", meta.get("authority") == gold["authority"], f"{meta.get('authority')!r} != {gold['authority']!r}")
-    score("document_type", meta.get("document_type") == gold["document_type"], f"{meta.get('document_type')!r}")
-    score("letter_date", meta.get("letter_date") == gold.get("letter_date"),
-          f"{meta.get('letter_date')} != {gold.get('letter_date')}")
+    score(
+        "authority",
+        meta.get("authority") == gold["authority"],
+        f"{meta.get('authority')!r} != {gold['authority']!r}",
+    )
+    score(
+        "document_type", meta.get("document_type") == gold["document_type"], f"{meta.get('document_type')!r}"
+    )
+    score(
+        "letter_date",
+        meta.get("letter_date") == gold.get("letter_date"),
+        f"{meta.get('letter_date')} != {gold.get('letter_date')}",
+    )
     visits = (meta.get("visit_start"), meta.get("visit_end"))
-    score("visit_dates", visits == (gold["visit_start"], gold["visit_end"]),
-          f"{visits} != {(gold['visit_start'], gold['visit_end'])}")
-    score("inspectors", meta.get("inspectors") == gold["inspectors"], f"{meta.get('inspectors')} != {gold['inspectors']}")
+    score(
+        "visit_dates",
+        visits == (gold["visit_start"], gold["visit_end"]),
+        f"{visits} != {(gold['visit_start'], gold['visit_end'])}",
+    )
+    score(
+        "inspectors",
+        meta.get("inspectors") == gold["inspectors"],
+        f"{meta.get('inspectors')} != {gold['inspectors']}",
+    )
     if "judgements" in gold:
         score("judgements", meta.get("judgements") == gold["judgements"], f"{meta.get('judgements')}")
     if "framework" in gold:
@@ -244,18 +311,29 @@ def _score_paragraphs(report: Report, gold_doc: dict, doc: ExtractedDocument) ->
 
 def format_report(report: Report, verbose: bool = False) -> str:
     figures = report.figures()
-    out = [f"Gold set: {report.documents} documents' metadata, {report.paragraphs_labelled} labelled paragraphs",
-           "", f"{'measure':<18}{'value':>8}   target"]
+    out = [
+        f"Gold set: {report.documents} documents' metadata, {report.paragraphs_labelled} labelled paragraphs",
+        "",
+        f"{'measure':<18}{'value':>8}   target",
+    ]
     for name, value in figures.items():
         target = TARGETS.get(name)
         if name == "leaked_lines":
             shown, ok = f"{value:d}", value == 0
             target_text = "0"
         else:
-            shown = f"{value * 100:.1f}%" if name not in ("theme_precision", "theme_recall") else f"{value:.3f}"
+            shown = (
+                f"{value * 100:.1f}%" if name not in ("theme_precision", "theme_recall") else f"{value:.3f}"
+            )
             ok = target is None or value >= target
-            target_text = "" if target is None else (f">= {target:.2f}" if name.startswith("theme") else f">= {target:.0%}")
-        out.append(f"{name:<18}{shown:>8}   {target_text:<9}{'' if target is None and name != 'leaked_lines' else ('ok' if ok else 'BELOW')}")
+            target_text = (
+                ""
+                if target is None
+                else (f">= {target:.2f}" if name.startswith("theme") else f">= {target:.0%}")
+            )
+        out.append(
+            f"{name:<18}{shown:>8}   {target_text:<9}{'' if target is None and name != 'leaked_lines' else ('ok' if ok else 'BELOW')}"
+        )
     out += ["", "stance confusion (gold -> predicted):"]
     for (gold, got), n in sorted(report.stance_confusion.items()):
         out.append(f"  {gold:<12} -> {got:<12} {n}")
@@ -263,8 +341,12 @@ def format_report(report: Report, verbose: bool = False) -> str:
         out += ["", "per theme (tp fp fn):"]
         for theme, c in sorted(report.per_theme.items()):
             out.append(f"  {theme:<32} {c['tp']:>3} {c['fp']:>3} {c['fn']:>3}")
-    for title, items in (("unmatched gold paragraphs", report.unmatched), ("extraction errors", report.errors),
-                         ("metadata mismatches", report.mismatches), ("leaks", report.leaks)):
+    for title, items in (
+        ("unmatched gold paragraphs", report.unmatched),
+        ("extraction errors", report.errors),
+        ("metadata mismatches", report.mismatches),
+        ("leaks", report.leaks),
+    ):
         if items:
             out += ["", f"{title} ({len(items)}):"] + [f"  {i}" for i in items[: None if verbose else 15]]
     if report.heldout_mismatches:
@@ -280,6 +362,7 @@ HELDOUT_FIGURES = ("theme_precision", "theme_recall", "stance_accuracy", "improv
 
 def figures_document(report: Report, heldout: list[tuple[str, Report]], measured: str) -> dict:
     """``measured`` is the ISO date of the run."""
+
     def rounded(figures: dict) -> dict:
         return {k: round(v, 6) if isinstance(v, float) else v for k, v in figures.items()}
 
@@ -288,8 +371,14 @@ def figures_document(report: Report, heldout: list[tuple[str, Report]], measured
         "documents": report.documents,
         "paragraphs": report.paragraphs_labelled,
         "all": rounded(report.figures()),
-        "heldout": [{"file": name, "paragraphs": held.paragraphs_labelled,
-                     **rounded({k: held.figures()[k] for k in HELDOUT_FIGURES})}
-                    for name, held in heldout if held.paragraphs_labelled],
+        "heldout": [
+            {
+                "file": name,
+                "paragraphs": held.paragraphs_labelled,
+                **rounded({k: held.figures()[k] for k in HELDOUT_FIGURES}),
+            }
+            for name, held in heldout
+            if held.paragraphs_labelled
+        ],
         "targets": TARGETS,
     }

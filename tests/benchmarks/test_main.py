@@ -1,4 +1,5 @@
 """`python -m benchmarks NAME --flags` hands the flags to the named benchmark's own parser."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,8 +20,13 @@ def test_names_come_before_flags():
 
 
 def test_flags_reach_the_named_benchmark():
-    result = subprocess.run([sys.executable, "-m", "benchmarks", "load", "--help"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "load", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "python -m benchmarks.load" in result.stdout and "--engine" in result.stdout
 

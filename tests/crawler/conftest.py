@@ -1,4 +1,5 @@
 """Fixtures for the crawler tests: a built sample site (once per session) and a replica serving it."""
+
 from __future__ import annotations
 
 import shutil
@@ -43,8 +44,9 @@ def make_replica():
         server.stop()
 
 
-def crawl(replica: ReplicaServer, data_dir: Path, *sources: str, timeout: float = 120,
-          extra_env: dict | None = None) -> dict:
+def crawl(
+    replica: ReplicaServer, data_dir: Path, *sources: str, timeout: float = 120, extra_env: dict | None = None
+) -> dict:
     """Run one crawl of ``replica`` into ``data_dir`` in a fresh process (Twisted's
     reactor cannot be restarted) and return its summary."""
     import json
@@ -52,10 +54,21 @@ def crawl(replica: ReplicaServer, data_dir: Path, *sources: str, timeout: float 
     import subprocess
     import sys
 
-    env = {**os.environ, "OFSTED_FINDINGS_DATA_DIR": str(data_dir),
-           "OFSTED_FINDINGS_OFSTED_URL": replica.ofsted_url, "OFSTED_FINDINGS_FILES_URL": replica.files_url,
-           "OFSTED_FINDINGS_CRAWL_ENV": "local", **(extra_env or {})}
-    done = subprocess.run([sys.executable, "-m", "crawler", *(sources or ("ofsted",))], env=env,
-                          capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parents[2])
+    env = {
+        **os.environ,
+        "OFSTED_FINDINGS_DATA_DIR": str(data_dir),
+        "OFSTED_FINDINGS_OFSTED_URL": replica.ofsted_url,
+        "OFSTED_FINDINGS_FILES_URL": replica.files_url,
+        "OFSTED_FINDINGS_CRAWL_ENV": "local",
+        **(extra_env or {}),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", *(sources or ("ofsted",))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=Path(__file__).parents[2],
+    )
     assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,12 +1,13 @@
 """The replica built from ../shared/corpus: all 153 authorities, real PDFs, seed releases."""
+
 from __future__ import annotations
 
 import pytest
 
+from common.authorities import Register
+from common.store import DocumentStore
 from crawler.replica.build import build_corpus_site
 from crawler.replica.site import Site
-from ofsted_findings.authorities import Register
-from ofsted_findings.store import DocumentStore
 
 from .conftest import crawl
 
@@ -26,11 +27,17 @@ def test_corpus_site_has_every_authority_with_publications(corpus_site, shared_d
     # The project is not a copy of the corpus: the site links to it.
     assert (corpus_site / site.publications()[0].path).is_symlink()
     seeds = {page.slug for _, page in site.releases()}
-    assert {"darlington-2021-council-release", "derbyshire-2021-council-release",
-            "ealing-council-release", "unnamed-council-2022-release"} <= seeds
+    assert {
+        "darlington-2021-council-release",
+        "derbyshire-2021-council-release",
+        "ealing-council-release",
+        "unnamed-council-2022-release",
+    } <= seeds
 
 
-def test_full_crawl_finds_everything_links_every_seed_and_recrawls_cheaply(corpus_site, make_replica, tmp_path):
+def test_full_crawl_finds_everything_links_every_seed_and_recrawls_cheaply(
+    corpus_site, make_replica, tmp_path
+):
     replica = make_replica(corpus_site)
     site = Site.load(corpus_site)
     env = {"OFSTED_FINDINGS_COUNCILS_FILE": str(replica.write_councils_config(tmp_path / "councils.yaml"))}

@@ -1,14 +1,15 @@
 """Council news: the source list, relevance, and crawls of the three replica site shapes."""
+
 from __future__ import annotations
 
 import pytest
 import yaml
 
+from common.store import DocumentStore
 from crawler.linking import confidence, shingles
 from crawler.replica.site import Site
 from crawler.sources import DEFAULT_COUNCILS_FILE, SourceListError, load_sources
 from indexer.attribution import is_about_ofsted
-from ofsted_findings.store import DocumentStore
 
 from .conftest import crawl
 
@@ -23,16 +24,33 @@ def test_shipped_source_list_is_valid():
         assert source.allowed_domains
 
 
-@pytest.mark.parametrize("entry, message", [
-    ({"authority": "Atlantis", "website": "https://a.example", "sitemaps": ["https://a.example/s.xml"]},
-     "not in the authority register"),
-    ({"authority": "Leeds", "website": "https://a.example"}, "give 'sitemaps' or a 'listing'"),
-    ({"authority": "Leeds", "website": "https://a.example", "listing": {"url": "https://a.example/news"}},
-     "'listing' needs 'url' and 'links'"),
-    ({"authority": "Leeds", "website": "ftp://a.example", "sitemaps": ["https://a.example/s.xml"]},
-     "not an http"),
-    ({"website": "https://a.example"}, "needs at least 'authority' and 'website'"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        (
+            {
+                "authority": "Atlantis",
+                "website": "https://a.example",
+                "sitemaps": ["https://a.example/s.xml"],
+            },
+            "not in the authority register",
+        ),
+        ({"authority": "Leeds", "website": "https://a.example"}, "give 'sitemaps' or a 'listing'"),
+        (
+            {
+                "authority": "Leeds",
+                "website": "https://a.example",
+                "listing": {"url": "https://a.example/news"},
+            },
+            "'listing' needs 'url' and 'links'",
+        ),
+        (
+            {"authority": "Leeds", "website": "ftp://a.example", "sitemaps": ["https://a.example/s.xml"]},
+            "not an http",
+        ),
+        ({"website": "https://a.example"}, "needs at least 'authority' and 'website'"),
+    ],
+)
 def test_bad_source_entries_are_explained(tmp_path, entry, message):
     path = tmp_path / "councils.yaml"
     path.write_text(yaml.safe_dump({"councils": [entry]}), encoding="utf-8")

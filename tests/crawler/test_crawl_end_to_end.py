@@ -1,4 +1,5 @@
 """Whole crawls of the replica on ephemeral 127.0.0.1 ports into a tmp store."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,11 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+from common.config import Settings
+from common.store import DocumentStore
 from crawler.publications import KEPT_TYPES
 from crawler.replica.server import Faults
 from crawler.replica.site import Site
-from ofsted_findings.config import Settings
-from ofsted_findings.store import DocumentStore
 
 from .conftest import crawl
 
@@ -39,15 +40,18 @@ def test_full_crawl_stores_every_publication_once_then_nothing_new(site_copy, ma
             record = by_source[f"{replica.files_url}/v1/file/{pub.file_id}"]
             provider = next(p for p in site.providers if pub in p.publications)
             assert record.sha256 == pub.sha256 and record.status == "ok"
-            assert (record.authority, record.urn, record.published, record.event_date) == \
-                (provider.name, provider.urn, pub.published, pub.event_date)
+            assert (record.authority, record.urn, record.published, record.event_date) == (
+                provider.name,
+                provider.urn,
+                pub.published,
+                pub.event_date,
+            )
             assert record.document_type in KEPT_TYPES and record.ons_code and record.region
             assert record.etag and record.last_modified and record.content_type == "application/pdf"
             assert record.extra["ofsted_name"] == provider.ofsted_name
         run = store.runs()[0]
         assert run["outcome"] == "finished" and run["stats"]["documents_new"] == len(publications)
 
-    files_bytes = replica.bytes_sent
     second = crawl(replica, data)
     assert second["documents_unchanged"] == len(publications), second
     assert second["documents_new"] == second["documents_changed"] == 0
@@ -70,11 +74,23 @@ def test_full_crawl_stores_every_publication_once_then_nothing_new(site_copy, ma
 
 def test_faults_are_retried_skipped_with_a_reason_or_stored(sample_site, make_replica, tmp_path):
     faults = Faults(
-        files={"59100001": "500-once", "59100002": "429-once", "59100003": "text-html",
-               "59100004": "zero-byte", "59100005": "html-as-pdf", "59100006": "truncated",
-               "59100007": "redirect", "59100008": "404", "59100009": "encrypted", "59100010": "slow"},
-        pages={"/provider/44/80566": "500-once"},   # Sunderland's page fails once
-        duplicate_links={"80444"}, robots_disallow=["/v1/file/59100011"], slow_seconds=0.5)
+        files={
+            "59100001": "500-once",
+            "59100002": "429-once",
+            "59100003": "text-html",
+            "59100004": "zero-byte",
+            "59100005": "html-as-pdf",
+            "59100006": "truncated",
+            "59100007": "redirect",
+            "59100008": "404",
+            "59100009": "encrypted",
+            "59100010": "slow",
+        },
+        pages={"/provider/44/80566": "500-once"},  # Sunderland's page fails once
+        duplicate_links={"80444"},
+        robots_disallow=["/v1/file/59100011"],
+        slow_seconds=0.5,
+    )
     replica = make_replica(sample_site, faults)
     started = time.monotonic()
     result = crawl(replica, tmp_path / "data")
@@ -83,7 +99,9 @@ def test_faults_are_retried_skipped_with_a_reason_or_stored(sample_site, make_re
     with DocumentStore(tmp_path / "data") as store:
         stored = {r.source for r in store.documents(kind="ofsted", status="ok")}
         failed = {r.source: r.error for r in store.documents(kind="ofsted", status="failed")}
-    assert {files + i for i in ("59100001", "59100002", "59100007", "59100009", "59100010", "59100012")} <= stored
+    assert {
+        files + i for i in ("59100001", "59100002", "59100007", "59100009", "59100010", "59100012")
+    } <= stored
     assert failed == {
         files + "59100003": "served as text/html, not application/pdf",
         files + "59100004": "empty response (0 bytes) instead of a PDF",
@@ -95,10 +113,10 @@ def test_faults_are_retried_skipped_with_a_reason_or_stored(sample_site, make_re
     assert failed[files + "59100006"].startswith("truncated PDF")
     assert failed[files + "59100005"].startswith("not a PDF: content starts with '<!DOCTYPE html>")
     assert replica.requests[("files", "/v1/file/59100011")] == 0
-    assert replica.requests[("files", "/v1/file/59100002")] == 2   # 429, then success after Retry-After
+    assert replica.requests[("files", "/v1/file/59100002")] == 2  # 429, then success after Retry-After
     first_try, retry = replica.arrivals[("files", "/v1/file/59100002")]
     assert retry - first_try >= 0.95, "Retry-After: 1 was not honoured"
-    assert replica.requests[("files", "/v1/file/59100012")] == 1   # duplicate link fetched once
+    assert replica.requests[("files", "/v1/file/59100012")] == 1  # duplicate link fetched once
     assert replica.requests[("ofsted", "/provider/44/80566")] == 2  # 500, then retried
     assert result["failed"] == 6 and result["pages_failed"] == 0 and len(result["errors"]) == 6
     assert result["documents_new"] == 6
@@ -109,10 +127,20 @@ def test_killed_crawl_resumes_without_refetching_what_it_stored(site_copy, make_
     slow = {p.file_id for p in site.publications()[:4]}
     replica = make_replica(site_copy, Faults(files={i: "slow" for i in slow}, slow_seconds=30))
     data = tmp_path / "data"
-    env = {**os.environ, "OFSTED_FINDINGS_DATA_DIR": str(data), "OFSTED_FINDINGS_OFSTED_URL": replica.ofsted_url,
-           "OFSTED_FINDINGS_FILES_URL": replica.files_url, "OFSTED_FINDINGS_CRAWL_ENV": "local"}
-    process = subprocess.Popen([sys.executable, "-m", "crawler"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[2])
+    env = {
+        **os.environ,
+        "OFSTED_FINDINGS_DATA_DIR": str(data),
+        "OFSTED_FINDINGS_OFSTED_URL": replica.ofsted_url,
+        "OFSTED_FINDINGS_FILES_URL": replica.files_url,
+        "OFSTED_FINDINGS_CRAWL_ENV": "local",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).parents[2],
+    )
     expected = len(site.publications()) - len(slow)
     deadline = time.monotonic() + 60
     try:
@@ -141,13 +169,31 @@ def test_killed_crawl_resumes_without_refetching_what_it_stored(site_copy, make_
 
 
 def test_the_cli_crawl_with_failed_pages_exits_1_and_lists_them(sample_site, make_replica, tmp_path):
-    replica = make_replica(sample_site, Faults(files={"59100008": "404"},
-                                               pages={"/provider/44/80566": "500"}))
-    done = subprocess.run([sys.executable, "-m", "ofsted_findings", "crawl", "-q", "--env", "local",
-                           "--data-dir", str(tmp_path / "data"), "--ofsted-url", replica.ofsted_url,
-                           "--files-url", replica.files_url], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).parents[2])
-    assert done.returncode == 1, done.stderr   # README: 1 = collected, but some pages failed
+    replica = make_replica(
+        sample_site, Faults(files={"59100008": "404"}, pages={"/provider/44/80566": "500"})
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ofsted_findings",
+            "crawl",
+            "-q",
+            "--env",
+            "local",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--ofsted-url",
+            replica.ofsted_url,
+            "--files-url",
+            replica.files_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 1, done.stderr  # README: 1 = collected, but some pages failed
     out = done.stdout
     assert "everything else was collected" in out and "next crawl asks for each of them again" in out
     assert f"{replica.files_url}/v1/file/59100008: HTTP 404 (not retried" in out

@@ -1,4 +1,5 @@
 """The store pipeline's checks and the retry/conditional middlewares, with a real store."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,23 +8,26 @@ import pytest
 from scrapy.http import Request
 from scrapy.utils.test import get_crawler
 
+from crawler import summary
 from crawler.items import OfstedDocument
 from crawler.middlewares import BackoffRetryMiddleware, ConditionalRequestMiddleware, retry_after_seconds
 from crawler.pipelines import StorePipeline, pdf_problem
 from crawler.settings import base as base_settings
 from crawler.spiders.ofsted import OfstedSpider
 from crawler.storage import DATA_DIR_SETTING, store_for
-from crawler import summary
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.mark.parametrize("body, content_type, reason", [
-    (b"", "application/pdf", "empty response"),
-    (PDF, "text/html; charset=utf-8", "served as text/html"),
-    (b"<!DOCTYPE html><html>", "application/pdf", "not a PDF"),
-    (PDF[:20], "application/pdf", "truncated PDF"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, reason",
+    [
+        (b"", "application/pdf", "empty response"),
+        (PDF, "text/html; charset=utf-8", "served as text/html"),
+        (b"<!DOCTYPE html><html>", "application/pdf", "not a PDF"),
+        (PDF[:20], "application/pdf", "truncated PDF"),
+    ],
+)
 def test_pdf_problems_are_named(body, content_type, reason):
     assert reason in pdf_problem(body, content_type)
 
@@ -52,12 +56,24 @@ def crawler(tmp_path):
 
 
 def document(**changes) -> OfstedDocument:
-    fields = dict(source="http://127.0.0.1:1/v1/file/1", provider_url="http://127.0.0.1:2/provider/44/80481",
-                  ofsted_name="Leeds City Council", authority="Leeds", urn="80481", ons_code="E08000035",
-                  region="Yorkshire and the Humber", document_type="Children's services focused visit",
-                  title="Children's services focused visit", published="2024-03-14", event_date="2024-02-06",
-                  status=200, body=PDF, content_type="application/pdf", etag='"e1"',
-                  last_modified="Thu, 14 Mar 2024 09:00:00 GMT")
+    fields = dict(
+        source="http://127.0.0.1:1/v1/file/1",
+        provider_url="http://127.0.0.1:2/provider/44/80481",
+        ofsted_name="Leeds City Council",
+        authority="Leeds",
+        urn="80481",
+        ons_code="E08000035",
+        region="Yorkshire and the Humber",
+        document_type="Children's services focused visit",
+        title="Children's services focused visit",
+        published="2024-03-14",
+        event_date="2024-02-06",
+        status=200,
+        body=PDF,
+        content_type="application/pdf",
+        etag='"e1"',
+        last_modified="Thu, 14 Mar 2024 09:00:00 GMT",
+    )
     fields.update(changes)
     return OfstedDocument(**fields)
 
@@ -68,7 +84,10 @@ def test_pipeline_stores_new_then_unchanged_then_changed(crawler):
     pipeline.process_item(document())
     record = store.get_by_source("http://127.0.0.1:1/v1/file/1")
     assert record.authority == "Leeds" and record.etag == '"e1"' and record.version == 1
-    assert record.extra == {"provider_url": "http://127.0.0.1:2/provider/44/80481", "ofsted_name": "Leeds City Council"}
+    assert record.extra == {
+        "provider_url": "http://127.0.0.1:2/provider/44/80481",
+        "ofsted_name": "Leeds City Council",
+    }
     assert store.read_bytes(record) == PDF
     pipeline.process_item(document(status=304, body=b""))
     pipeline.process_item(document(body=PDF.replace(b"1.4", b"1.5"), etag='"e2"'))
@@ -83,8 +102,10 @@ def test_pipeline_records_bad_documents_and_goes_on(crawler):
     pipeline.process_item(document(source="http://x/v1/file/2", content_type="text/html"))
     pipeline.process_item(document(source="http://x/v1/file/3", error="HTTP 404", body=b""))
     failures = {r.source: r.error for r in store.failures()}
-    assert failures == {"http://x/v1/file/2": "served as text/html, not application/pdf",
-                        "http://x/v1/file/3": "HTTP 404"}
+    assert failures == {
+        "http://x/v1/file/2": "served as text/html, not application/pdf",
+        "http://x/v1/file/3": "HTTP 404",
+    }
     values = summary.snapshot(crawler.stats)
     assert values["failed"] == 2 and len(values["errors"]) == 2
     # A good copy already stored survives a later failure to fetch it.
@@ -110,9 +131,10 @@ def test_conditional_headers_come_from_the_store(crawler):
 
 def test_backoff_delay_prefers_retry_after_and_is_capped(crawler):
     from scrapy.http import Response
+
     middleware = BackoffRetryMiddleware.from_crawler(crawler)
     request = Request("http://x/", meta={"retry_times": 2})
-    assert middleware._delay(request) == pytest.approx(8.0)   # 2 * 2**2
+    assert middleware._delay(request) == pytest.approx(8.0)  # 2 * 2**2
     response = Response("http://x/", status=429, headers={"Retry-After": "3"})
     assert middleware._delay(request, response) == 3.0
     response = Response("http://x/", status=429, headers={"Retry-After": "100000"})

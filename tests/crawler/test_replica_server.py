@@ -1,4 +1,5 @@
 """The replica server: real markup, pagination, conditional requests, faults."""
+
 from __future__ import annotations
 
 import socket
@@ -60,7 +61,10 @@ def test_provider_page_has_the_real_timeline_markup(replica):
     assert len(days) == 2
     link = days[0].css("a.publication-link")
     assert link.attrib["href"] == replica.files_url + "/v1/file/59100001"
-    assert link.css("span.nonvisual::text").get() == "Sample: Children's services focused visit, PDF - 14 March 2024"
+    assert (
+        link.css("span.nonvisual::text").get()
+        == "Sample: Children's services focused visit, PDF - 14 March 2024"
+    )
     assert days[0].css("p.timeline__date time::text").get() == "06 February 2024"
     assert days[0].css("div.event__metadata time::text").get() == "14 March 2024"
 
@@ -75,11 +79,15 @@ def test_file_honours_etag_and_if_modified_since(replica, sample_site):
     assert status == 200 and headers["Content-Type"] == "application/pdf" and body.startswith(b"%PDF")
     assert body == (sample_site / "files" / "59100002.pdf").read_bytes()
     assert get(replica.files_url + "/v1/file/59100002", {"If-None-Match": headers["ETag"]})[0] == 304
-    assert get(replica.files_url + "/v1/file/59100002",
-               {"If-Modified-Since": headers["Last-Modified"]})[0] == 304
+    assert (
+        get(replica.files_url + "/v1/file/59100002", {"If-Modified-Since": headers["Last-Modified"]})[0]
+        == 304
+    )
     assert get(replica.files_url + "/v1/file/59100002", {"If-None-Match": '"other"'})[0] == 200
-    assert get(replica.files_url + "/v1/file/59100002",
-               {"If-Modified-Since": formatdate(0, usegmt=True)})[0] == 200
+    assert (
+        get(replica.files_url + "/v1/file/59100002", {"If-Modified-Since": formatdate(0, usegmt=True)})[0]
+        == 200
+    )
 
 
 def test_changed_file_gets_a_new_etag(site_copy, make_replica):
@@ -99,10 +107,20 @@ def test_robots_txt_on_both_hosts(sample_site, make_replica):
 
 
 def test_faults_on_demand(sample_site, make_replica):
-    faults = Faults(files={"59100001": "500-once", "59100002": "429-once", "59100003": "text-html",
-                           "59100004": "zero-byte", "59100005": "html-as-pdf", "59100006": "truncated",
-                           "59100007": "redirect", "59100008": "404", "59100009": "encrypted"},
-                    duplicate_links={"80481"})
+    faults = Faults(
+        files={
+            "59100001": "500-once",
+            "59100002": "429-once",
+            "59100003": "text-html",
+            "59100004": "zero-byte",
+            "59100005": "html-as-pdf",
+            "59100006": "truncated",
+            "59100007": "redirect",
+            "59100008": "404",
+            "59100009": "encrypted",
+        },
+        duplicate_links={"80481"},
+    )
     replica = make_replica(sample_site, faults)
     files = replica.files_url + "/v1/file/"
     assert get(files + "59100001")[0] == 500
@@ -117,7 +135,7 @@ def test_faults_on_demand(sample_site, make_replica):
     assert headers["Content-Type"] == "application/pdf" and body.startswith(b"<!DOCTYPE html>")
     full = (sample_site / "files" / "59100006.pdf").read_bytes()
     assert len(get(files + "59100006")[2]) == len(full) // 2
-    status, _, body = get(files + "59100007")   # urllib follows the redirect
+    status, _, body = get(files + "59100007")  # urllib follows the redirect
     assert status == 200 and body.startswith(b"%PDF") and replica.statuses[302] == 1
     assert get(files + "59100008")[0] == 404
     assert b"/Encrypt" in get(files + "59100009")[2]
@@ -152,18 +170,37 @@ def test_command_line_builds_serves_and_prints_the_urls(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).parents[2]
-    process = subprocess.Popen([sys.executable, "-m", "crawler.replica", "--sample", "--site-dir", str(tmp_path),
-                                "--fault", "59100001=404"], stdout=subprocess.PIPE, text=True, cwd=root)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler.replica",
+            "--sample",
+            "--site-dir",
+            str(tmp_path),
+            "--fault",
+            "59100001=404",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=root,
+    )
     try:
         lines = dict(process.stdout.readline().strip().split("=", 1) for _ in range(3))
         ofsted, files = lines["OFSTED_FINDINGS_OFSTED_URL"], lines["OFSTED_FINDINGS_FILES_URL"]
-        assert ofsted.startswith("http://127.0.0.1:") and Path(lines["OFSTED_FINDINGS_COUNCILS_FILE"]).is_file()
+        assert (
+            ofsted.startswith("http://127.0.0.1:") and Path(lines["OFSTED_FINDINGS_COUNCILS_FILE"]).is_file()
+        )
         assert get(ofsted + LISTING + "&start=0&rows=5")[0] == 200
         assert get(files + "/v1/file/59100001")[0] == 404
         assert get(files + "/v1/file/59100002")[0] == 200
     finally:
         process.terminate()
         process.wait(10)
-    bad = subprocess.run([sys.executable, "-m", "crawler.replica", "--fault", "1=gremlin"], capture_output=True,
-                         text=True, cwd=root)
+    bad = subprocess.run(
+        [sys.executable, "-m", "crawler.replica", "--fault", "1=gremlin"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
     assert bad.returncode == 2 and "unknown file faults" in bad.stderr

@@ -1,4 +1,5 @@
 """The sample documents and the PDFs built from them."""
+
 from __future__ import annotations
 
 import time
@@ -7,10 +8,10 @@ from collections import Counter
 import pypdfium2 as pdfium
 import pytest
 
+from common.authorities import Register
 from crawler.replica.build import build_sample_site
 from crawler.replica.documents import SAMPLE_NOTICE, SampleFormatError, load_samples, parse_sample
 from crawler.replica.site import Site
-from ofsted_findings.authorities import Register
 
 
 def pdf_pages(path) -> list[str]:
@@ -31,12 +32,21 @@ def test_samples_cover_enough_authorities_and_topics():
     assert any(d.document_type == "inspection" for d in docs)
 
     def mentions(phrase):
-        return {d.authority for d in docs
-                if any(phrase in (b.text + " ".join(map(str, b.items))).lower() for b in d.blocks)}
+        return {
+            d.authority
+            for d in docs
+            if any(phrase in (b.text + " ".join(map(str, b.items))).lower() for b in d.blocks)
+        }
 
     assert len(mentions("staying put")) >= 4
-    for phrase in ("taster flat", "health passport", "15½", "pre-tenancy training",
-                   "unsuitable accommodation", "council tax"):
+    for phrase in (
+        "taster flat",
+        "health passport",
+        "15½",
+        "pre-tenancy training",
+        "unsuitable accommodation",
+        "council tax",
+    ):
         assert mentions(phrase), phrase
 
 
@@ -46,9 +56,11 @@ def test_letters_have_the_shape_of_real_focused_visit_letters():
             continue
         kinds = [b.kind for b in doc.blocks]
         headings = [b.text for b in doc.blocks if b.kind == "heading"]
-        assert headings[:3] == ["Headline findings",
-                                "What needs to improve in this area of social work practice?",
-                                "Main findings"], doc.path
+        assert headings[:3] == [
+            "Headline findings",
+            "What needs to improve in this area of social work practice?",
+            "Main findings",
+        ], doc.path
         assert doc.subject.startswith("Focused visit to ") and doc.subject.endswith("children’s services")
         text = " ".join(b.text for b in doc.blocks)
         assert "Majesty’s Inspectors for this visit were" in text
@@ -90,7 +102,7 @@ def test_every_pdf_is_multi_page_and_labelled_as_sample_data(sample_site):
         meta = pdf.get_metadata_dict()
         pdf.close()
         assert "Sample" in meta["Title"] and meta["Subject"] == SAMPLE_NOTICE
-        assert pub.title.startswith("Sample: ")   # as listed, so as catalogued and cited
+        assert pub.title.startswith("Sample: ")  # as listed, so as catalogued and cited
         pages = pdf_pages(path)
         if pub.document_type in ("focused_visit", "inspection"):
             assert len(pages) >= 2, pub.file_id

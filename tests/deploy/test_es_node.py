@@ -1,4 +1,5 @@
 """deploy/es_node.py: fetching, and failing to start clearly."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,34 +42,58 @@ def test_the_es_url_fixture_fails_rather_than_skips(tmp_path):
     import socket
     import subprocess
     import sys
+
     from tests.support.elasticsearch import ROOT
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     test = tmp_path / "test_needs_es.py"
     test.write_text("def test_it(es_url):\n    pass\n")
-    env = {**__import__("os").environ, "OFSTED_FINDINGS_TEST_ES_URL": f"http://127.0.0.1:{port}",
-           "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                             "-p", "tests.support.elasticsearch", "--rootdir", str(tmp_path), str(test)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **__import__("os").environ,
+        "OFSTED_FINDINGS_TEST_ES_URL": f"http://127.0.0.1:{port}",
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tests.support.elasticsearch",
+            "--rootdir",
+            str(tmp_path),
+            str(test),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1, result.stdout
     assert "1 error" in result.stdout and "skipped" not in result.stdout
     assert "is not a healthy Elasticsearch node" in result.stdout
 
 
-
 # -- where the node lives when run as root (its user must reach every folder) ---------------
+
 
 def _nobody():
     import pwd
+
     return pwd.getpwnam("nobody")
 
 
 def _private_and_public(tmp_path_factory):
     import tempfile
     from pathlib import Path
-    base = Path(tempfile.mkdtemp(prefix="es-node-places-"))   # /tmp: 1777
+
+    base = Path(tempfile.mkdtemp(prefix="es-node-places-"))  # /tmp: 1777
     base.chmod(0o755)
     private, public = base / "private", base / "public"
     private.mkdir(mode=0o700)
@@ -78,28 +103,29 @@ def _private_and_public(tmp_path_factory):
 
 def test_reachable_by_follows_every_folder_on_the_way(tmp_path_factory):
     import shutil
+
     base, private, public = _private_and_public(tmp_path_factory)
     try:
         nobody = _nobody()
         assert es_node.reachable_by(public / "checkout" / ".cache", nobody)
         assert not es_node.reachable_by(private / "checkout" / ".cache", nobody)
         assert not es_node.reachable_by(private, nobody)
-        assert es_node.reachable_by(private / "x", None)   # not root: the node runs as us
+        assert es_node.reachable_by(private / "x", None)  # not root: the node runs as us
         assert es_node._blocking_folder(private / "checkout" / "x", nobody) == private
     finally:
         shutil.rmtree(base)
 
 
-def test_a_checkout_under_a_0700_folder_runs_the_node_from_the_shared_folder(
-        tmp_path_factory, monkeypatch):
+def test_a_checkout_under_a_0700_folder_runs_the_node_from_the_shared_folder(tmp_path_factory, monkeypatch):
     import shutil
+
     base, private, public = _private_and_public(tmp_path_factory)
     try:
         monkeypatch.setattr(es_node, "SHARED_DIR", public / "shared")
         monkeypatch.setenv("OFSTED_FINDINGS_ES_CACHE", str(private / "checkout" / ".cache"))
         monkeypatch.setenv("TMPDIR", str(private / "tmp"))
         (private / "tmp").mkdir()
-        monkeypatch.setattr(es_node.tempfile, "tempdir", None)   # re-read TMPDIR
+        monkeypatch.setattr(es_node.tempfile, "tempdir", None)  # re-read TMPDIR
         unpack_into, work_parent = es_node.node_places(_nobody())
         assert unpack_into == public / "shared" / "dist"
         assert work_parent == public / "shared" / "run"
@@ -117,6 +143,7 @@ def test_a_checkout_under_a_0700_folder_runs_the_node_from_the_shared_folder(
 
 def test_the_shared_folder_is_refused_if_others_could_write_to_it(tmp_path_factory, monkeypatch):
     import shutil
+
     base, private, public = _private_and_public(tmp_path_factory)
     try:
         planted = public / "planted"
@@ -132,6 +159,7 @@ def test_the_shared_folder_is_refused_if_others_could_write_to_it(tmp_path_facto
 def test_a_data_folder_the_node_user_cannot_reach_is_refused_clearly(tmp_path_factory, monkeypatch):
     import os
     import shutil
+
     if os.geteuid() != 0:
         pytest.skip("only as root does the node run as another user")
     if not es_node.zip_path().is_file():
@@ -143,6 +171,7 @@ def test_a_data_folder_the_node_user_cannot_reach_is_refused_clearly(tmp_path_fa
     finally:
         shutil.rmtree(base)
 
+
 # -- the production cluster configuration (deploy/elasticsearch/) -------------------------
 
 CLUSTER = es_node.ROOT / "deploy" / "elasticsearch"
@@ -150,11 +179,13 @@ CLUSTER = es_node.ROOT / "deploy" / "elasticsearch"
 
 def _index_settings() -> dict:
     from indexer.engines.elasticsearch import index_settings
+
     return index_settings()["index"]
 
 
 def test_the_cluster_configuration_is_secure_and_forms_a_quorum():
     import yaml
+
     config = yaml.safe_load((CLUSTER / "elasticsearch.yml").read_text(encoding="utf-8"))
     assert config["xpack.security.enabled"] is True
     assert config["xpack.security.transport.ssl.enabled"] is True
@@ -167,8 +198,11 @@ def test_the_cluster_configuration_is_secure_and_forms_a_quorum():
 
 
 def test_the_cluster_heap_is_fixed_and_below_compressed_pointer_limit():
-    options = [line for line in (CLUSTER / "jvm.options.d" / "heap.options").read_text().splitlines()
-               if line and not line.startswith("#")]
+    options = [
+        line
+        for line in (CLUSTER / "jvm.options.d" / "heap.options").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     sizes = {opt[:4]: opt[4:] for opt in options}
     assert sizes["-Xms"] == sizes["-Xmx"]
     value, unit = int(sizes["-Xmx"][:-1]), sizes["-Xmx"][-1].lower()

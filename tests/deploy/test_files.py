@@ -4,6 +4,7 @@ compose with docker-compose's own parser, systemd units with systemd-analyze, th
 nginx example with nginx -t, the gunicorn config by gunicorn itself (and by serving
 a request through it); the env example is checked against the settings the code reads.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,7 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ofsted_findings.config import ENV_PREFIX, Settings
+from common.config import ENV_PREFIX, Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
@@ -51,7 +53,9 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> t
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}: {process.stderr.read().decode()[-2000:]}")
+            pytest.fail(
+                f"the server exited with {process.returncode}: {process.stderr.read().decode()[-2000:]}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 return response.status, response.read()
@@ -62,14 +66,19 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> t
 
 
 # -- compose -----------------------------------------------------------------------------
-def _compose(*args: str, env_file: str | None = None, cwd: Path | None = None
-             ) -> subprocess.CompletedProcess:
+def _compose(*args: str, env_file: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     # As a fresh checkout: no OFSTED_FINDINGS_* in the environment, no env file written.
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
     if env_file:
         env["OFSTED_FINDINGS_ENV_FILE"] = env_file
-    return subprocess.run([_tool("docker-compose"), "-f", str(COMPOSE), *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [_tool("docker-compose"), "-f", str(COMPOSE), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @functools.cache
@@ -85,8 +94,9 @@ def _resolved() -> dict:
 
 def _started(services: dict, profile: str | None = None) -> dict:
     """The services `up` starts: those without profiles, plus the named profile's."""
-    return {name: svc for name, svc in services.items()
-            if not svc.get("profiles") or profile in svc["profiles"]}
+    return {
+        name: svc for name, svc in services.items() if not svc.get("profiles") or profile in svc["profiles"]
+    }
 
 
 def _published(svc: dict) -> list[tuple[str, str]]:
@@ -121,11 +131,14 @@ def test_compose_file_is_valid_for_docker_compose():
 
 def test_compose_starts_with_the_documented_defaults_and_names_a_missing_env_file(tmp_path):
     assert not (DEPLOY / "ofsted-findings.env").exists()  # a fresh checkout has none
-    result = _compose("config", cwd=tmp_path)              # from any folder
+    result = _compose("config", cwd=tmp_path)  # from any folder
     assert result.returncode == 0, result.stderr
     web = yaml.safe_load(result.stdout)["services"]["web"]["environment"]
-    example = dict(line.split("=", 1) for line in ENV_EXAMPLE.read_text().splitlines()
-                   if line and not line.startswith("#"))
+    example = dict(
+        line.split("=", 1)
+        for line in ENV_EXAMPLE.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     assert example and all(web[name] == value for name, value in example.items())
     missing = _compose("config", "-q", env_file="./ofsted-findings.env")
     assert missing.returncode != 0
@@ -135,7 +148,7 @@ def test_compose_starts_with_the_documented_defaults_and_names_a_missing_env_fil
 def test_compose_runs_one_elasticsearch_node_by_default_and_three_in_the_cluster_profile():
     services = _resolved()["services"]
     default, cluster = _started(services), _started(services, "cluster")
-    assert set(default) == {"web", "scheduler", "elasticsearch"}   # no one-shot set-up jobs
+    assert set(default) == {"web", "scheduler", "elasticsearch"}  # no one-shot set-up jobs
     es_default = {name for name in default if name.startswith("elasticsearch")}
     es_cluster = {name for name in cluster if name.startswith("elasticsearch")}
     assert es_default == {"elasticsearch"}
@@ -174,11 +187,14 @@ def test_compose_keeps_data_in_named_volumes_and_runs_web_and_scheduler_from_one
     for name, svc in services.items():
         if name.startswith("elasticsearch"):
             assert _mounts(svc).get("/usr/share/elasticsearch/data") in volumes, name
-    data_volumes = [_mounts(svc).get("/usr/share/elasticsearch/data") for name, svc in services.items()
-                    if name.startswith("elasticsearch")]
+    data_volumes = [
+        _mounts(svc).get("/usr/share/elasticsearch/data")
+        for name, svc in services.items()
+        if name.startswith("elasticsearch")
+    ]
     assert len(set(data_volumes)) == len(data_volumes), "each node has its own data volume"
     for name, svc in services.items():
-        if name.startswith("elasticsearch"):   # the stock image: no dictionary, plugin or job
+        if name.startswith("elasticsearch"):  # the stock image: no dictionary, plugin or job
             assert set(_mounts(svc)) == {"/usr/share/elasticsearch/data"}, name
             assert not svc.get("depends_on"), name
 
@@ -192,8 +208,11 @@ def test_compose_web_command_uses_the_config_the_image_carries():
 # -- Dockerfile ----------------------------------------------------------------------------
 def _dockerfile_instructions() -> list[tuple[str, str]]:
     text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def test_dockerfile_builds_on_python_311_slim_and_runs_as_an_unprivileged_user():
@@ -206,8 +225,11 @@ def test_dockerfile_builds_on_python_311_slim_and_runs_as_an_unprivileged_user()
 
 
 def test_dockerfile_copies_only_files_that_exist_and_are_not_docker_ignored():
-    ignored = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")]
+    ignored = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     for op, args in _dockerfile_instructions():
         if op != "COPY" or args.startswith("--from"):
             continue
@@ -228,8 +250,13 @@ def test_systemd_unit_passes_systemd_analyze_verify(unit, tmp_path):
     assert "/opt/ofsted-findings/bin/" in text
     copy = tmp_path / unit.name
     copy.write_text(text.replace("/opt/ofsted-findings/bin/", f"{VENV_BIN}/"))
-    result = subprocess.run([_tool("systemd-analyze"), "verify", "--man=no", str(copy)],
-                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [_tool("systemd-analyze"), "verify", "--man=no", str(copy)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     # verify only warns (exit 0) about unknown keys and bad values; any line naming the unit fails.
     complaints = [line for line in (result.stdout + result.stderr).splitlines() if unit.name in line]
     assert result.returncode == 0 and not complaints, result.stdout + result.stderr
@@ -237,7 +264,9 @@ def test_systemd_unit_passes_systemd_analyze_verify(unit, tmp_path):
 
 def test_web_unit_runs_gunicorn_with_the_env_file_and_the_hardening_it_needs():
     unit = (DEPLOY / "systemd" / "ofsted-findings-web.service").read_text()
-    assert re.search(r"^ExecStart=/opt/ofsted-findings/bin/gunicorn --config \S+gunicorn\.conf\.py$", unit, re.M)
+    assert re.search(
+        r"^ExecStart=/opt/ofsted-findings/bin/gunicorn --config \S+gunicorn\.conf\.py$", unit, re.M
+    )
     assert re.search(r"^EnvironmentFile=/etc/ofsted-findings/ofsted-findings\.env$", unit, re.M)
     assert re.search(r"^User=ofsted$", unit, re.M)
     for setting in ("NoNewPrivileges=true", "ProtectSystem=strict", "ProtectHome=true"):
@@ -262,8 +291,9 @@ def test_gunicorn_binds_loopback_by_default(monkeypatch):
 
 
 def test_gunicorn_settings_come_from_the_environment(monkeypatch):
-    conf = _gunicorn_settings(monkeypatch, BIND="0.0.0.0:9000, [::1]:9001", WORKERS="3",
-                              TIMEOUT="60", ACCESS_LOG="")
+    conf = _gunicorn_settings(
+        monkeypatch, BIND="0.0.0.0:9000, [::1]:9001", WORKERS="3", TIMEOUT="60", ACCESS_LOG=""
+    )
     assert conf["bind"] == ["0.0.0.0:9000", "[::1]:9001"]
     assert (conf["workers"], conf["timeout"], conf["accesslog"]) == (3, 60, None)
 
@@ -286,13 +316,28 @@ def test_gunicorn_refuses_a_bad_worker_count_with_a_clear_message(monkeypatch, v
 def test_gunicorn_serves_the_app_on_loopback(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    env.update(OFSTED_FINDINGS_DATA_DIR=str(tmp_path / "data"), OFSTED_FINDINGS_BIND=f"127.0.0.1:{port}",
-               OFSTED_FINDINGS_WORKERS="1", OFSTED_FINDINGS_ACCESS_LOG=str(tmp_path / "access.log"))
-    check = subprocess.run([str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--check-config"],
-                           env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    env.update(
+        OFSTED_FINDINGS_DATA_DIR=str(tmp_path / "data"),
+        OFSTED_FINDINGS_BIND=f"127.0.0.1:{port}",
+        OFSTED_FINDINGS_WORKERS="1",
+        OFSTED_FINDINGS_ACCESS_LOG=str(tmp_path / "access.log"),
+    )
+    check = subprocess.run(
+        [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--check-config"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert check.returncode == 0, check.stderr
-    server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF)], env=env,
-                              cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         status, body = wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
         assert status == 200 and b'"ok"' in body
@@ -314,12 +359,22 @@ def _self_signed_certificate(cert_path: Path, key_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "findings.example.org")])
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
 
 
 def test_nginx_example_passes_nginx_t(tmp_path):
@@ -334,8 +389,21 @@ def test_nginx_example_passes_nginx_t(tmp_path):
         events {{}}
         http {{ access_log off; include {tmp_path}/site.conf; }}
     """)
-    result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
-                             "-e", str(tmp_path / "error.log")], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            nginx,
+            "-t",
+            "-p",
+            str(tmp_path),
+            "-c",
+            str(tmp_path / "nginx.conf"),
+            "-e",
+            str(tmp_path / "error.log"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "[warn]" not in result.stderr and "[emerg]" not in result.stderr, result.stderr
 
@@ -343,8 +411,13 @@ def test_nginx_example_passes_nginx_t(tmp_path):
 def test_nginx_example_proxies_to_the_loopback_app_and_sets_security_headers():
     site = NGINX_SITE.read_text()
     assert re.search(r"server 127\.0\.0\.1:8000;", site)
-    for header in ("Strict-Transport-Security", "Content-Security-Policy", "X-Content-Type-Options",
-                   "X-Frame-Options", "Referrer-Policy"):
+    for header in (
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+    ):
         assert re.search(rf'add_header {header} ".+" always;', site), header
 
 
@@ -352,10 +425,10 @@ def test_nginx_example_proxies_to_the_loopback_app_and_sets_security_headers():
 # Where the code reads its environment, and the names in it that are not settings.
 PACKAGES = ("ofsted_findings", "crawler", "indexer", "webapp", "scheduler", "deploy")
 INTERNAL_VARIABLES = {
-    "OFSTED_FINDINGS_CRAWL_LOCK_FD",   # the scheduler hands its crawl lock to the child it starts
-    "OFSTED_FINDINGS_PROGRESS",        # a Scrapy setting, set by the CLI
-    "OFSTED_FINDINGS_TEST_PAUSE_AT",   # the fault tests' hook (ofsted_findings/lifetime.py)
-    "OFSTED_FINDINGS_TEST_ES_URL",     # a running node for the tests and `make quality` (tests/support)
+    "OFSTED_FINDINGS_CRAWL_LOCK_FD",  # the scheduler hands its crawl lock to the child it starts
+    "OFSTED_FINDINGS_PROGRESS",  # a Scrapy setting, set by the CLI
+    "OFSTED_FINDINGS_TEST_PAUSE_AT",  # the fault tests' hook (common/lifetime.py)
+    "OFSTED_FINDINGS_TEST_ES_URL",  # a running node for the tests and `make quality` (tests/support)
 }
 
 
@@ -371,8 +444,10 @@ def _documented_variables() -> dict[str, str]:
 def test_env_example_documents_every_setting_the_code_reads():
     documented = _documented_variables()
     settings = {ENV_PREFIX + name.upper() for name in Settings.__dataclass_fields__}
-    gunicorn = {ENV_PREFIX + a + b for a, b in re.findall(r'_ENV \+ "([A-Z_]+)"|_int\("([A-Z_]+)"',
-                                                          GUNICORN_CONF.read_text())}
+    gunicorn = {
+        ENV_PREFIX + a + b
+        for a, b in re.findall(r'_ENV \+ "([A-Z_]+)"|_int\("([A-Z_]+)"', GUNICORN_CONF.read_text())
+    }
     compose = set(re.findall(r"\$\{(OFSTED_FINDINGS_[A-Z0-9_]+)", COMPOSE.read_text()))
     read_anywhere = set()
     for package in PACKAGES:
@@ -389,7 +464,10 @@ def test_env_example_values_are_accepted_by_the_settings():
             name, _, value = line.partition("=")
             assert re.fullmatch(r"OFSTED_FINDINGS_[A-Z0-9_]+", name), f"not a setting line: {line!r}"
             active[name] = value
-    defaults = {k: v for k, v in _documented_variables().items()
-                if k[len(ENV_PREFIX):].lower() in Settings.__dataclass_fields__ and k != "OFSTED_FINDINGS_DATA_DIR"}
+    defaults = {
+        k: v
+        for k, v in _documented_variables().items()
+        if k[len(ENV_PREFIX) :].lower() in Settings.__dataclass_fields__ and k != "OFSTED_FINDINGS_DATA_DIR"
+    }
     Settings.from_env(environ=active)
     Settings.from_env(environ=defaults)  # the documented defaults are valid values too

@@ -1,4 +1,5 @@
 """Fixtures for the extraction tests: the real corpus beside the project."""
+
 from __future__ import annotations
 
 import csv

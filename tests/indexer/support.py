@@ -1,11 +1,12 @@
 """Helpers for the extraction tests: records, extraction of a file, PDFs made on the spot."""
+
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
+from common.store import DocumentRecord, document_id_for
 from indexer.extract import ExtractedDocument, extract_document
-from ofsted_findings.store import DocumentRecord, document_id_for
 
 SAMPLE_FOOTER = "Sample document written for ofsted-findings – not a real Ofsted publication"
 
@@ -18,8 +19,12 @@ def extract_file(path: Path, kind: str = "file", **fields) -> ExtractedDocument:
     return extract_document(make_record(str(path), kind=kind, **fields), path.read_bytes())
 
 
-def letter_pdf(pages: list[list[str]], footer: str | None = SAMPLE_FOOTER, encrypt: str | None = None,
-               font_size: int = 11) -> bytes:
+def letter_pdf(
+    pages: list[list[str]],
+    footer: str | None = SAMPLE_FOOTER,
+    encrypt: str | None = None,
+    font_size: int = 11,
+) -> bytes:
     """A letter-shaped PDF: each page a list of paragraphs ("## " marks a bold
     heading, "◼ " a bullet), with a running footer and page numbers. Fonts are
     the Vera family bundled with reportlab and ZapfDingbats for the square
@@ -32,6 +37,7 @@ def letter_pdf(pages: list[list[str]], footer: str | None = SAMPLE_FOOTER, encry
     kwargs = {}
     if encrypt:
         from reportlab.lib import pdfencrypt
+
         kwargs["encrypt"] = pdfencrypt.StandardEncryption(encrypt, ownerPassword=encrypt + "-owner")
     pdf = canvas.Canvas(buffer, pagesize=A4, **kwargs)
     width, height = A4
@@ -43,7 +49,7 @@ def letter_pdf(pages: list[list[str]], footer: str | None = SAMPLE_FOOTER, encry
                 font, paragraph = bold, paragraph[3:]
             elif paragraph.startswith("◼ "):
                 pdf.setFont("ZapfDingbats", font_size - 3)
-                pdf.drawString(72, y, "n")          # ZapfDingbats "n" is the filled square
+                pdf.drawString(72, y, "n")  # ZapfDingbats "n" is the filled square
                 paragraph, left = paragraph[2:], 86
             for line in _wrap(paragraph, font, font_size, width - 72 - left):
                 pdf.setFont(font, font_size)

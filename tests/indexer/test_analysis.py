@@ -1,8 +1,10 @@
 """indexer/analysis.py: the one definition of a word, its folding and its stem, which both
 engines index and query."""
+
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from indexer.analysis import analyse, compounds, fold_word, index_form, normalise, tokens, words
 
@@ -10,8 +12,18 @@ from indexer.analysis import analyse, compounds, fold_word, index_form, normalis
 def test_words_are_folded_and_keep_their_offsets():
     text = "Café staff said the leader’s ﬁne plans were naïve."
     found = tokens(text)
-    assert [t.word for t in found] == ["cafe", "staff", "said", "the", "leaders", "fine", "plans", "were", "naive"]
-    assert [text[t.start:t.end] for t in found][:5] == ["Café", "staff", "said", "the", "leader’s"]
+    assert [t.word for t in found] == [
+        "cafe",
+        "staff",
+        "said",
+        "the",
+        "leaders",
+        "fine",
+        "plans",
+        "were",
+        "naive",
+    ]
+    assert [text[t.start : t.end] for t in found][:5] == ["Café", "staff", "said", "the", "leader’s"]
 
 
 def test_inflections_and_derivations_share_a_stem():

@@ -1,19 +1,20 @@
 """Whose words a paragraph is (issue 17): an ingested council press release is the
 council's, an ingested Ofsted letter is Ofsted's, and Ofsted-only searches never count
 a council's boast as Ofsted's praise."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
 
+from common.config import Settings
+from common.store import DocumentStore
 from indexer.attribution import whose_words
 from indexer.engines.base import SearchRequest
 from indexer.extract import _front_matter, _text_lines
 from indexer.pipeline import ingest
 from indexer.search import Searcher
-from ofsted_findings.config import Settings
-from ofsted_findings.store import DocumentStore
 from tests.indexer.support import extract_file
 
 # The example from issue 17, as a council would publish it: no front matter, nothing
@@ -59,7 +60,9 @@ def test_crawled_documents_keep_the_kind_of_their_source():
 
 
 def test_a_file_that_is_neither_stays_a_file():
-    assert whose_words("file", ["Minutes of the allotment society", "Tea and biscuits were served."]) == "file"
+    assert (
+        whose_words("file", ["Minutes of the allotment society", "Tea and biscuits were served."]) == "file"
+    )
 
 
 def test_ingested_pdf_letter_paragraphs_are_ofsteds(pdf_dir):
@@ -74,7 +77,7 @@ def test_ingested_release_paragraphs_are_the_councils(tmp_path):
     doc = extract_file(path)
     proud = next(p for p in doc.paragraphs if "very proud of" in p.text)
     assert proud.kind == "council" and proud.document_type == "Council response"
-    assert proud.stance == "strength" and "staying-put" in proud.themes   # the council's boast
+    assert proud.stance == "strength" and "staying-put" in proud.themes  # the council's boast
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +104,10 @@ def test_ofsted_only_counts_leave_out_the_council_release(ingested):
         assert not any("proud" in hit["text"] for hit in ofsted.hits)
         # The facet counts behind compare and the authority page: the boast is not Ofsted's praise.
         all_praise = searcher.search(SearchRequest(filters=praise, limit=0))
-        assert dict(all_praise.facets["theme"])["staying-put"] == dict(ofsted.facets["theme"]).get("staying-put", 0) + 1
+        assert (
+            dict(all_praise.facets["theme"])["staying-put"]
+            == dict(ofsted.facets["theme"]).get("staying-put", 0) + 1
+        )
     finally:
         searcher.close()
     # The catalogue still says how each document arrived.

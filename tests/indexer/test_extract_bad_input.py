@@ -1,4 +1,5 @@
 """Bad files: each gives ExtractionError with a reason a person can act on, never anything else."""
+
 from __future__ import annotations
 
 import io
@@ -10,10 +11,13 @@ import pytest
 from indexer.extract import ExtractionError, extract_document, sniff
 from tests.indexer.support import letter_pdf, make_record
 
-PAGE = ["Dear Ms Smith", "## Focused visit to Leeds children’s services",
-        "This letter summarises the findings of the focused visit to Leeds children’s services on "
-        "1 to 2 February 2024. His Majesty’s Inspectors for this visit were Ann Lee and Bob Hart.",
-        "Care leavers benefit from a strong local offer and personal advisers who know them well."]
+PAGE = [
+    "Dear Ms Smith",
+    "## Focused visit to Leeds children’s services",
+    "This letter summarises the findings of the focused visit to Leeds children’s services on "
+    "1 to 2 February 2024. His Majesty’s Inspectors for this visit were Ann Lee and Bob Hart.",
+    "Care leavers benefit from a strong local offer and personal advisers who know them well.",
+]
 
 
 def _error(data: bytes, source: str = "upload.pdf", **fields) -> ExtractionError:
@@ -40,9 +44,10 @@ def test_password_protected_pdf():
 def test_image_only_pdf_needs_ocr():
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
+
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
-    for _ in range(2):                      # a "scan": shapes, no text layer
+    for _ in range(2):  # a "scan": shapes, no text layer
         pdf.rect(50, 50, 400, 600, fill=1)
         pdf.showPage()
     pdf.save()
@@ -62,7 +67,9 @@ def test_html_named_pdf_is_refused_by_content():
     assert sniff(page) == "html"
     error = _error(page, source="https://files.ofsted.gov.uk/v1/file/50200001.pdf")
     assert "HTML" in error.reason
-    error = _error(page, source="https://files.ofsted.gov.uk/v1/file/50200001", content_type="application/pdf")
+    error = _error(
+        page, source="https://files.ofsted.gov.uk/v1/file/50200001", content_type="application/pdf"
+    )
     assert "HTML" in error.reason
 
 

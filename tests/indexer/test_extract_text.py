@@ -1,29 +1,76 @@
 """Plain-text input: the 39 saved letter and report texts, and text front matter."""
+
 from __future__ import annotations
 
 import pytest
 
 from indexer.extract import extract_document
-from indexer.metadata import (AREA_CARE, AREA_CARE_AND_LEAVERS, AREA_HELP, AREA_LEADERS, AREA_LEAVERS,
-                              AREA_OVERALL)
+from indexer.metadata import (
+    AREA_CARE,
+    AREA_CARE_AND_LEAVERS,
+    AREA_HELP,
+    AREA_LEADERS,
+    AREA_LEAVERS,
+    AREA_OVERALL,
+)
 from tests.indexer.support import extract_file, make_record
 
-G, O, RI, I = "Good", "Outstanding", "Requires improvement to be good", "Inadequate"
+G, O, RI, I = "Good", "Outstanding", "Requires improvement to be good", "Inadequate"  # noqa: E741 - the grades as the reports abbreviate them
 
 # Judgement tables read by hand from the reports (every framework era).
 JUDGEMENTS = {
-    "ilacs-2018-november-barnsley.txt": {AREA_LEADERS: G, AREA_HELP: G, AREA_CARE_AND_LEAVERS: G, AREA_OVERALL: G},
-    "ilacs-2019-january-essex.txt": {AREA_LEADERS: O, AREA_HELP: O, AREA_CARE_AND_LEAVERS: G, AREA_OVERALL: O},
-    "ilacs-2020-january-cheshire-east.txt": {AREA_LEADERS: RI, AREA_HELP: RI, AREA_CARE_AND_LEAVERS: RI,
-                                             AREA_OVERALL: RI},
-    "ilacs-2022-september-nottingham.txt": {AREA_LEADERS: RI, AREA_HELP: I, AREA_CARE_AND_LEAVERS: RI,
-                                            AREA_OVERALL: I},
-    "ilacs-2024-may-cheshire-east.txt": {AREA_LEADERS: RI, AREA_HELP: RI, AREA_CARE: RI, AREA_LEAVERS: I,
-                                         AREA_OVERALL: I},
-    "ilacs-2024-july-telford-wrekin.txt": {AREA_LEADERS: O, AREA_HELP: G, AREA_CARE: O, AREA_LEAVERS: O,
-                                           AREA_OVERALL: O},
-    "ilacs-2025-july-wakefield.txt": {AREA_LEADERS: G, AREA_HELP: G, AREA_CARE: O, AREA_LEAVERS: RI, AREA_OVERALL: G},
-    "ilacs-2025-november-wigan.txt": {AREA_LEADERS: G, AREA_HELP: RI, AREA_CARE: O, AREA_LEAVERS: O, AREA_OVERALL: G},
+    "ilacs-2018-november-barnsley.txt": {
+        AREA_LEADERS: G,
+        AREA_HELP: G,
+        AREA_CARE_AND_LEAVERS: G,
+        AREA_OVERALL: G,
+    },
+    "ilacs-2019-january-essex.txt": {
+        AREA_LEADERS: O,
+        AREA_HELP: O,
+        AREA_CARE_AND_LEAVERS: G,
+        AREA_OVERALL: O,
+    },
+    "ilacs-2020-january-cheshire-east.txt": {
+        AREA_LEADERS: RI,
+        AREA_HELP: RI,
+        AREA_CARE_AND_LEAVERS: RI,
+        AREA_OVERALL: RI,
+    },
+    "ilacs-2022-september-nottingham.txt": {
+        AREA_LEADERS: RI,
+        AREA_HELP: I,
+        AREA_CARE_AND_LEAVERS: RI,
+        AREA_OVERALL: I,
+    },
+    "ilacs-2024-may-cheshire-east.txt": {
+        AREA_LEADERS: RI,
+        AREA_HELP: RI,
+        AREA_CARE: RI,
+        AREA_LEAVERS: I,
+        AREA_OVERALL: I,
+    },
+    "ilacs-2024-july-telford-wrekin.txt": {
+        AREA_LEADERS: O,
+        AREA_HELP: G,
+        AREA_CARE: O,
+        AREA_LEAVERS: O,
+        AREA_OVERALL: O,
+    },
+    "ilacs-2025-july-wakefield.txt": {
+        AREA_LEADERS: G,
+        AREA_HELP: G,
+        AREA_CARE: O,
+        AREA_LEAVERS: RI,
+        AREA_OVERALL: G,
+    },
+    "ilacs-2025-november-wigan.txt": {
+        AREA_LEADERS: G,
+        AREA_HELP: RI,
+        AREA_CARE: O,
+        AREA_LEAVERS: O,
+        AREA_OVERALL: G,
+    },
     # From April 2026: no overall effectiveness.
     "ilacs-2026-july-liverpool.txt": {AREA_LEADERS: G, AREA_HELP: G, AREA_CARE: G, AREA_LEAVERS: RI},
 }
@@ -48,25 +95,64 @@ def test_report_paragraphs_lose_running_footers_and_keep_their_sections(text_dir
     # Paragraph 4 of the report runs over the page footer and on.
     crossing = next(t for t in texts if t.startswith("Experienced social workers in the IFD"))
     assert "included in social care decisions about next steps" in crossing
-    leavers = [p for p in doc.paragraphs if p.section.startswith("The experiences and progress of care leavers")]
+    leavers = [
+        p for p in doc.paragraphs if p.section.startswith("The experiences and progress of care leavers")
+    ]
     assert leavers and leavers[0].section == "The experiences and progress of care leavers: inadequate"
-    assert not any(t[:3].rstrip(".").isdigit() for t in texts)       # "12. " numbers are not text
+    assert not any(t[:3].rstrip(".").isdigit() for t in texts)  # "12. " numbers are not text
 
 
 def test_report_with_numbers_on_their_own_lines(text_dir):
     doc = extract_file(text_dir / "ilacs-2018-november-barnsley.txt")
     assert not any(p.text.strip().rstrip(".").isdigit() for p in doc.paragraphs)
-    assert any(p.text.startswith("Children and families benefit from a good early help offer") for p in doc.paragraphs)
+    assert any(
+        p.text.startswith("Children and families benefit from a good early help offer")
+        for p in doc.paragraphs
+    )
 
 
 # The letters' facts as listed in the research notes (ofsted-site.md §4.1).
 LETTERS = [
-    ("fv-2019-brent.txt", "Brent", "2019-12-18", "2019-11-13", "2019-11-14", ["Tara Geere", "Máire Atherton"]),
-    ("fv-2018-devon.txt", "Devon", "2018-10-05", "2018-09-12", "2018-09-13", ["Emmy Tomsett", "Diane Partridge"]),
-    ("fv-2018-london-corporation.txt", "City of London", "2018-11-16", "2018-10-24", "2018-10-24",
-     ["Andy Whippey", "Kate Malleson"]),
-    ("fv-2022-enfield.txt", "Enfield", "2022-08-09", "2022-07-05", "2022-07-06", ["Andy Whippey", "Kendra Bell", "Nicki Shaw"]),
-    ("fv-2024-knowsley.txt", "Knowsley", "2024-03-06", "2024-01-31", "2024-02-01", ["Rebekah Tucker", "Russel Breyer"]),
+    (
+        "fv-2019-brent.txt",
+        "Brent",
+        "2019-12-18",
+        "2019-11-13",
+        "2019-11-14",
+        ["Tara Geere", "Máire Atherton"],
+    ),
+    (
+        "fv-2018-devon.txt",
+        "Devon",
+        "2018-10-05",
+        "2018-09-12",
+        "2018-09-13",
+        ["Emmy Tomsett", "Diane Partridge"],
+    ),
+    (
+        "fv-2018-london-corporation.txt",
+        "City of London",
+        "2018-11-16",
+        "2018-10-24",
+        "2018-10-24",
+        ["Andy Whippey", "Kate Malleson"],
+    ),
+    (
+        "fv-2022-enfield.txt",
+        "Enfield",
+        "2022-08-09",
+        "2022-07-05",
+        "2022-07-06",
+        ["Andy Whippey", "Kendra Bell", "Nicki Shaw"],
+    ),
+    (
+        "fv-2024-knowsley.txt",
+        "Knowsley",
+        "2024-03-06",
+        "2024-01-31",
+        "2024-02-01",
+        ["Rebekah Tucker", "Russel Breyer"],
+    ),
     ("fv-2023-york.txt", "York", "2023-09-06", "2023-08-01", "2023-08-02", ["Louise Walker", "Cath Heron"]),
 ]
 
@@ -74,8 +160,13 @@ LETTERS = [
 @pytest.mark.parametrize("name,authority,letter,start,end,inspectors", LETTERS)
 def test_letter_texts(text_dir, name, authority, letter, start, end, inspectors):
     meta = extract_file(text_dir / name).metadata
-    assert (meta["authority"], meta["letter_date"], meta["visit_start"], meta["visit_end"], meta["inspectors"]) == (
-        authority, letter, start, end, inspectors)
+    assert (
+        meta["authority"],
+        meta["letter_date"],
+        meta["visit_start"],
+        meta["visit_end"],
+        meta["inspectors"],
+    ) == (authority, letter, start, end, inspectors)
 
 
 def test_markdown_flavoured_text_with_front_matter(shared_dir):

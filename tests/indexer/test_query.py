@@ -1,4 +1,5 @@
 """The query language users type: parsing never fails, synonyms expand once for both engines."""
+
 import pytest
 
 from indexer.query import MAX_QUERY_CHARS, SynonymTable, parse

@@ -1,5 +1,6 @@
 """The relevance harness (indexer/quality/relevance.py): its measures, and its judged
 queries, which must each locate one paragraph of the shared corpus."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,12 @@ def test_a_perfect_ranking_scores_one_even_with_few_relevant_paragraphs():
     q = _query({"a-1": 2, "b-1": 1, "c-1": 0})
     document_of = {p: p.split("-")[0] for p in ("a-1", "b-1", "c-1", "d-1")}
     perfect = scores(["a-1", "b-1", "c-1", "d-1"], q, document_of)
-    assert perfect == {"nDCG@10": 1.0, "precision@10": 1.0, "recall@50 (paragraphs)": 1.0,
-                       "recall@50 (documents)": 1.0}
+    assert perfect == {
+        "nDCG@10": 1.0,
+        "precision@10": 1.0,
+        "recall@50 (paragraphs)": 1.0,
+        "recall@50 (documents)": 1.0,
+    }
     worse = scores(["b-1", "c-1", "d-1", "a-1"], q, document_of)
     assert 0 < worse["nDCG@10"] < 1 and worse["precision@10"] == 1.0
     assert scores(["c-1", "d-1"], q, document_of)["precision@10"] == 0.0

@@ -1,5 +1,6 @@
 """What only the embedded engine does: its file-level rebuild. Behaviour shared with
 Elasticsearch is in tests/indexer/engines (the contract suite)."""
+
 from indexer.engines.base import SearchRequest
 from indexer.engines.sqlite import SqliteEngine, compile_match
 from indexer.model import Paragraph
@@ -69,10 +70,10 @@ def test_an_update_by_another_process_reaches_the_facets_of_open_engines(tmp_pat
     writer.rebuild([para("a", 1, "staying put", region="London", themes=["staying-put"])])
     first = reader.search(SearchRequest(q="staying"), parse("staying"))
     assert first.facets["region"] == [("London", 1)]
-    writer.replace_documents(["b"], [para("b", 1, "staying put too", region="North West",
-                                          themes=["staying-put", "local-offer"])])
-    second = reader.search(SearchRequest(q="staying", filters={"theme": ["local-offer"]}),
-                           parse("staying"))
+    writer.replace_documents(
+        ["b"], [para("b", 1, "staying put too", region="North West", themes=["staying-put", "local-offer"])]
+    )
+    second = reader.search(SearchRequest(q="staying", filters={"theme": ["local-offer"]}), parse("staying"))
     assert second.total == 1 and second.hits[0]["document_id"] == "b"
     assert dict(second.facets["theme"]) == {"staying-put": 2, "local-offer": 1}  # disjunctive
     assert dict(second.facets["region"]) == {"North West": 1}
@@ -81,9 +82,10 @@ def test_an_update_by_another_process_reaches_the_facets_of_open_engines(tmp_pat
 def test_equal_scores_are_ranked_newest_first_across_pages(tmp_path):
     engine = SqliteEngine(tmp_path / "index.sqlite3")
     dates = ["2019-05-01", "2024-01-09", "2021-07-30", "2023-03-03", "2020-11-11"]
-    engine.rebuild([para(f"d{i}", 1, "The local offer is published.", published=d) for i, d in enumerate(dates)]
-                   + [para("x", 1, "The local offer is published and the local offer is clear.",
-                           published="2018-01-01")])
+    engine.rebuild(
+        [para(f"d{i}", 1, "The local offer is published.", published=d) for i, d in enumerate(dates)]
+        + [para("x", 1, "The local offer is published and the local offer is clear.", published="2018-01-01")]
+    )
     query = parse("local offer")
     seen = []
     for offset in range(0, 6, 2):

@@ -1,4 +1,5 @@
 """`ofsted-findings demo` builds, crawls, indexes and serves the sample site, quietly."""
+
 import json
 import socket
 import subprocess
@@ -18,8 +19,11 @@ def test_demo_is_quiet_says_where_its_data_is_and_prints_its_address_last(tmp_pa
     data, port = tmp_path / "data", _free_port()
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     with open(out, "w") as stdout, open(err, "w") as stderr:
-        demo = subprocess.Popen([sys.executable, "-m", "ofsted_findings", "demo", "--data-dir",
-                                 str(data), "--port", str(port)], stdout=stdout, stderr=stderr)
+        demo = subprocess.Popen(
+            [sys.executable, "-m", "ofsted_findings", "demo", "--data-dir", str(data), "--port", str(port)],
+            stdout=stdout,
+            stderr=stderr,
+        )
     try:
         address = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 300
@@ -28,7 +32,7 @@ def test_demo_is_quiet_says_where_its_data_is_and_prints_its_address_last(tmp_pa
         assert demo.poll() is None, err.read_text()[-3000:]
         with urllib.request.urlopen(address + "healthz", timeout=30) as response:
             assert response.status == 200
-        time.sleep(1)   # anything printed after the address would show by now
+        time.sleep(1)  # anything printed after the address would show by now
         lines = [line for line in out.read_text().splitlines() if line.strip()]
         assert address in lines[-1] and len(lines) <= 12, lines
         screen = "\n".join(lines)
@@ -44,26 +48,83 @@ def test_demo_is_quiet_says_where_its_data_is_and_prints_its_address_last(tmp_pa
     finally:
         demo.terminate()
         demo.wait(timeout=30)
-    search = subprocess.run([sys.executable, "-m", "ofsted_findings", "search", "staying put",
-                             "--data-dir", str(demo_data), "--format", "json", "--limit", "100"],
-                            capture_output=True, text=True, timeout=120, check=True)
+    search = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ofsted_findings",
+            "search",
+            "staying put",
+            "--data-dir",
+            str(demo_data),
+            "--format",
+            "json",
+            "--limit",
+            "100",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     hits = [json.loads(line) for line in search.stdout.splitlines()]
     assert len({h["authority"] for h in hits}) >= 3
-    docs = subprocess.run([sys.executable, "-m", "ofsted_findings", "documents", "--data-dir",
-                           str(demo_data), "--format", "json"], capture_output=True, text=True,
-                          timeout=120, check=True)
+    docs = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ofsted_findings",
+            "documents",
+            "--data-dir",
+            str(demo_data),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     documents = [json.loads(line) for line in docs.stdout.splitlines()]
     assert {d["kind"] for d in documents} == {"ofsted", "council"}
     # The demo must never pass for real findings: every title, result and citation says
     # "Sample", and the label line itself is never a paragraph.
     assert all(d["title"].startswith("Sample: ") for d in documents), [d["title"] for d in documents]
     assert all(h["document_title"].startswith("Sample: ") for h in hits)
-    label = subprocess.run([sys.executable, "-m", "ofsted_findings", "search", '"sample document written"',
-                            "--data-dir", str(demo_data), "--format", "json"],
-                           capture_output=True, text=True, timeout=120, check=True)
+    label = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ofsted_findings",
+            "search",
+            '"sample document written"',
+            "--data-dir",
+            str(demo_data),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert label.stdout == ""
-    export = subprocess.run([sys.executable, "-m", "ofsted_findings", "export", "staying put",
-                             "--data-dir", str(demo_data), "--format", "ndjson"],
-                            capture_output=True, text=True, timeout=120, check=True)
+    export = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ofsted_findings",
+            "export",
+            "staying put",
+            "--data-dir",
+            str(demo_data),
+            "--format",
+            "ndjson",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     rows = [json.loads(line) for line in export.stdout.splitlines()]
     assert rows and all("\u201cSample: " in row["citation"] for row in rows)

@@ -1,4 +1,5 @@
 """An exported paragraph's row and CSV, and the ready-quoted pieces the SQLite engine keeps."""
+
 from __future__ import annotations
 
 import csv
@@ -7,24 +8,48 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ofsted_findings.config import Settings
+from common.config import Settings
+from common.formatting import citation
 from ofsted_findings.export_format import (
-    CHUNK_ROWS, COLUMNS, CSV_HEADER, STORED_FIELDS, batches, csv_cell, csv_fragments, csv_line, export_rows, neutralise_formula,
+    CHUNK_ROWS,
+    COLUMNS,
+    CSV_HEADER,
+    STORED_FIELDS,
+    batches,
+    csv_cell,
+    csv_fragments,
+    csv_line,
+    export_rows,
+    neutralise_formula,
     splice_csv,
 )
-from ofsted_findings.formatting import citation
 
 # Text with what CSV and spreadsheets treat specially, and the separators a fast path might use.
-HOSTILE = st.text(alphabet=st.sampled_from('ab "=\r\n,\'+-@\t;\x00\x01é“”#/'), max_size=12) | st.text(max_size=12)
-PARAGRAPHS = st.fixed_dictionaries({
-    "authority": HOSTILE | st.none(), "ons_code": HOSTILE, "region": HOSTILE, "document_type": HOSTILE,
-    "published": st.none() | st.dates().map(str) | HOSTILE, "visit_start": st.none() | HOSTILE,
-    "visit_end": st.none() | HOSTILE, "section": HOSTILE, "paragraph_number": st.integers(0, 10_000),
-    "themes": st.lists(st.sampled_from(["staying-put", "health", "=x"]), max_size=3), "stance": HOSTILE,
-    "text": HOSTILE, "source": HOSTILE, "document_id": st.text(alphabet="abc-1\"'=", min_size=1, max_size=8),
-    "document_title": HOSTILE | st.none(),
-})
-BASE_URLS = st.sampled_from(["http://findings.test", "https://example.org/findings/", 'http://q.test/"x"', ""])
+HOSTILE = st.text(alphabet=st.sampled_from("ab \"=\r\n,'+-@\t;\x00\x01é“”#/"), max_size=12) | st.text(
+    max_size=12
+)
+PARAGRAPHS = st.fixed_dictionaries(
+    {
+        "authority": HOSTILE | st.none(),
+        "ons_code": HOSTILE,
+        "region": HOSTILE,
+        "document_type": HOSTILE,
+        "published": st.none() | st.dates().map(str) | HOSTILE,
+        "visit_start": st.none() | HOSTILE,
+        "visit_end": st.none() | HOSTILE,
+        "section": HOSTILE,
+        "paragraph_number": st.integers(0, 10_000),
+        "themes": st.lists(st.sampled_from(["staying-put", "health", "=x"]), max_size=3),
+        "stance": HOSTILE,
+        "text": HOSTILE,
+        "source": HOSTILE,
+        "document_id": st.text(alphabet="abc-1\"'=", min_size=1, max_size=8),
+        "document_title": HOSTILE | st.none(),
+    }
+)
+BASE_URLS = st.sampled_from(
+    ["http://findings.test", "https://example.org/findings/", 'http://q.test/"x"', ""]
+)
 
 
 def _row(paragraph: dict, base_url: str) -> tuple:
@@ -59,17 +84,29 @@ def test_a_spliced_line_reads_back_as_the_row(paragraph, base_url):
 
 def test_the_permalink_and_citation_are_the_sites():
     settings_ = Settings.from_env(environ={}).with_(base_url="https://findings.example/")
-    paragraph = {"authority": "Wigan", "document_id": "wigan-2024", "document_title": "Focused visit",
-                 "published": "2024-03-05", "paragraph_number": 7, "themes": ["staying-put", "health"],
-                 "document_type": "Children's services focused visit",
-                 "source": "https://files.ofsted.gov.uk/v1/file/123",
-                 "judgements": {"Overall effectiveness": "Good", "Care leavers": "Good"}, "judgement": "Good"}
+    paragraph = {
+        "authority": "Wigan",
+        "document_id": "wigan-2024",
+        "document_title": "Focused visit",
+        "published": "2024-03-05",
+        "paragraph_number": 7,
+        "themes": ["staying-put", "health"],
+        "document_type": "Children's services focused visit",
+        "source": "https://files.ofsted.gov.uk/v1/file/123",
+        "judgements": {"Overall effectiveness": "Good", "Care leavers": "Good"},
+        "judgement": "Good",
+    }
     row = _row(paragraph, settings_.base_url)
     permalink = settings_.permalink("wigan-2024", 7)
     assert row[COLUMNS.index("permalink")] == permalink == "https://findings.example/documents/wigan-2024#p7"
-    assert row[COLUMNS.index("citation")] == citation(paragraph, permalink) == (
-        "Ofsted, \u201cFocused visit\u201d, Wigan, published 5 March 2024, "
-        "https://files.ofsted.gov.uk/v1/file/123, paragraph 7. " + permalink)
+    assert (
+        row[COLUMNS.index("citation")]
+        == citation(paragraph, permalink)
+        == (
+            "Ofsted, \u201cFocused visit\u201d, Wigan, published 5 March 2024, "
+            "https://files.ofsted.gov.uk/v1/file/123, paragraph 7. " + permalink
+        )
+    )
     assert row[COLUMNS.index("themes")] == "staying-put; health"
     assert row[:2] == ("wigan-2024", "Focused visit") and row[COLUMNS.index("responds_to")] == ""
     assert row[COLUMNS.index("judgement")] == "Good"
@@ -77,19 +114,30 @@ def test_the_permalink_and_citation_are_the_sites():
     # A council's response is cited as the council's own.
     response = {**paragraph, "document_type": "Council response", "source": "https://wigan.gov.uk/news/1"}
     assert citation(response, permalink).startswith(
-        "Wigan, \u201cFocused visit\u201d, published 5 March 2024, https://wigan.gov.uk/news/1, paragraph 7.")
+        "Wigan, \u201cFocused visit\u201d, published 5 March 2024, https://wigan.gov.uk/news/1, paragraph 7."
+    )
     assert row[COLUMNS.index("paragraph_number")] == 7
 
 
 def test_formulas_are_neutralised_in_every_cell():
-    paragraph = {"authority": "=SUM(A1)", "text": "-1+2", "section": "@x", "document_id": "d",
-                 "paragraph_number": 1, "document_title": "+t", "published": None}
+    paragraph = {
+        "authority": "=SUM(A1)",
+        "text": "-1+2",
+        "section": "@x",
+        "document_id": "d",
+        "paragraph_number": 1,
+        "document_title": "+t",
+        "published": None,
+    }
     line = splice_csv([csv_fragments(paragraph)], "http://findings.test").decode()
     [read] = list(csv.reader(io.StringIO(line, newline="")))
     cell = dict(zip(COLUMNS, read))
     assert cell["authority"] == "'=SUM(A1)" and cell["section"] == "'@x" and cell["text"] == "'-1+2"
     assert cell["document_title"] == "'+t"
-    assert cell["citation"] == "Ofsted, \u201c+t\u201d, =SUM(A1), paragraph 1. http://findings.test/documents/d#p1"
+    assert (
+        cell["citation"]
+        == "Ofsted, \u201c+t\u201d, =SUM(A1), paragraph 1. http://findings.test/documents/d#p1"
+    )
     assert neutralise_formula(3) == 3 and neutralise_formula("plain") == "plain"
 
 
@@ -102,6 +150,7 @@ def test_batches_keep_every_row_in_order():
 
 def test_the_data_dictionary_describes_every_column():
     from ofsted_findings.export_format import FIELDS
+
     assert [name for name, _, _ in FIELDS] == list(COLUMNS)
     assert {"document_id", "document_title", "judgement", "judgements", "responds_to"} <= set(COLUMNS)
     assert COLUMNS[:2] == ("document_id", "document_title")
@@ -110,6 +159,7 @@ def test_the_data_dictionary_describes_every_column():
 
 def test_the_sqlite_layout_version_moved_with_the_columns():
     from indexer.engines.sqlite import SCHEMA_VERSION
+
     # paragraph_csv holds pre-quoted lines of these COLUMNS: version 6 is their layout
     # (5 added document_id, document_title, judgement(s), responds_to; 6 kind, with the stems).
     assert SCHEMA_VERSION == 6 and len(COLUMNS) == 21

@@ -1,4 +1,5 @@
 """Fixtures of the fast reliability battery: the CLI run as a user runs it, in a subprocess."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ofsted_findings.config import ENV_PREFIX, Settings
+from common.config import ENV_PREFIX, Settings
 from tests.reliability.battery import Battery, add_good_files, build_battery
 
 CLI = [sys.executable, "-m", "ofsted_findings"]
@@ -25,8 +26,14 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def run_cli(*args: str, timeout: float = 120, **popen) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          env=popen.pop("env", clean_env()), **popen)
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=popen.pop("env", clean_env()),
+        **popen,
+    )
 
 
 def json_lines(stdout: str) -> list[dict]:
@@ -36,13 +43,13 @@ def json_lines(stdout: str) -> list[dict]:
 @dataclass
 class IngestedBattery:
     battery: Battery
-    paths: dict[str, Path]           # file name -> path it was ingested from
+    paths: dict[str, Path]  # file name -> path it was ingested from
     data_dir: Path
     result: subprocess.CompletedProcess
     seconds: float
     summary: dict
     status: dict
-    documents: dict[str, dict]       # source -> `documents --format json` row
+    documents: dict[str, dict]  # source -> `documents --format json` row
 
     @property
     def settings(self) -> Settings:
@@ -60,18 +67,28 @@ def ingested_battery(tmp_path_factory) -> IngestedBattery:
     paths = battery.write(root / "files")
     data_dir = root / "data"
     started = time.monotonic()
-    result = run_cli("ingest", str(root / "files"), "--data-dir", str(data_dir), "--format", "json", "-q",
-                     timeout=240)
+    result = run_cli(
+        "ingest", str(root / "files"), "--data-dir", str(data_dir), "--format", "json", "-q", timeout=240
+    )
     seconds = time.monotonic() - started
-    assert result.stdout.strip(), f"ingest printed no summary (exit {result.returncode}): {result.stderr[-3000:]}"
+    assert result.stdout.strip(), (
+        f"ingest printed no summary (exit {result.returncode}): {result.stderr[-3000:]}"
+    )
     summary = json.loads(result.stdout)
     status = run_cli("status", "--data-dir", str(data_dir), "--format", "json")
     assert status.returncode == 0, status.stderr
     documents = run_cli("documents", "--data-dir", str(data_dir), "--format", "json")
     assert documents.returncode == 0, documents.stderr
-    return IngestedBattery(battery=battery, paths=paths, data_dir=data_dir, result=result, seconds=seconds,
-                           summary=summary, status=json.loads(status.stdout),
-                           documents={row["source"]: row for row in json_lines(documents.stdout)})
+    return IngestedBattery(
+        battery=battery,
+        paths=paths,
+        data_dir=data_dir,
+        result=result,
+        seconds=seconds,
+        summary=summary,
+        status=json.loads(status.stdout),
+        documents={row["source"]: row for row in json_lines(documents.stdout)},
+    )
 
 
 @pytest.fixture(scope="session")

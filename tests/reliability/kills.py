@@ -5,6 +5,7 @@ session and with a marker in its environment that every process it starts inheri
 (extraction workers, scheduled commands in sessions of their own), so that after a
 kill the test can look in /proc for anything of that run still alive.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,8 +17,8 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from ofsted_findings.config import Settings
-from scheduler.locks import holding_pids, is_locked
+from common.config import Settings
+from common.locks import holding_pids, is_locked
 from tests.reliability.conftest import CLI, clean_env
 
 RUN_MARK = "OFSTED_FINDINGS_TEST_RUN"
@@ -46,14 +47,21 @@ def _stat(pid: str) -> tuple[str, int] | None:
 
 
 class Run:
-    def __init__(self, *args: str, data_dir: Path, env: dict[str, str] | None = None,
-                 stdout=subprocess.DEVNULL):
+    def __init__(
+        self, *args: str, data_dir: Path, env: dict[str, str] | None = None, stdout=subprocess.DEVNULL
+    ):
         self.mark = uuid.uuid4().hex
         self.args = args
         self.env = clean_env(OFSTED_FINDINGS_DATA_DIR=str(data_dir), **(env or {}), **{RUN_MARK: self.mark})
         self.started = time.monotonic()
-        self.proc = subprocess.Popen([*CLI, *args], env=self.env, stdout=stdout, stderr=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [*CLI, *args],
+            env=self.env,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.pid = self.proc.pid
 
     def processes(self) -> dict[int, str]:
@@ -69,7 +77,9 @@ class Run:
             try:
                 ours = stat[1] == self.pid or needle in (entry / "environ").read_bytes().split(b"\0")
                 if ours:
-                    found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+                    found[int(entry.name)] = (
+                        (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+                    )
             except OSError:
                 continue
         return found
@@ -94,6 +104,7 @@ class Run:
     def read_stderr_line(self, timeout: float = 60) -> str:
         """The next line the command writes to stderr (blocking, with a guard thread)."""
         import threading
+
         timer = threading.Timer(timeout, self.kill_all)
         timer.start()
         try:
@@ -120,10 +131,17 @@ class Run:
             self.proc.stdout.close()
 
 
-def cli(*args: str, data_dir: Path, env: dict | None = None, timeout: float = 180) -> tuple[subprocess.CompletedProcess, float]:
+def cli(
+    *args: str, data_dir: Path, env: dict | None = None, timeout: float = 180
+) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
-    done = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          env=clean_env(OFSTED_FINDINGS_DATA_DIR=str(data_dir), **(env or {})))
+    done = subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(OFSTED_FINDINGS_DATA_DIR=str(data_dir), **(env or {})),
+    )
     return done, time.monotonic() - started
 
 
@@ -154,8 +172,8 @@ def leftovers(data_dir: Path) -> list[str]:
 class Snapshot:
     documents: int
     indexed: int
-    paragraphs: int             # the catalogue's count
-    index_paragraphs: int       # the engine's count
+    paragraphs: int  # the catalogue's count
+    index_paragraphs: int  # the engine's count
     versions: int
     searches: dict[str, list[tuple[str, int]]]
 
@@ -164,9 +182,9 @@ def snapshot(data_dir: Path, **settings_overrides) -> Snapshot:
     """Counts from the catalogue and the engine, and what each test query finds."""
     import sqlite3
 
+    from common.store import DocumentStore
     from indexer.engines import SearchRequest
     from indexer.search import Searcher
-    from ofsted_findings.store import DocumentStore
 
     settings = Settings.from_env(environ={}, data_dir=data_dir, **settings_overrides)
     with DocumentStore.open(settings) as store:
@@ -182,8 +200,14 @@ def snapshot(data_dir: Path, **settings_overrides) -> Snapshot:
             searches[query] = sorted((h["document_id"], h["paragraph_number"]) for h in response.hits)
     finally:
         searcher.close()
-    return Snapshot(documents=counts["documents"], indexed=counts["indexed"], paragraphs=counts["paragraphs"],
-                    index_paragraphs=stats["paragraphs"], versions=versions, searches=searches)
+    return Snapshot(
+        documents=counts["documents"],
+        indexed=counts["indexed"],
+        paragraphs=counts["paragraphs"],
+        index_paragraphs=stats["paragraphs"],
+        versions=versions,
+        searches=searches,
+    )
 
 
 def render_samples(folder: Path, copies: int = COPIES) -> Path:
@@ -194,9 +218,13 @@ def render_samples(folder: Path, copies: int = COPIES) -> Path:
     for doc in load_samples():
         for n in range(copies):
             # Each copy's paragraphs differ a little, so each is a document of its own.
-            blocks = [dataclasses.replace(b, text=f"{b.text} Copy {n}.") if n and b.kind == "paragraph" else b
-                      for b in doc.blocks]
-            (folder / f"{doc.path.stem}-{n}.pdf").write_bytes(render_pdf(dataclasses.replace(doc, blocks=blocks)))
+            blocks = [
+                dataclasses.replace(b, text=f"{b.text} Copy {n}.") if n and b.kind == "paragraph" else b
+                for b in doc.blocks
+            ]
+            (folder / f"{doc.path.stem}-{n}.pdf").write_bytes(
+                render_pdf(dataclasses.replace(doc, blocks=blocks))
+            )
     return folder
 
 

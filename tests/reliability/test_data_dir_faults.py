@@ -4,6 +4,7 @@ Each case must end in a clear error (a one-line "error: ..." and a non-zero exit
 traceback) and leave the store as it was: same documents, same blobs, databases intact,
 and everything searchable again once the fault is gone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,9 @@ DROP_DAC = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.ge
 
 
 def letter(marker: str, paragraphs: int = 2) -> str:
-    return f"Letter {marker}\n\n" + "".join(f"{PARAGRAPH} {marker} paragraph {i}.\n\n" for i in range(paragraphs))
+    return f"Letter {marker}\n\n" + "".join(
+        f"{PARAGRAPH} {marker} paragraph {i}.\n\n" for i in range(paragraphs)
+    )
 
 
 @pytest.fixture
@@ -52,8 +55,11 @@ def snapshot(data_dir: Path) -> dict:
         try:
             state[name] = db.execute("PRAGMA integrity_check").fetchone()[0]
             if name == "catalogue.sqlite3":
-                state["documents"] = sorted(db.execute(
-                    "SELECT source, sha256, status, index_status, paragraphs FROM documents").fetchall())
+                state["documents"] = sorted(
+                    db.execute(
+                        "SELECT source, sha256, status, index_status, paragraphs FROM documents"
+                    ).fetchall()
+                )
         finally:
             db.close()
     blobs = {}
@@ -98,9 +104,15 @@ def test_a_read_only_data_dir_gives_clear_errors_and_loses_nothing(store, tmp_pa
     before = snapshot(store)
     _set_writable(store, False)
     try:
+
         def cli(*args):
-            return subprocess.run([*DROP_DAC, *CLI, *args, "--data-dir", str(store)], capture_output=True,
-                                  text=True, timeout=120, env=clean_env())
+            return subprocess.run(
+                [*DROP_DAC, *CLI, *args, "--data-dir", str(store)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=clean_env(),
+            )
 
         ingest = cli("ingest", str(new), "-q", "--format", "json")
         if ingest.returncode == EXIT_FAILURES:  # the store opened for reading; the file is refused
@@ -119,12 +131,19 @@ def test_a_read_only_data_dir_gives_clear_errors_and_loses_nothing(store, tmp_pa
             else:
                 assert "Traceback" not in read.stderr and read.stdout.strip()
         # The web app stays up and answers searches, or says it is not ready with a 503.
-        probe = ("import json, sys\nfrom webapp import create_app\nfrom ofsted_findings.config import Settings\n"
-                 f"client = create_app(Settings.from_env(environ={{}}, data_dir={str(store)!r})).test_client()\n"
-                 "print(json.dumps({p: client.get(p).status_code for p in "
-                 "['/healthz', '/readyz', '/api/v1/search?q=care', '/search?q=care']}))\n")
-        web = subprocess.run([*DROP_DAC, sys.executable, "-c", probe], capture_output=True, text=True,
-                             timeout=120, env=clean_env())
+        probe = (
+            "import json, sys\nfrom webapp import create_app\nfrom common.config import Settings\n"
+            f"client = create_app(Settings.from_env(environ={{}}, data_dir={str(store)!r})).test_client()\n"
+            "print(json.dumps({p: client.get(p).status_code for p in "
+            "['/healthz', '/readyz', '/api/v1/search?q=care', '/search?q=care']}))\n"
+        )
+        web = subprocess.run(
+            [*DROP_DAC, sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=clean_env(),
+        )
         assert web.returncode == 0, web.stderr
         codes = json.loads(web.stdout.splitlines()[-1])
         assert codes.pop("/healthz") == 200
@@ -141,20 +160,23 @@ def test_a_read_only_data_dir_gives_clear_errors_and_loses_nothing(store, tmp_pa
 # -- full disk -----------------------------------------------------------------------------
 def _run_with_file_size_limit(limit: int, *args: str) -> subprocess.CompletedProcess:
     """A full disk, as the process sees it: writes past `limit` bytes fail (EFBIG)."""
+
     def limited():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of killing us
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, env=clean_env(),
-                          preexec_fn=limited)
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=120, env=clean_env(), preexec_fn=limited
+    )
 
 
 def test_a_full_disk_while_storing_a_file_reports_it_and_loses_nothing(store, tmp_path):
     big = tmp_path / "zqbigletter.txt"
     big.write_text(letter("zqbigletter", paragraphs=4000))  # ~0.7 MB
     before = snapshot(store)
-    result = _run_with_file_size_limit(256 * 1024, "ingest", str(big), "--data-dir", str(store),
-                                       "--format", "json", "-q")
+    result = _run_with_file_size_limit(
+        256 * 1024, "ingest", str(big), "--data-dir", str(store), "--format", "json", "-q"
+    )
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode == EXIT_FAILURES, result.stderr
     summary = json.loads(result.stdout)
@@ -169,8 +191,9 @@ def test_a_full_disk_while_storing_a_file_reports_it_and_loses_nothing(store, tm
 def test_a_full_disk_while_writing_the_index_gives_a_clear_error_and_a_consistent_store(store, tmp_path):
     big = tmp_path / "zqbigindex.txt"
     big.write_text(letter("zqbigindex", paragraphs=9000))  # ~1.5 MB: its blob fits, its index rows do not
-    result = _run_with_file_size_limit(2_000_000, "ingest", str(big), "--data-dir", str(store),
-                                       "--format", "json", "-q")
+    result = _run_with_file_size_limit(
+        2_000_000, "ingest", str(big), "--data-dir", str(store), "--format", "json", "-q"
+    )
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     assert result.returncode in (EXIT_FAILURES, EXIT_ERROR, EXIT_UNAVAILABLE)
     state = snapshot(store)

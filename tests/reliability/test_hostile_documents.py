@@ -4,6 +4,7 @@
 `status`; every good file indexed and searchable; active content in readable files
 never reaches the index or the snippets.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,17 @@ def test_the_battery_holds_at_least_50_bad_files_of_every_kind(ingested_battery)
     bad = ingested_battery.battery.bad
     assert len(bad) >= 50
     kinds = Counter(item.category for item in bad)
-    for kind in ("zero-byte", "truncated", "encrypted", "image-only", "enormous", "mislabelled",
-                 "garbage", "encoding", "html"):
+    for kind in (
+        "zero-byte",
+        "truncated",
+        "encrypted",
+        "image-only",
+        "enormous",
+        "mislabelled",
+        "garbage",
+        "encoding",
+        "html",
+    ):
         assert kinds[kind] >= 2, f"too few {kind} files: {kinds}"
 
 
@@ -67,8 +77,11 @@ def test_every_bad_file_gets_its_expected_outcome(ingested_battery):
 
 
 def _refused(ingested_battery) -> dict[str, str]:
-    return {source: row["error"] for source, row in ingested_battery.documents.items()
-            if (row["index_status"] or row["status"]) != "indexed"}
+    return {
+        source: row["error"]
+        for source, row in ingested_battery.documents.items()
+        if (row["index_status"] or row["status"]) != "indexed"
+    }
 
 
 def test_the_ingest_summary_reports_every_refused_file_with_its_reason(ingested_battery):
@@ -119,8 +132,20 @@ def test_scripts_handlers_and_urls_never_reach_the_index(ingested_battery, searc
             assert _hits(searcher, word).total == 0, f"{item.name}: {word} was indexed"
 
 
-@pytest.mark.parametrize("q", ["script", "alert", "onerror", "img", "zqescapedmark", "cookie",
-                               "zqhandlermark", "zqscriptmark", "care leavers"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "script",
+        "alert",
+        "onerror",
+        "img",
+        "zqescapedmark",
+        "cookie",
+        "zqhandlermark",
+        "zqscriptmark",
+        "care leavers",
+    ],
+)
 def test_snippets_hold_no_markup_but_mark(searcher, q):
     response = _hits(searcher, q)
     for hit in response.hits:
@@ -129,8 +154,9 @@ def test_snippets_hold_no_markup_but_mark(searcher, q):
 
 
 def test_markup_written_as_text_comes_back_escaped_through_the_cli(ingested_battery):
-    result = run_cli("search", "zqescapedmark", "--data-dir", str(ingested_battery.data_dir),
-                     "--format", "json")
+    result = run_cli(
+        "search", "zqescapedmark", "--data-dir", str(ingested_battery.data_dir), "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     hits = json_lines(result.stdout)
     assert hits and all(hit["source"] == ingested_battery.source("escaped-script-text.html") for hit in hits)
@@ -141,8 +167,16 @@ def test_markup_written_as_text_comes_back_escaped_through_the_cli(ingested_batt
 
 
 def test_ingesting_the_same_files_again_changes_and_duplicates_nothing(ingested_battery, tmp_path):
-    result = run_cli("ingest", str(next(iter(ingested_battery.paths.values())).parent),
-                     "--data-dir", str(ingested_battery.data_dir), "--format", "json", "-q", timeout=240)
+    result = run_cli(
+        "ingest",
+        str(next(iter(ingested_battery.paths.values())).parent),
+        "--data-dir",
+        str(ingested_battery.data_dir),
+        "--format",
+        "json",
+        "-q",
+        timeout=240,
+    )
     assert "Traceback" not in result.stderr
     summary = json_lines(result.stdout)[0]
     assert summary["new"] == 0 and summary["unchanged"] == summary["files"]
@@ -150,4 +184,5 @@ def test_ingesting_the_same_files_again_changes_and_duplicates_nothing(ingested_
     rows = json_lines(documents.stdout)
     assert len(rows) == len(ingested_battery.documents)
     assert {r["source"]: r["index_status"] for r in rows} == {
-        s: r["index_status"] for s, r in ingested_battery.documents.items()}
+        s: r["index_status"] for s, r in ingested_battery.documents.items()
+    }

@@ -3,12 +3,15 @@
 Whatever a user types or puts in a URL, the Searcher answers (results or notices) and
 the web app answers with a 2xx or a 4xx carrying a message, never a 500.
 """
+
 from __future__ import annotations
 
 import urllib.parse
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from indexer.engines import SearchRequest
 from indexer.engines.base import FACETS, SORTS
@@ -37,8 +40,13 @@ def test_the_small_index_answers_a_real_query(searcher):
 
 
 @FUZZ
-@given(q=queries, filters=st.dictionaries(st.sampled_from(FACETS), filter_values, max_size=3),
-       sort=st.sampled_from(SORTS), offset=st.integers(-5, 20_000), limit=st.integers(-5, 500))
+@given(
+    q=queries,
+    filters=st.dictionaries(st.sampled_from(FACETS), filter_values, max_size=3),
+    sort=st.sampled_from(SORTS),
+    offset=st.integers(-5, 20_000),
+    limit=st.integers(-5, 500),
+)
 def test_the_searcher_never_raises(searcher, q, filters, sort, offset, limit):
     response = searcher.search(SearchRequest(q=q, filters=filters, sort=sort, offset=offset, limit=limit))
     assert response.total >= 0 and len(response.hits) <= max(limit, 0)
@@ -61,8 +69,10 @@ def test_the_json_api_never_answers_500(client, pairs):
 
 
 @hypothesis_settings(FUZZ, max_examples=60)
-@given(path=st.sampled_from(["/search", "/search.csv", "/search.ndjson", "/search.atom", "/compare"]),
-       pairs=st.lists(st.tuples(param_names, param_values), max_size=6))
+@given(
+    path=st.sampled_from(["/search", "/search.csv", "/search.ndjson", "/search.atom", "/compare"]),
+    pairs=st.lists(st.tuples(param_names, param_values), max_size=6),
+)
 def test_pages_exports_and_feeds_never_answer_500(client, path, pairs):
     response = client.get(path + "?" + query_string(pairs))
     assert response.status_code < 500, (path, response.status_code, response.get_data(as_text=True)[:500])

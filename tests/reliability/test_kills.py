@@ -9,6 +9,7 @@ moments, as real subprocesses of the CLI, then what must hold:
 The whole matrix (every command, both signals at every point, several rounds, the
 crawl and the scheduler included) is in tests/soak/test_kills.py (`make soak`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,19 +25,29 @@ from pathlib import Path
 
 import pytest
 
+from common.lifetime import PAUSE_ENV
+from common.locks import holding_pids, lock_path
 from ofsted_findings.export_format import COLUMNS
-from ofsted_findings.lifetime import PAUSE_ENV
-from scheduler.locks import holding_pids, lock_path
 from tests.reliability.conftest import CLI, clean_env
-from tests.reliability.kills import (COPIES, Run, assert_nothing_left, cli, leftovers, render_samples, snapshot,
-                                     wait_until, workers_extracting)
+from tests.reliability.kills import (
+    COPIES,
+    Run,
+    assert_nothing_left,
+    cli,
+    leftovers,
+    render_samples,
+    snapshot,
+    wait_until,
+    workers_extracting,
+)
+
 
 @dataclasses.dataclass
 class Indexed:
     files: Path
     data_dir: Path
-    index_seconds: float      # indexing everything on this machine, now
-    before: object            # the Snapshot every killed run must leave intact
+    index_seconds: float  # indexing everything on this machine, now
+    before: object  # the Snapshot every killed run must leave intact
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +59,9 @@ def indexed(tmp_path_factory) -> Indexed:
     done, seconds = cli("ingest", str(files), "-q", "--workers", "2", data_dir=data_dir)
     assert done.returncode == 0, done.stderr
     before = snapshot(data_dir)
-    assert before.documents == before.indexed == 12 * COPIES and before.index_paragraphs == before.paragraphs > 0
+    assert (
+        before.documents == before.indexed == 12 * COPIES and before.index_paragraphs == before.paragraphs > 0
+    )
     return Indexed(files, data_dir, seconds, before)
 
 
@@ -59,7 +72,9 @@ def data_dir(indexed, tmp_path) -> Path:
 
 
 def _next_run_completes(indexed: Indexed, data_dir: Path, *args: str) -> None:
-    done, seconds = cli(*(args or ("index", "-q", "--workers", "2")), "--lock-timeout", "0", data_dir=data_dir)
+    done, seconds = cli(
+        *(args or ("index", "-q", "--workers", "2")), "--lock-timeout", "0", data_dir=data_dir
+    )
     assert done.returncode == 0, done.stderr
     # "Its normal time", with room for a machine shared by parallel test runs.
     assert seconds < indexed.index_seconds * 2 + 15, (seconds, indexed.index_seconds)
@@ -94,8 +109,10 @@ def test_index_killed_at_the_swap_while_another_waits_then_gives_up(indexed, dat
         started = time.monotonic()
         waiting, _ = cli("index", "-q", "--lock-timeout", "1", data_dir=data_dir)
         assert waiting.returncode == 4, waiting.stderr
-        assert (f"waiting for the index lock held by `ofsted-findings index`, pid {run.pid}, since "
-                in waiting.stderr), waiting.stderr
+        assert (
+            f"waiting for the index lock held by `ofsted-findings index`, pid {run.pid}, since "
+            in waiting.stderr
+        ), waiting.stderr
         assert "gave up after 1 s" in waiting.stderr
         assert time.monotonic() - started < 15
         status, _ = cli("status", "--format", "json", data_dir=data_dir)
@@ -142,8 +159,9 @@ def test_export_killed_mid_stream_then_exports_whole(indexed, data_dir, tmp_path
         run.signal(signal.SIGKILL)
         run.wait()
         assert_nothing_left(run, data_dir)
-    whole = subprocess.run([*CLI, "export", "the"], capture_output=True,
-                           env=clean_env(OFSTED_FINDINGS_DATA_DIR=str(data_dir))).stdout
+    whole = subprocess.run(
+        [*CLI, "export", "the"], capture_output=True, env=clean_env(OFSTED_FINDINGS_DATA_DIR=str(data_dir))
+    ).stdout
     assert whole.startswith(head) and len(whole) > 8 * 4096  # far more than the pipe held: cut short
     out = tmp_path / "the.csv"
     part = out.with_name(f".{out.name}.part")
@@ -198,9 +216,9 @@ def _hits(body: bytes) -> list:
 
 
 def _settings(data_dir: Path):
-    from ofsted_findings.config import Settings
-    return Settings.from_env(environ={}, data_dir=data_dir)
+    from common.config import Settings
 
+    return Settings.from_env(environ={}, data_dir=data_dir)
 
 
 # -- Elasticsearch ---------------------------------------------------------------------------
@@ -208,10 +226,15 @@ def _settings(data_dir: Path):
 def es_data_dir(data_dir, es_url):
     """The copied data directory indexed into a fresh alias of the test node."""
     import uuid
+
     from elasticsearch import Elasticsearch
+
     alias = f"kills-{uuid.uuid4().hex[:10]}"
-    env = {"OFSTED_FINDINGS_ENGINE": "elasticsearch", "OFSTED_FINDINGS_ES_URL": es_url,
-           "OFSTED_FINDINGS_ES_INDEX": alias}
+    env = {
+        "OFSTED_FINDINGS_ENGINE": "elasticsearch",
+        "OFSTED_FINDINGS_ES_URL": es_url,
+        "OFSTED_FINDINGS_ES_INDEX": alias,
+    }
     done, _ = cli("index", "-q", "--workers", "2", data_dir=data_dir, env=env)
     assert done.returncode == 0, done.stderr
     es = Elasticsearch(es_url)
@@ -228,7 +251,8 @@ def _es_indices(es, alias: str) -> tuple[list[str], list[str]]:
 
 
 def test_elasticsearch_rebuilds_killed_while_loading_and_before_the_swap_keep_the_alias_on_a_complete_index(
-        indexed, es_data_dir, es_url):
+    indexed, es_data_dir, es_url
+):
     data_dir, env, alias, es = es_data_dir
     overrides = {"engine": "elasticsearch", "es_url": es_url, "es_index": alias}
     before = snapshot(data_dir, **overrides)
@@ -241,8 +265,11 @@ def test_elasticsearch_rebuilds_killed_while_loading_and_before_the_swap_keep_th
             if point == "swap":
                 assert "paused at elasticsearch-swap" in run.read_stderr_line()
             else:
-                wait_until(lambda: len(_es_indices(es, alias)[0]) == 2 and workers_extracting(run), 60,
-                           "a new index being loaded")
+                wait_until(
+                    lambda: len(_es_indices(es, alias)[0]) == 2 and workers_extracting(run),
+                    60,
+                    "a new index being loaded",
+                )
             run.signal(sig)
             run.wait()
             assert_nothing_left(run, data_dir)

@@ -1,4 +1,5 @@
 """Helpers for scheduler tests: a schedule of cheap jobs, a scheduler process, waiting."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ofsted_findings.config import Settings
+from common.config import Settings
 
 FAKE_JOB = Path(__file__).with_name("fake_job.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,9 +75,14 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.1, message:
 
 
 def cli(data_dir: Path, *args, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scheduler", *args, "--data-dir", str(data_dir)],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env=_env(data_dir))
+    return subprocess.run(
+        [sys.executable, "-m", "scheduler", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=_env(data_dir),
+    )
 
 
 def _env(data_dir: Path) -> dict:
@@ -98,11 +104,26 @@ class SchedulerProcess:
     def start(self) -> "SchedulerProcess":
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "run", "--data-dir", str(self.data_dir),
-             "--poll-seconds", "0.2"], stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT,
-            env=_env(self.data_dir))
-        wait_until(lambda: b"scheduler started" in self.log_path.read_bytes()
-                   or self.proc.poll() is not None, timeout=30, message="scheduler start")
+            [
+                sys.executable,
+                "-m",
+                "scheduler",
+                "run",
+                "--data-dir",
+                str(self.data_dir),
+                "--poll-seconds",
+                "0.2",
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=_env(self.data_dir),
+        )
+        wait_until(
+            lambda: b"scheduler started" in self.log_path.read_bytes() or self.proc.poll() is not None,
+            timeout=30,
+            message="scheduler start",
+        )
         assert self.proc.poll() is None, self.output()
         return self
 

@@ -5,6 +5,7 @@ lock the way the CLI does (so the inherited lock is exercised), stores documents
 in the real document store, prints a JSON summary, and stops on SIGTERM.
 Every start and end is appended to --log as "<event> <pid> <monotonic time>".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,9 +27,9 @@ def main() -> int:
     parser.add_argument("--mark-indexed", action="store_true", help="act as the incremental indexer")
     args = parser.parse_args()
 
-    from ofsted_findings.config import Settings
-    from ofsted_findings.store import DocumentStore
-    from scheduler.locks import crawl_lock
+    from common.config import Settings
+    from common.locks import crawl_lock
+    from common.store import DocumentStore
 
     def log(event: str) -> None:
         with open(args.log, "a") as fh:
@@ -45,13 +46,18 @@ def main() -> int:
         with DocumentStore.open(settings) as store:
             for _ in range(args.put):
                 body = f"document {time.time_ns()} {os.getpid()}".encode()
-                store.put(f"https://files.example.test/{time.time_ns()}", body, kind="ofsted",
-                          title="Sample focused visit")
+                store.put(
+                    f"https://files.example.test/{time.time_ns()}",
+                    body,
+                    kind="ofsted",
+                    title="Sample focused visit",
+                )
             if args.mark_indexed:
                 for record in store.documents(status="ok"):
                     if record.needs_indexing:
-                        store.set_index_result(record.document_id, status="indexed",
-                                               sha256=record.sha256, paragraphs=1)
+                        store.set_index_result(
+                            record.document_id, status="indexed", sha256=record.sha256, paragraphs=1
+                        )
         time.sleep(args.sleep)
         log("end")
     print(json.dumps({"documents": args.put}))

@@ -25,9 +25,15 @@ def test_the_default_schedule_has_the_four_jobs_with_fixed_ids():
 
 
 def test_an_override_changes_only_what_it_names_and_an_interval_replaces_a_cron(tmp_path):
-    config = load_config(path=_override(tmp_path, {
-        "jobs": {"ofsted-crawl": {"interval_seconds": 2}, "councils-crawl": {"enabled": False}},
-        "stale_after_hours": {"ofsted": 1}}))
+    config = load_config(
+        path=_override(
+            tmp_path,
+            {
+                "jobs": {"ofsted-crawl": {"interval_seconds": 2}, "councils-crawl": {"enabled": False}},
+                "stale_after_hours": {"ofsted": 1},
+            },
+        )
+    )
     assert config.jobs["ofsted-crawl"].cron is None
     assert config.jobs["ofsted-crawl"].interval_seconds == 2
     assert config.jobs["ofsted-crawl"].source == "ofsted"
@@ -48,18 +54,21 @@ def test_retry_backoff_doubles():
     assert [spec.retry_delay(n) for n in (1, 2, 3)] == [900, 1800, 3600]
 
 
-@pytest.mark.parametrize("jobs, message", [
-    ({"ofsted-crawl": {"cron": "0 6 * * 1"}}, "weekday"),          # APScheduler 3 counts from Monday
-    ({"ofsted-crawl": {"cron": "0 6 * *"}}, "five fields"),
-    ({"ofsted-crawl": {"cron": "0 61 * * *"}}, "bad cron"),
-    ({"ofsted-crawl": {"cron": "0 6 * * *", "interval_seconds": 5}}, "exactly one"),
-    ({"ofsted-crawl": {"schedule": "daily"}}, "unknown keys"),
-    ({"ofsted-crawl": {"enabled": "yes"}}, "true or false"),
-    ({"ofsted-crawl": {"source": "bbc"}}, "source"),
-    ({"new-job": {"kind": "dance", "cron": "0 6 * * *"}}, "kind"),
-    ({"ofsted-crawl": {"retries": -1}}, "retries"),
-    ({"ofsted-crawl": {"command": "crawl everything"}}, "list of strings"),
-])
+@pytest.mark.parametrize(
+    "jobs, message",
+    [
+        ({"ofsted-crawl": {"cron": "0 6 * * 1"}}, "weekday"),  # APScheduler 3 counts from Monday
+        ({"ofsted-crawl": {"cron": "0 6 * *"}}, "five fields"),
+        ({"ofsted-crawl": {"cron": "0 61 * * *"}}, "bad cron"),
+        ({"ofsted-crawl": {"cron": "0 6 * * *", "interval_seconds": 5}}, "exactly one"),
+        ({"ofsted-crawl": {"schedule": "daily"}}, "unknown keys"),
+        ({"ofsted-crawl": {"enabled": "yes"}}, "true or false"),
+        ({"ofsted-crawl": {"source": "bbc"}}, "source"),
+        ({"new-job": {"kind": "dance", "cron": "0 6 * * *"}}, "kind"),
+        ({"ofsted-crawl": {"retries": -1}}, "retries"),
+        ({"ofsted-crawl": {"command": "crawl everything"}}, "list of strings"),
+    ],
+)
 def test_a_wrong_schedule_is_refused_with_a_message_that_says_where(tmp_path, jobs, message):
     with pytest.raises(ScheduleConfigError, match=message):
         load_config(path=_override(tmp_path, {"jobs": jobs}))

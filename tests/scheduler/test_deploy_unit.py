@@ -1,4 +1,5 @@
 """The systemd unit agrees with the scheduler it runs (systemd-analyze checks it in tests/deploy)."""
+
 import configparser
 from pathlib import Path
 

@@ -3,6 +3,7 @@
 A letter published on the replica after the first scheduled crawl is searchable
 after the next scheduled run, with no manual step in between.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,12 +12,12 @@ import signal
 import subprocess
 import sys
 
+from common.config import Settings
+from common.store import DocumentStore
 from crawler.replica.build import build_sample_site
 from crawler.replica.server import ReplicaServer
 from indexer.engines import SearchRequest
 from indexer.search import Searcher
-from ofsted_findings.config import Settings
-from ofsted_findings.store import DocumentStore
 from scheduler import history
 from tests.scheduler.conftest import ROOT, wait_until, write_schedule
 
@@ -49,17 +50,28 @@ def test_a_letter_published_on_the_replica_is_searchable_after_the_next_schedule
     write_schedule(data_dir, {"ofsted-crawl": {"interval_seconds": 2, "time_limit_seconds": 120}})
 
     replica = ReplicaServer(site_before).start()
-    ports = [int(url.rsplit(":", 1)[1].split("/")[0])
-             for url in (replica.ofsted_url, replica.files_url, replica.council_url)]
+    ports = [
+        int(url.rsplit(":", 1)[1].split("/")[0])
+        for url in (replica.ofsted_url, replica.files_url, replica.council_url)
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OFSTED_FINDINGS_")}
-    env.update(OFSTED_FINDINGS_DATA_DIR=str(data_dir), OFSTED_FINDINGS_OFSTED_URL=replica.ofsted_url,
-               OFSTED_FINDINGS_FILES_URL=replica.files_url, OFSTED_FINDINGS_CRAWL_ENV="local")
+    env.update(
+        OFSTED_FINDINGS_DATA_DIR=str(data_dir),
+        OFSTED_FINDINGS_OFSTED_URL=replica.ofsted_url,
+        OFSTED_FINDINGS_FILES_URL=replica.files_url,
+        OFSTED_FINDINGS_CRAWL_ENV="local",
+    )
     log = open(tmp_path / "scheduler.log", "wb")
     # Started as operators start it: the project's own command.
-    proc = subprocess.Popen([sys.executable, "-m", "ofsted_findings", "schedule", "run",
-                             "--poll-seconds", "0.2"], env=env, cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ofsted_findings", "schedule", "run", "--poll-seconds", "0.2"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
+
         def ok_runs():
             return [r for r in history.recent_runs(settings, 100) if r["outcome"] in ("ok", "partial")]
 
@@ -69,11 +81,12 @@ def test_a_letter_published_on_the_replica_is_searchable_after_the_next_schedule
 
         # Ofsted publishes a new letter: the replica now serves the full sample site.
         replica.stop()
-        replica = ReplicaServer(site_after, port=ports[0], files_port=ports[1],
-                                council_port=ports[2]).start()
-        second = wait_until(lambda: [r for r in ok_runs() if r["run_id"] > first["run_id"]
-                                     and r["new_documents"] >= 1], timeout=90,
-                            message="the next scheduled crawl")[0]
+        replica = ReplicaServer(site_after, port=ports[0], files_port=ports[1], council_port=ports[2]).start()
+        second = wait_until(
+            lambda: [r for r in ok_runs() if r["run_id"] > first["run_id"] and r["new_documents"] >= 1],
+            timeout=90,
+            message="the next scheduled crawl",
+        )[0]
         assert second["trigger"] == "schedule"
         letter = _letter(settings)
         hits = _search(settings, '"holiday lets"')

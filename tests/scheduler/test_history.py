@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from ofsted_findings.store import DocumentStore
+from common.store import DocumentStore
 from scheduler import history
 from scheduler.config import load_config
 
@@ -9,21 +9,33 @@ def test_reading_an_empty_data_directory_creates_nothing(settings):
     assert history.recent_runs(settings, 5) == []
     assert history.last_runs(settings) == {}
     fresh = history.freshness(settings, load_config())
-    assert fresh == {"councils": {"last_success": None, "stale": True, "stale_after_hours": 240.0},
-                     "ofsted": {"last_success": None, "stale": True, "stale_after_hours": 48.0}}
+    assert fresh == {
+        "councils": {"last_success": None, "stale": True, "stale_after_hours": 240.0},
+        "ofsted": {"last_success": None, "stale": True, "stale_after_hours": 48.0},
+    }
     assert not settings.data_dir.exists()
 
 
 def test_a_run_is_recorded_from_start_to_finish(settings):
-    run_id = history.start(settings, job_id="ofsted-crawl", kind="crawl", source="ofsted",
-                           trigger="schedule")
+    run_id = history.start(settings, job_id="ofsted-crawl", kind="crawl", source="ofsted", trigger="schedule")
     [running] = history.recent_runs(settings, 5)
     assert running["outcome"] == "running" and running["finished_at"] is None
-    history.finish(settings, run_id, "partial", counts={"new": 2, "changed": 1, "failed": 1, "bytes": 99},
-                   errors=["one PDF was truncated"], details={"crawl": {"exit_code": 1}})
+    history.finish(
+        settings,
+        run_id,
+        "partial",
+        counts={"new": 2, "changed": 1, "failed": 1, "bytes": 99},
+        errors=["one PDF was truncated"],
+        details={"crawl": {"exit_code": 1}},
+    )
     [run] = history.recent_runs(settings, 5)
-    assert (run["outcome"], run["new_documents"], run["changed_documents"], run["failed_documents"],
-            run["bytes"]) == ("partial", 2, 1, 1, 99)
+    assert (
+        run["outcome"],
+        run["new_documents"],
+        run["changed_documents"],
+        run["failed_documents"],
+        run["bytes"],
+    ) == ("partial", 2, 1, 1, 99)
     assert run["errors"] == ["one PDF was truncated"]
     assert run["details"] == {"crawl": {"exit_code": 1}}
     assert run["duration_seconds"] >= 0
@@ -31,11 +43,9 @@ def test_a_run_is_recorded_from_start_to_finish(settings):
 
 def test_freshness_follows_the_last_successful_crawl_and_its_threshold(settings):
     config = load_config()
-    run_id = history.start(settings, job_id="ofsted-crawl", kind="crawl", source="ofsted",
-                           trigger="schedule")
+    run_id = history.start(settings, job_id="ofsted-crawl", kind="crawl", source="ofsted", trigger="schedule")
     history.finish(settings, run_id, "ok")
-    failed = history.start(settings, job_id="ofsted-crawl", kind="crawl", source="ofsted",
-                           trigger="retry")
+    failed = history.start(settings, job_id="ofsted-crawl", kind="crawl", source="ofsted", trigger="retry")
     history.finish(settings, failed, "failed", errors=["exit code 2"])
     fresh = history.freshness(settings, config)
     assert fresh["ofsted"]["stale"] is False

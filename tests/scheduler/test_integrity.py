@@ -1,4 +1,5 @@
 """The weekly integrity check against the real SQLite engine and a real index."""
+
 from __future__ import annotations
 
 import sqlite3

@@ -1,4 +1,5 @@
 """Operating the scheduler: failures and retries, time limits, status, pause/resume/run-now."""
+
 from __future__ import annotations
 
 import json
@@ -12,20 +13,33 @@ def _runs(settings, job="ofsted-crawl"):
     return [r for r in reversed(history.recent_runs(settings, 500)) if r["job_id"] == job]
 
 
-def test_a_failing_crawl_is_retried_with_backoff_then_surfaced(data_dir, tmp_path, sched_settings,
-                                                               scheduler_process):
+def test_a_failing_crawl_is_retried_with_backoff_then_surfaced(
+    data_dir, tmp_path, sched_settings, scheduler_process
+):
     log = tmp_path / "crawl.log"
-    write_schedule(data_dir, {"ofsted-crawl": {
-        "interval_seconds": 3600, "retries": 2, "retry_backoff_seconds": 0.5,
-        "command": fake_command(log, exit=3, source="ofsted")}})
+    write_schedule(
+        data_dir,
+        {
+            "ofsted-crawl": {
+                "interval_seconds": 3600,
+                "retries": 2,
+                "retry_backoff_seconds": 0.5,
+                "command": fake_command(log, exit=3, source="ofsted"),
+            }
+        },
+    )
     proc = scheduler_process()
     started = cli(data_dir, "run-now", "ofsted-crawl")
     assert started.returncode == 0, started.stderr
-    wait_until(lambda: len([r for r in _runs(sched_settings) if r["finished_at"]]) >= 3,
-               message="three attempts")
+    wait_until(
+        lambda: len([r for r in _runs(sched_settings) if r["finished_at"]]) >= 3, message="three attempts"
+    )
     runs = _runs(sched_settings)
     assert [(r["trigger"], r["attempt"], r["outcome"]) for r in runs] == [
-        ("run-now", 1, "failed"), ("retry", 2, "failed"), ("retry", 3, "failed")]
+        ("run-now", 1, "failed"),
+        ("retry", 2, "failed"),
+        ("retry", 3, "failed"),
+    ]
     assert "exit code 3" in runs[0]["errors"][0]
     gaps = [(b["started_at"], a["finished_at"]) for a, b in zip(runs, runs[1:])]
     assert all(later >= earlier for later, earlier in gaps)
@@ -40,9 +54,17 @@ def test_a_failing_crawl_is_retried_with_backoff_then_surfaced(data_dir, tmp_pat
 
 def test_a_crawl_over_its_time_limit_is_stopped(data_dir, tmp_path, sched_settings):
     log = tmp_path / "crawl.log"
-    write_schedule(data_dir, {"councils-crawl": {
-        "interval_seconds": 3600, "time_limit_seconds": 1, "retries": 0,
-        "command": fake_command(log, sleep=60, source="councils")}})
+    write_schedule(
+        data_dir,
+        {
+            "councils-crawl": {
+                "interval_seconds": 3600,
+                "time_limit_seconds": 1,
+                "retries": 0,
+                "command": fake_command(log, sleep=60, source="councils"),
+            }
+        },
+    )
     # No scheduler running: run-now runs the job here, in the foreground.
     result = cli(data_dir, "run-now", "councils-crawl")
     assert result.returncode == 1
@@ -52,12 +74,20 @@ def test_a_crawl_over_its_time_limit_is_stopped(data_dir, tmp_path, sched_settin
     assert [e for e, _, _ in events(log)] == ["start", "term"]
 
 
-def test_status_is_clean_after_a_good_run_and_warns_when_a_source_goes_stale(data_dir, tmp_path,
-                                                                           sched_settings):
+def test_status_is_clean_after_a_good_run_and_warns_when_a_source_goes_stale(
+    data_dir, tmp_path, sched_settings
+):
     log = tmp_path / "crawl.log"
-    write_schedule(data_dir, {"ofsted-crawl": {
-        "interval_seconds": 3600, "command": fake_command(log, put=1, source="ofsted"),
-        "index_after": False}})
+    write_schedule(
+        data_dir,
+        {
+            "ofsted-crawl": {
+                "interval_seconds": 3600,
+                "command": fake_command(log, put=1, source="ofsted"),
+                "index_after": False,
+            }
+        },
+    )
     assert cli(data_dir, "status").returncode == 1  # never crawled: stale
     assert cli(data_dir, "run-now", "ofsted-crawl").returncode == 0
     status = cli(data_dir, "status", "--format", "json")
@@ -65,19 +95,22 @@ def test_status_is_clean_after_a_good_run_and_warns_when_a_source_goes_stale(dat
     report = json.loads(status.stdout)
     assert report["freshness"]["ofsted"]["stale"] is False
     assert report["recent_runs"][0]["new_documents"] == 1
-    write_schedule(data_dir, {"ofsted-crawl": {
-        "interval_seconds": 3600, "command": fake_command(log, source="ofsted")}},
-        stale_after_hours={"ofsted": 0})
+    write_schedule(
+        data_dir,
+        {"ofsted-crawl": {"interval_seconds": 3600, "command": fake_command(log, source="ofsted")}},
+        stale_after_hours={"ofsted": 0},
+    )
     stale = cli(data_dir, "status")
     assert stale.returncode == 1 and "ofsted is stale" in stale.stderr
 
 
-def test_pause_resume_and_run_now_with_and_without_a_running_scheduler(data_dir, tmp_path,
-                                                                       sched_settings,
-                                                                       scheduler_process):
+def test_pause_resume_and_run_now_with_and_without_a_running_scheduler(
+    data_dir, tmp_path, sched_settings, scheduler_process
+):
     log = tmp_path / "crawl.log"
-    write_schedule(data_dir, {"ofsted-crawl": {
-        "interval_seconds": 0.5, "command": fake_command(log, source="ofsted")}})
+    write_schedule(
+        data_dir, {"ofsted-crawl": {"interval_seconds": 0.5, "command": fake_command(log, source="ofsted")}}
+    )
     paused = cli(data_dir, "pause", "ofsted-crawl")
     assert paused.returncode == 0 and "paused" in paused.stdout
     listing = [json.loads(line) for line in cli(data_dir, "list", "--format", "json").stdout.splitlines()]
@@ -120,8 +153,10 @@ def test_operator_mistakes_get_clear_errors(data_dir, tmp_path):
 
 
 def test_a_command_that_cannot_start_is_a_recorded_failure(data_dir, sched_settings):
-    write_schedule(data_dir, {"ofsted-crawl": {
-        "interval_seconds": 3600, "retries": 0, "command": ["/nonexistent/crawler"]}})
+    write_schedule(
+        data_dir,
+        {"ofsted-crawl": {"interval_seconds": 3600, "retries": 0, "command": ["/nonexistent/crawler"]}},
+    )
     result = cli(data_dir, "run-now", "ofsted-crawl")
     assert result.returncode == 1 and "FileNotFoundError" in result.stderr
     [run] = _runs(sched_settings)

@@ -3,6 +3,7 @@
 Its figures go to reports/soak.md (and a latency plot beside it), written when the
 session ends from the sections the tests add.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ofsted_findings.config import Settings
+from common.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = Path(os.environ.get("OFSTED_FINDINGS_SOAK_REPORTS", ROOT / "reports"))
@@ -41,12 +42,17 @@ class SoakReport:
             sections[title] = {"text": text, "when": stamp, "load": load}
         store.write_text(json.dumps(sections, indent=2, ensure_ascii=False))
         head = [
-            "# ofsted-findings soak report", "",
+            "# ofsted-findings soak report",
+            "",
             f"Written by `make soak` (tests/soak/) on {platform.node() or 'this machine'}: {os.cpu_count()} "
             f"cores, Python {platform.python_version()}. The figures depend on the machine and on what else "
-            "it was doing, so each section says when it ran and the load average then.", ""]
-        body = [f"## {title}\n\n_{s['when']}, load average {s['load']}._\n\n{s['text']}\n"
-                for title, s in sections.items()]
+            "it was doing, so each section says when it ran and the load average then.",
+            "",
+        ]
+        body = [
+            f"## {title}\n\n_{s['when']}, load average {s['load']}._\n\n{s['text']}\n"
+            for title, s in sections.items()
+        ]
         path = self.folder / "soak.md"
         path.write_text("\n".join(head + body))
         return path

@@ -1,10 +1,13 @@
 """Hostile queries at volume: 10,000+ generated requests against the JSON API, 0 answers 500."""
+
 from __future__ import annotations
 
 import time
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.reliability.strategies import FUZZ, param_names, param_values, query_string
 from webapp import create_app
@@ -37,9 +40,13 @@ def test_ten_thousand_generated_api_requests_never_answer_500(client, soak_repor
         case()
     finally:
         statuses = ", ".join(f"{code}: {n}" for code, n in sorted(seen["statuses"].items()))
-        soak_report.add("Hostile queries (hypothesis)", (
-            f"{seen['cases']:,} generated requests to `/api/v1/search` (arbitrary text, query syntax, "
-            f"percent-encoded bytes, unknown and repeated parameters, out-of-range numbers) in "
-            f"{time.monotonic() - started:.0f} s. Status codes: {statuses}. "
-            f"Answers with status 500: **{sum(n for c, n in seen['statuses'].items() if c >= 500)}**."))
+        soak_report.add(
+            "Hostile queries (hypothesis)",
+            (
+                f"{seen['cases']:,} generated requests to `/api/v1/search` (arbitrary text, query syntax, "
+                f"percent-encoded bytes, unknown and repeated parameters, out-of-range numbers) in "
+                f"{time.monotonic() - started:.0f} s. Status codes: {statuses}. "
+                f"Answers with status 500: **{sum(n for c, n in seen['statuses'].items() if c >= 500)}**."
+            ),
+        )
     assert seen["cases"] >= CASES

@@ -7,6 +7,7 @@ nothing of the killed run alive, no lock held, the next run completes in its nor
 time without leftovers, counts as before, searches answering the same.
 ``OFSTED_FINDINGS_SOAK_KILL_ROUNDS`` (default 2) sets the rounds.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -26,9 +27,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ofsted_findings.lifetime import PAUSE_ENV
-from tests.reliability.kills import (Run, assert_nothing_left, cli, leftovers, render_samples, snapshot,
-                                     wait_until, workers_extracting)
+from common.lifetime import PAUSE_ENV
+from tests.reliability.kills import (
+    Run,
+    assert_nothing_left,
+    cli,
+    leftovers,
+    render_samples,
+    snapshot,
+    wait_until,
+    workers_extracting,
+)
 
 pytestmark = [pytest.mark.soak, pytest.mark.timeout(3600)]
 ROUNDS = int(os.environ.get("OFSTED_FINDINGS_SOAK_KILL_ROUNDS", "2"))
@@ -39,11 +48,11 @@ SIGNALS = {"SIGKILL": signal.SIGKILL, "SIGTERM": signal.SIGTERM}
 class Bench:
     root: Path
     files: Path
-    indexed: Path               # a data directory with the samples ingested and indexed
+    indexed: Path  # a data directory with the samples ingested and indexed
     index_seconds: float
     before: object
     site: Path
-    crawled: object = None      # the Snapshot of a clean, complete crawl of the replica
+    crawled: object = None  # the Snapshot of a clean, complete crawl of the replica
     es_url: str | None = None
     counter: Counter = field(default_factory=Counter)
     _n: int = 0
@@ -56,7 +65,9 @@ class Bench:
             return target
         return Path(shutil.copytree(source, target))
 
-    def next_run(self, data_dir: Path, *args: str, env: dict | None = None, normal: float | None = None) -> None:
+    def next_run(
+        self, data_dir: Path, *args: str, env: dict | None = None, normal: float | None = None
+    ) -> None:
         done, seconds = cli(*args, data_dir=data_dir, env=env)
         assert done.returncode == 0, done.stderr[-2000:]
         normal = normal or self.index_seconds
@@ -139,15 +150,31 @@ def kill_serve(bench: Bench, sig: int, point: str) -> None:
 
 def kill_crawl(bench: Bench, sig: int, point: str) -> None:
     from crawler.replica.server import ReplicaServer
+
     data_dir = bench.copy()
     with ReplicaServer(bench.site) as replica:
-        args = ("crawl", "--env", "local", "--ofsted-url", replica.ofsted_url, "--files-url", replica.files_url,
-                "-q", "--format", "json")
+        args = (
+            "crawl",
+            "--env",
+            "local",
+            "--ofsted-url",
+            replica.ofsted_url,
+            "--files-url",
+            replica.files_url,
+            "-q",
+            "--format",
+            "json",
+        )
         with Run(*args, data_dir=data_dir) as run:
             if point == "early":
-                wait_until(lambda: (data_dir / "locks" / "crawl-ofsted.lock").exists()
-                           and str(run.pid) in (data_dir / "locks" / "crawl-ofsted.lock").read_text(), 60,
-                           "the crawl lock")
+                wait_until(
+                    lambda: (
+                        (data_dir / "locks" / "crawl-ofsted.lock").exists()
+                        and str(run.pid) in (data_dir / "locks" / "crawl-ofsted.lock").read_text()
+                    ),
+                    60,
+                    "the crawl lock",
+                )
             else:
                 wait_until(lambda: _stored(data_dir) >= 3, 120, "documents being stored")
             run.signal(sig)
@@ -157,8 +184,11 @@ def kill_crawl(bench: Bench, sig: int, point: str) -> None:
     bench.next_run(data_dir, "index", "-q", "--workers", "2", "--lock-timeout", "0")
     after = snapshot(data_dir)
     # Nothing collected lost, nothing stored twice.
-    assert (after.documents, after.versions, after.paragraphs) == (bench.crawled.documents, bench.crawled.versions,
-                                                                   bench.crawled.paragraphs)
+    assert (after.documents, after.versions, after.paragraphs) == (
+        bench.crawled.documents,
+        bench.crawled.versions,
+        bench.crawled.paragraphs,
+    )
     # The replica listens on a new port each time, and a document's id comes from its URL.
     assert _by_path(data_dir, after.searches) == _by_path(bench.root / "crawled", bench.crawled.searches)
 
@@ -166,8 +196,11 @@ def kill_crawl(bench: Bench, sig: int, point: str) -> None:
 def _by_path(data_dir: Path, searches: dict) -> dict:
     """Searches' hits named by their document's URL path rather than its id."""
     from urllib.parse import urlsplit
+
     with sqlite3.connect(data_dir / "catalogue.sqlite3") as db:
-        paths = {i: urlsplit(source).path for i, source in db.execute("SELECT document_id, source FROM documents")}
+        paths = {
+            i: urlsplit(source).path for i, source in db.execute("SELECT document_id, source FROM documents")
+        }
     return {q: sorted((paths[i], n) for i, n in hits) for q, hits in searches.items()}
 
 
@@ -179,10 +212,15 @@ def kill_scheduler(bench: Bench, sig: int, point: str) -> None:
     jobs["reindex"] = {"interval_seconds": 1, "index_command": full_index}
     (data_dir / "schedule.yaml").write_text(yaml.safe_dump({"jobs": jobs, "shutdown_grace_seconds": 5}))
     with sqlite3.connect(data_dir / "catalogue.sqlite3") as db:  # one document waits to be indexed
-        db.execute("UPDATE documents SET indexed_sha256 = NULL WHERE rowid = (SELECT min(rowid) FROM documents)")
+        db.execute(
+            "UPDATE documents SET indexed_sha256 = NULL WHERE rowid = (SELECT min(rowid) FROM documents)"
+        )
     with Run("schedule", "run", "--poll-seconds", "0.2", data_dir=data_dir) as run:
-        wait_until(lambda: list(data_dir.glob("index.sqlite3.building-*")) and run.children("multiprocessing"),
-                   120, "the scheduled index at work")
+        wait_until(
+            lambda: list(data_dir.glob("index.sqlite3.building-*")) and run.children("multiprocessing"),
+            120,
+            "the scheduled index at work",
+        )
         run.signal(sig)
         run.wait(timeout=120)
         assert_nothing_left(run, data_dir, timeout=60)
@@ -192,10 +230,14 @@ def kill_scheduler(bench: Bench, sig: int, point: str) -> None:
 
 def kill_es_index(bench: Bench, sig: int, point: str) -> None:
     from elasticsearch import Elasticsearch
+
     data_dir = bench.copy(bench.indexed)
     alias = f"soak-kills-{uuid.uuid4().hex[:10]}"
-    env = {"OFSTED_FINDINGS_ENGINE": "elasticsearch", "OFSTED_FINDINGS_ES_URL": bench.es_url,
-           "OFSTED_FINDINGS_ES_INDEX": alias}
+    env = {
+        "OFSTED_FINDINGS_ENGINE": "elasticsearch",
+        "OFSTED_FINDINGS_ES_URL": bench.es_url,
+        "OFSTED_FINDINGS_ES_INDEX": alias,
+    }
     overrides = {"engine": "elasticsearch", "es_url": bench.es_url, "es_index": alias}
     es = Elasticsearch(bench.es_url)
     try:
@@ -207,8 +249,11 @@ def kill_es_index(bench: Bench, sig: int, point: str) -> None:
             if point == "swap":
                 assert "paused at elasticsearch-swap" in run.read_stderr_line()
             else:
-                wait_until(lambda: len(es.indices.get(index=f"{alias}-*")) == 2 and workers_extracting(run), 60,
-                           "a new index being loaded")
+                wait_until(
+                    lambda: len(es.indices.get(index=f"{alias}-*")) == 2 and workers_extracting(run),
+                    60,
+                    "a new index being loaded",
+                )
             run.signal(sig)
             run.wait()
             assert_nothing_left(run, data_dir)
@@ -225,7 +270,9 @@ def kill_es_index(bench: Bench, sig: int, point: str) -> None:
 
 def _reach(run: Run, data_dir: Path, point: str) -> None:
     if point == "early":
-        wait_until(lambda: f'"pid": {run.pid}' in _read(data_dir / "locks" / "index.lock"), 60, "the index lock")
+        wait_until(
+            lambda: f'"pid": {run.pid}' in _read(data_dir / "locks" / "index.lock"), 60, "the index lock"
+        )
     elif point == "extraction":
         wait_until(lambda: workers_extracting(run), 60, "extraction workers at work")
     elif point == "swap":
@@ -272,17 +319,34 @@ SCENARIOS = [
 def bench(tmp_path_factory, es_url) -> Bench:
     from crawler.replica.build import build_sample_site
     from crawler.replica.server import ReplicaServer
+
     root = tmp_path_factory.mktemp("soak-kills")
     files = render_samples(root / "files", copies=3)
     indexed = root / "indexed"
     done, seconds = cli("ingest", str(files), "-q", "--workers", "2", data_dir=indexed)
     assert done.returncode == 0, done.stderr
-    bench = Bench(root=root, files=files, indexed=indexed, index_seconds=seconds, before=snapshot(indexed),
-                  site=build_sample_site(root / "site"), es_url=es_url)
+    bench = Bench(
+        root=root,
+        files=files,
+        indexed=indexed,
+        index_seconds=seconds,
+        before=snapshot(indexed),
+        site=build_sample_site(root / "site"),
+        es_url=es_url,
+    )
     crawled = root / "crawled"
     with ReplicaServer(bench.site) as replica:
-        done, _ = cli("crawl", "--env", "local", "--ofsted-url", replica.ofsted_url, "--files-url",
-                      replica.files_url, "-q", data_dir=crawled)
+        done, _ = cli(
+            "crawl",
+            "--env",
+            "local",
+            "--ofsted-url",
+            replica.ofsted_url,
+            "--files-url",
+            replica.files_url,
+            "-q",
+            data_dir=crawled,
+        )
     assert done.returncode == 0, done.stderr
     done, _ = cli("index", "-q", data_dir=crawled)
     assert done.returncode == 0, done.stderr
@@ -309,19 +373,32 @@ def kill_report(soak_report):
         for point in points:
             for name in SIGNALS:
                 if KILLS[(command, point, name, "tried")]:
-                    rows.append(f"| `{command}` | {point} | {name} | {KILLS[(command, point, name, 'tried')]} | "
-                                f"{KILLS[(command, point, name, 'survived')]} |")
-    soak_report.add("Kills survived", "\n".join([
-        f"**{survived} of {tried} kills survived** ({ROUNDS} rounds, {minutes:.1f} min): each a real "
-        "`ofsted-findings` subprocess sent SIGKILL or SIGTERM at the named point, then checked: no process "
-        "of the killed run left (extraction workers and scheduled commands included), no lock held, the next "
-        "run complete in its normal time with no half-built index file or half-written blob left, document, "
-        "version and paragraph counts as before, and the same answers to five searches.", "", *rows,
-        *(["", "Failures:", *[f"- {f}" for f in FAILURES]] if FAILURES else [])]))
+                    rows.append(
+                        f"| `{command}` | {point} | {name} | {KILLS[(command, point, name, 'tried')]} | "
+                        f"{KILLS[(command, point, name, 'survived')]} |"
+                    )
+    soak_report.add(
+        "Kills survived",
+        "\n".join(
+            [
+                f"**{survived} of {tried} kills survived** ({ROUNDS} rounds, {minutes:.1f} min): each a real "
+                "`ofsted-findings` subprocess sent SIGKILL or SIGTERM at the named point, then checked: no process "
+                "of the killed run left (extraction workers and scheduled commands included), no lock held, the next "
+                "run complete in its normal time with no half-built index file or half-written blob left, document, "
+                "version and paragraph counts as before, and the same answers to five searches.",
+                "",
+                *rows,
+                *(["", "Failures:", *[f"- {f}" for f in FAILURES]] if FAILURES else []),
+            ]
+        ),
+    )
 
 
-@pytest.mark.parametrize("command,point,scenario", [(c, p, f) for c, points, f in SCENARIOS for p in points],
-                         ids=[f"{c.replace(' ', '-')}-{p}" for c, points, _ in SCENARIOS for p in points])
+@pytest.mark.parametrize(
+    "command,point,scenario",
+    [(c, p, f) for c, points, f in SCENARIOS for p in points],
+    ids=[f"{c.replace(' ', '-')}-{p}" for c, points, _ in SCENARIOS for p in points],
+)
 def test_a_command_killed_at_a_point_recovers(bench, kill_report, command, point, scenario):
     failures = []
     for _ in range(ROUNDS):

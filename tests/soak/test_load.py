@@ -11,6 +11,7 @@ per search), unless $OFSTED_FINDINGS_TEST_ES_URL names one.
 The figures and a latency plot go to reports/soak.md; the run must see 0 errors and a
 p95 within the target.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,19 @@ import uuid
 import pytest
 
 from benchmarks.load import (
-    JIT_SETTLED_SHARE, JIT_WINDOW_SECONDS, MAX_RAMP_SECONDS, RAMP_SECONDS, TARGET_P95_MS, c1_only_warning,
-    delete_indices, elasticsearch_node, gunicorn, markdown_table, plot, query_mix, run_load,
+    JIT_SETTLED_SHARE,
+    JIT_WINDOW_SECONDS,
+    MAX_RAMP_SECONDS,
+    RAMP_SECONDS,
+    TARGET_P95_MS,
+    c1_only_warning,
+    delete_indices,
+    elasticsearch_node,
+    gunicorn,
+    markdown_table,
+    plot,
+    query_mix,
+    run_load,
     warm_up,
 )
 from indexer.pipeline import build_index
@@ -42,24 +54,37 @@ def load_results(soak_index, soak_report, request, tmp_path_factory) -> dict:
         except (Exception, pytest.fail.Exception) as exc:  # recorded, then raised by its tests
             results[engine] = exc
     finished = {name: r for name, r in results.items() if not isinstance(r, Exception)}
-    failed = [f"- {name}: the run did not complete: `{type(r).__name__}: {str(r)[:300]}`"
-              for name, r in results.items() if isinstance(r, Exception)]
+    failed = [
+        f"- {name}: the run did not complete: `{type(r).__name__}: {str(r)[:300]}`"
+        for name, r in results.items()
+        if isinstance(r, Exception)
+    ]
     soak_report.folder.mkdir(parents=True, exist_ok=True)
     if finished:
         plot(finished, soak_report.folder / "soak-latency.png")
     paths = sorted({s.path.split("?")[0] for r in finished.values() for s in r.samples})
-    soak_report.add("Load", "\n\n".join(part for part in (
-        f"An open-loop generator (`benchmarks/load.py`) sent {RATE} requests/s for {SECONDS} s to "
-        f"gunicorn (`deploy/gunicorn.conf.py`, default workers) on 127.0.0.1, after {WARM_UP_ROUNDS} "
-        f"warm-up rounds of the mix one request at a time and {RAMP_SECONDS} s at the rate, unmeasured "
-        f"(Elasticsearch: a node of its own with production's JIT, and more at the rate until its JIT "
-        f"compilers took under {JIT_SETTLED_SHARE:.0%} of its CPU over {JIT_WINDOW_SECONDS} s, at most "
-        f"{MAX_RAMP_SECONDS} s in all), cycling through "
-        f"{len(query_mix())} requests to {', '.join(f'`{p}`' for p in paths)}. Latency is measured "
-        "from when each request was due, so queueing counts; a request that could not be sent within "
-        f"10 s of its due time counts as an error. Target: p95 <= {TARGET_P95_MS} ms, 0 errors.",
-        markdown_table(finished) if finished else "", "\n".join(failed), "\n".join(notes),
-        "![latency over the run](soak-latency.png)" if finished else "") if part))
+    soak_report.add(
+        "Load",
+        "\n\n".join(
+            part
+            for part in (
+                f"An open-loop generator (`benchmarks/load.py`) sent {RATE} requests/s for {SECONDS} s to "
+                f"gunicorn (`deploy/gunicorn.conf.py`, default workers) on 127.0.0.1, after {WARM_UP_ROUNDS} "
+                f"warm-up rounds of the mix one request at a time and {RAMP_SECONDS} s at the rate, unmeasured "
+                f"(Elasticsearch: a node of its own with production's JIT, and more at the rate until its JIT "
+                f"compilers took under {JIT_SETTLED_SHARE:.0%} of its CPU over {JIT_WINDOW_SECONDS} s, at most "
+                f"{MAX_RAMP_SECONDS} s in all), cycling through "
+                f"{len(query_mix())} requests to {', '.join(f'`{p}`' for p in paths)}. Latency is measured "
+                "from when each request was due, so queueing counts; a request that could not be sent within "
+                f"10 s of its due time counts as an error. Target: p95 <= {TARGET_P95_MS} ms, 0 errors.",
+                markdown_table(finished) if finished else "",
+                "\n".join(failed),
+                "\n".join(notes),
+                "![latency over the run](soak-latency.png)" if finished else "",
+            )
+            if part
+        ),
+    )
     return results
 
 
@@ -69,8 +94,9 @@ def _run_engine(engine: str, soak_index, tmp_path_factory, notes: list[str]):
             warning = c1_only_warning(es_url)
             if warning:
                 notes.append(f"- Note: {warning}.")
-            settings = soak_index.with_(engine="elasticsearch", es_url=es_url,
-                                        es_index=f"ofsted-findings-soak-{uuid.uuid4().hex[:8]}")
+            settings = soak_index.with_(
+                engine="elasticsearch", es_url=es_url, es_index=f"ofsted-findings-soak-{uuid.uuid4().hex[:8]}"
+            )
             try:
                 build_index(settings, progress=False)
                 return _load(engine, settings, tmp_path_factory, notes)
@@ -84,8 +110,10 @@ def _load(engine: str, settings, tmp_path_factory, notes: list[str]):
         es_url = settings.es_url if engine == "elasticsearch" else None
         ramped, share = warm_up(url, WARM_UP_ROUNDS, ramp_seconds=RAMP_SECONDS, rate=RATE, es_url=es_url)
         if es_url:
-            notes.append(f"- Elasticsearch was warmed up at the rate for {ramped:.0f} s"
-                         + (f"; its JIT compilers then took {share:.0%} of its CPU." if share is not None else "."))
+            notes.append(
+                f"- Elasticsearch was warmed up at the rate for {ramped:.0f} s"
+                + (f"; its JIT compilers then took {share:.0%} of its CPU." if share is not None else ".")
+            )
         return run_load(url, rate=RATE, seconds=SECONDS)
 
 

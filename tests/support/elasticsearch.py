@@ -9,6 +9,7 @@ search engine is a broken build, not a reason to skip.
 already running (e.g. one from ``make es``); tests then create and delete
 indices of their own on it and touch nothing else.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,7 @@ def es_url() -> str:
     if existing:
         status = _health(existing)
         if status not in ("green", "yellow"):
-            pytest.fail(f"{ENV_URL}={existing} is not a healthy Elasticsearch node: {status}",
-                        pytrace=False)
+            pytest.fail(f"{ENV_URL}={existing} is not a healthy Elasticsearch node: {status}", pytrace=False)
         yield existing.rstrip("/")
         return
     es_node = _es_node_module()

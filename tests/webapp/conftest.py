@@ -1,17 +1,19 @@
 """Fixtures for the web tests: a real SQLite index and store with sample documents."""
+
 from __future__ import annotations
 
 import pytest
 
+from common.store import DocumentStore
 from indexer.engines.sqlite import SqliteEngine
-from ofsted_findings.store import DocumentStore
 from tests.webapp import sample
 from webapp import create_app
 
 
 @pytest.fixture(scope="session")
 def sample_data(tmp_path_factory):
-    from ofsted_findings.config import Settings
+    from common.config import Settings
+
     data_dir = tmp_path_factory.mktemp("webapp-data")
     settings = Settings.from_env(environ={}, data_dir=data_dir, base_url="http://findings.test")
     store = DocumentStore.open(settings)
@@ -40,8 +42,15 @@ def ids(sample_data):
 
 # -- browser tests: the app on an ephemeral 127.0.0.1 port, Debian's Chromium --------------
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """The JSON API: /api/v1/search and friends, against a real SQLite index."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,9 +8,26 @@ from indexer.engines.base import EngineUnavailable, SearchEngine
 from indexer.search import PUBLIC_FIELDS, Searcher
 from webapp import create_app
 
-ODD_QUERIES = ['"staying put', "\u201cstaying put\u201d", "staying NEAR put", "stay*", "^staying",
-               "text:staying", "!!! ??? ...", "", "x" * 5000, "staying " * 1000, "-", '""', "OR",
-               "NEAR(staying put, 2)", "staying AND put NOT", "(staying", "*", "'; DROP TABLE fts; --"]
+ODD_QUERIES = [
+    '"staying put',
+    "\u201cstaying put\u201d",
+    "staying NEAR put",
+    "stay*",
+    "^staying",
+    "text:staying",
+    "!!! ??? ...",
+    "",
+    "x" * 5000,
+    "staying " * 1000,
+    "-",
+    '""',
+    "OR",
+    "NEAR(staying put, 2)",
+    "staying AND put NOT",
+    "(staying",
+    "*",
+    "'; DROP TABLE fts; --",
+]
 
 
 def test_search_returns_the_public_fields(client):
@@ -19,14 +37,25 @@ def test_search_returns_the_public_fields(client):
     first = body["results"][0]
     assert set(PUBLIC_FIELDS) <= set(first)
     assert "<mark>" in first["snippet"].lower()
-    assert first["url"] == f"http://findings.test/documents/{first['document_id']}#p{first['paragraph_number']}"
+    assert (
+        first["url"] == f"http://findings.test/documents/{first['document_id']}#p{first['paragraph_number']}"
+    )
     authorities = {r["authority"] for r in body["results"]}
     assert {"Wigan", "Leeds", "Kent"} <= authorities
 
 
 def test_facets_are_lists_of_values_with_counts(client):
     facets = client.get("/api/v1/search?q=staying put").get_json()["facets"]
-    assert set(facets) == {"authority", "region", "year", "document_type", "theme", "stance", "judgement", "kind"}
+    assert set(facets) == {
+        "authority",
+        "region",
+        "year",
+        "document_type",
+        "theme",
+        "stance",
+        "judgement",
+        "kind",
+    }
     authority = {f["value"]: f["count"] for f in facets["authority"]}
     assert authority["Kent"] == 3
     assert all(set(f) == {"value", "count"} for f in facets["theme"])
@@ -91,8 +120,9 @@ def test_an_unbalanced_quote_is_explained(client):
 
 
 def test_script_in_a_paragraph_is_escaped_in_the_snippet(client):
-    body = client.get("/api/v1/search", query_string={"q": "staying put", "authority": "Kent",
-                                                       "per_page": 100}).get_json()
+    body = client.get(
+        "/api/v1/search", query_string={"q": "staying put", "authority": "Kent", "per_page": 100}
+    ).get_json()
     snippets = " ".join(r["snippet"] for r in body["results"])
     assert "&lt;script&gt;" in snippets
     assert "<script" not in snippets and "<img" not in snippets and "<svg" not in snippets
@@ -102,6 +132,7 @@ def test_script_in_a_paragraph_is_escaped_in_the_snippet(client):
 
 def _tags(html: str) -> list[str]:
     import re
+
     return re.findall(r"<\s*(/?\w+)", html)
 
 
@@ -134,6 +165,7 @@ def test_openapi_document_describes_the_routes(client):
 
 class DownEngine(SearchEngine):
     """A SQLite-side stand-in for an engine that cannot be reached."""
+
     name = "down"
 
     def _down(self, *args, **kwargs):
@@ -157,17 +189,18 @@ def test_an_unavailable_engine_gives_503_json(down_client):
 
 
 def test_an_unavailable_engine_gives_a_503_page(down_client):
-    for url in ("/search?q=staying", "/compare?q=staying", "/search.csv?q=staying",
-                "/search.atom?q=staying"):
+    for url in ("/search?q=staying", "/compare?q=staying", "/search.csv?q=staying", "/search.atom?q=staying"):
         response = down_client.get(url)
         assert response.status_code == 503, url
     assert b"search is unavailable" in down_client.get("/search?q=x").data
 
 
 def test_the_app_starts_when_the_engine_cannot_even_be_opened(tmp_path):
-    from ofsted_findings.config import Settings
-    settings = Settings.from_env(environ={}, data_dir=tmp_path, engine="elasticsearch",
-                                 es_url="http://127.0.0.1:9")
+    from common.config import Settings
+
+    settings = Settings.from_env(
+        environ={}, data_dir=tmp_path, engine="elasticsearch", es_url="http://127.0.0.1:9"
+    )
     client = create_app(settings).test_client()
     assert client.get("/healthz").status_code == 200
     assert client.get("/readyz").status_code == 503
@@ -175,7 +208,8 @@ def test_the_app_starts_when_the_engine_cannot_even_be_opened(tmp_path):
 
 
 def test_an_unreadable_store_gives_503_not_500(tmp_path):
-    from ofsted_findings.config import Settings
+    from common.config import Settings
+
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("x")
     client = create_app(Settings.from_env(environ={}, data_dir=not_a_directory)).test_client()
@@ -191,24 +225,28 @@ def test_a_misspelt_search_suggests_and_shows_the_corrected_results(client):
     as_typed = client.get("/api/v1/search?q=stayng put&as_typed=1").get_json()
     assert as_typed["suggestion"] == "staying put"
     assert not any("showing results for" in n for n in as_typed["notices"])
-    assert all("put" in r["text"].lower() for r in as_typed["results"])     # only "put" can match as typed
+    assert all("put" in r["text"].lower() for r in as_typed["results"])  # only "put" can match as typed
     assert client.get("/api/v1/search?q=staying put").get_json()["suggestion"] is None
 
 
 def test_each_result_says_why_it_matched(client):
     body = client.get("/api/v1/search?q=taster flat&theme=taster-flats").get_json()
     reasons = {r["document_id"]: r["match_reasons"] for r in body["results"]}
-    assert any({"term": "trainer flat", "kind": "synonym", "of": "taster flat", "where": "text"} in rs
-               for rs in reasons.values())
-    assert all({"term": "taster-flats", "kind": "filter", "of": "theme", "where": "theme"} in rs
-               for rs in reasons.values())
+    assert any(
+        {"term": "trainer flat", "kind": "synonym", "of": "taster flat", "where": "text"} in rs
+        for rs in reasons.values()
+    )
+    assert all(
+        {"term": "taster-flats", "kind": "filter", "of": "theme", "where": "theme"} in rs
+        for rs in reasons.values()
+    )
 
 
 def test_the_stance_facet_and_filter_count_ofsted_paragraphs_only(client):
     everything = client.get("/api/v1/search?q=staying put").get_json()
     stances = {f["value"]: f["count"] for f in everything["facets"]["stance"]}
     ofsted = client.get("/api/v1/search?q=staying put&kind=ofsted").get_json()
-    assert everything["total"] > ofsted["total"]          # the council's release matches too
+    assert everything["total"] > ofsted["total"]  # the council's release matches too
     assert stances == {f["value"]: f["count"] for f in ofsted["facets"]["stance"]}
     strengths = client.get("/api/v1/search?q=staying put&stance=strength").get_json()
     assert strengths["results"] and all(r["kind"] == "ofsted" for r in strengths["results"])
@@ -216,6 +254,7 @@ def test_the_stance_facet_and_filter_count_ofsted_paragraphs_only(client):
 
 
 # -- filter values, date range, which content (issue 21) ----------------------------------------
+
 
 def test_an_unknown_facet_value_is_a_400_listing_the_valid_ones(client):
     response = client.get("/api/v1/search?q=care&stance=area")
@@ -232,7 +271,10 @@ def test_an_unknown_facet_value_is_a_400_listing_the_valid_ones(client):
 
 
 def test_the_openapi_document_lists_each_facets_values_as_an_enum(client):
-    parameters = {p["name"]: p for p in client.get("/api/v1/openapi.json").get_json()["paths"]["/search"]["get"]["parameters"]}
+    parameters = {
+        p["name"]: p
+        for p in client.get("/api/v1/openapi.json").get_json()["paths"]["/search"]["get"]["parameters"]
+    }
     assert parameters["stance"]["schema"]["items"]["enum"] == ["strength", "improvement", "neutral"]
     assert "staying-put" in parameters["theme"]["schema"]["items"]["enum"]
     assert "Leeds" in parameters["authority"]["schema"]["items"]["enum"]

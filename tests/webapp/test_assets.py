@@ -1,4 +1,5 @@
 """The GOV.UK Frontend assets: pinned in package.json, copied by webapp.assets."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,8 @@ def fake_frontend(root: Path, version: str = "6.3.0") -> Path:
     (dist / "assets" / "images").mkdir(parents=True)
     (package / "package.json").write_text(json.dumps({"name": "govuk-frontend", "version": version}))
     (dist / "govuk-frontend.min.css").write_text(
-        "@font-face{src:url(/assets/fonts/bold.woff2)}.x{background:url(/assets/images/crest.svg)}")
+        "@font-face{src:url(/assets/fonts/bold.woff2)}.x{background:url(/assets/images/crest.svg)}"
+    )
     for name in ("govuk-frontend.min.css.map", "govuk-frontend.min.js", "govuk-frontend.min.js.map"):
         (dist / name).write_text("// " + name)
     (dist / "assets" / "fonts" / "bold.woff2").write_bytes(b"font")
@@ -46,8 +48,7 @@ def test_copy_replaces_an_older_copy_completely(tmp_path):
 
 def test_missing_node_modules_is_a_clear_error(tmp_path):
     with pytest.raises(assets.AssetsMissing, match="npm ci"):
-        assets.copy_assets(tmp_path / "node_modules" / "govuk-frontend" / "dist" / "govuk",
-                           tmp_path / "out")
+        assets.copy_assets(tmp_path / "node_modules" / "govuk-frontend" / "dist" / "govuk", tmp_path / "out")
 
 
 def test_the_pinned_frontend_is_the_one_the_jinja_macros_support_and_is_installed():
@@ -57,6 +58,7 @@ def test_the_pinned_frontend_is_the_one_the_jinja_macros_support_and_is_installe
     assert lock["packages"]["node_modules/govuk-frontend"]["version"] == pinned
     # govuk-frontend-jinja 4.x ports the macros of GOV.UK Frontend 6.x.
     from importlib.metadata import version
+
     assert version("govuk-frontend-jinja").startswith("4.") and pinned.startswith("6.")
     # `make setup` (npm ci && python -m webapp.assets) has put this version in place.
     copied = assets.TARGET / "VERSION"

@@ -1,5 +1,6 @@
 """The web UI in real Chromium: search, facets, views, documents, exports,
 feeds, keyboard use, accessibility (axe-core) and an XSS battery."""
+
 from __future__ import annotations
 
 import csv
@@ -140,17 +141,31 @@ def test_keyboard_skip_link_then_search_box(page):
 def _pages_to_check(ids) -> list[str]:
     wigan = ids["https://files.example.test/v1/file/1001"]
     kent = ids["https://files.example.test/v1/file/1003"]
-    return ["/", "/search?q=staying+put", "/search?q=staying+put&view=authorities",
-            "/search?q=staying+put&from=2024-01-01&authority=Wigan", f"/documents/{wigan}?q=staying+put",
-            "/search?q=zzzz", "/compare?q=staying+put", f"/documents/{wigan}", f"/documents/{kent}",
-            "/authorities", "/authorities/kent", "/status", "/help", "/no-such-page"]
+    return [
+        "/",
+        "/search?q=staying+put",
+        "/search?q=staying+put&view=authorities",
+        "/search?q=staying+put&from=2024-01-01&authority=Wigan",
+        f"/documents/{wigan}?q=staying+put",
+        "/search?q=zzzz",
+        "/compare?q=staying+put",
+        f"/documents/{wigan}",
+        f"/documents/{kent}",
+        "/authorities",
+        "/authorities/kent",
+        "/status",
+        "/help",
+        "/no-such-page",
+    ]
 
 
 def _axe(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     # Every rule axe has, best practices included (heading order, landmarks), at any impact.
     result = page.evaluate("() => axe.run(document)")
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['target']})" for v in result["violations"]]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['target']})" for v in result["violations"]
+    ]
 
 
 def test_axe_as_run_here_does_report_heading_order_and_landmark_faults(browser, live_server):
@@ -158,8 +173,10 @@ def test_axe_as_run_here_does_report_heading_order_and_landmark_faults(browser, 
     page = context.new_page()
     try:
         page.goto("/help")
-        page.set_content('<html lang="en"><head><title>t</title></head><body><main><h1>A</h1><h3>B</h3>'
-                         '</main><p>outside every landmark</p></body></html>')
+        page.set_content(
+            '<html lang="en"><head><title>t</title></head><body><main><h1>A</h1><h3>B</h3>'
+            "</main><p>outside every landmark</p></body></html>"
+        )
         found = " ".join(_axe(page))
         assert "heading-order" in found and "region" in found
     finally:
@@ -202,9 +219,16 @@ def test_xss_battery_nothing_executes(browser, live_server, ids, bypass_csp):
     page.on("dialog", lambda dialog: (executed.append(dialog.message), dialog.dismiss()))
     hostile = ids[sample.HOSTILE[0]]
     kent = ids["https://files.example.test/v1/file/1003"]
-    urls = [f"/documents/{hostile}", f"/documents/{kent}", "/search?q=leaving+care",
-            "/search?q=staying+put&authority=Kent", "/search?q=leaving+care&view=authorities",
-            "/compare?q=leaving", "/authorities/barnet", "/status"]
+    urls = [
+        f"/documents/{hostile}",
+        f"/documents/{kent}",
+        "/search?q=leaving+care",
+        "/search?q=staying+put&authority=Kent",
+        "/search?q=leaving+care&view=authorities",
+        "/compare?q=leaving",
+        "/authorities/barnet",
+        "/status",
+    ]
     for payload in sample.XSS_PAYLOADS + ("<script>alert(1)</script>", "javascript:alert(1)"):
         urls.append(f"/search?q={payload}")
         urls.append(f"/search?q=care&authority={payload}&theme={payload}")
@@ -227,8 +251,14 @@ def test_screenshot_tool_writes_the_main_pages(browser, live_server, tmp_path):
     from webapp import screenshots
 
     written = screenshots.take_with(browser, live_server, tmp_path)
-    assert {p.name for p in written} == {"home.png", "search.png", "document.png",
-                                         "group-by-authority.png", "compare.png", "status.png"}
+    assert {p.name for p in written} == {
+        "home.png",
+        "search.png",
+        "document.png",
+        "group-by-authority.png",
+        "compare.png",
+        "status.png",
+    }
     assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in written)
 
 
@@ -249,6 +279,7 @@ def test_pages_run_without_script_errors_or_csp_violations(page, ids):
 
 # -- small screens (issue 21) ---------------------------------------------------------------------
 
+
 def test_on_a_phone_results_come_first_and_the_skip_link_reaches_the_first_result(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 812})
     page = context.new_page()
@@ -258,14 +289,14 @@ def test_on_a_phone_results_come_first_and_the_skip_link_reaches_the_first_resul
         first = page.locator(".app-result").first.bounding_box()
         control = page.locator("details.app-filters > summary")
         assert control.inner_text().strip() == "Filter results"
-        assert control.bounding_box()["y"] > first["y"]          # results before filters
+        assert control.bounding_box()["y"] > first["y"]  # results before filters
         assert not page.locator("details.app-filters").evaluate("d => d.open")
-        assert not page.locator("#f-authority-1").is_visible()   # filters behind the control
+        assert not page.locator("#f-authority-1").is_visible()  # filters behind the control
         control.click()
         assert page.locator("#f-authority-1").is_visible()
         # From the top of the page, a few Tab presses reach the "Skip to the first result" link.
         page.goto("/search?q=staying+put")
-        for presses in range(1, 16):
+        for presses in range(1, 16):  # noqa: B007 - read after the loop
             page.keyboard.press("Tab")
             if page.evaluate("document.activeElement.getAttribute('href')") == "#first-result":
                 break
@@ -287,8 +318,8 @@ def test_compare_charts_keep_legible_text_at_375px(browser, live_server):
         labels = page.locator(".app-chart__label")
         assert labels.count() > 0
         sizes = labels.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
-        assert min(sizes) >= 12, sizes      # 13px text, not scaled down to ~7px
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375   # the page itself fits
+        assert min(sizes) >= 12, sizes  # 13px text, not scaled down to ~7px
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the page itself fits
     finally:
         context.close()
 
@@ -304,7 +335,9 @@ def test_on_a_wide_screen_the_filters_are_open_beside_the_results(page):
 
 def test_a_highlighted_word_does_not_look_like_the_focus_ring(page):
     page.goto("/search?q=staying+put")
-    mark = page.locator(".app-result__snippet mark").first.evaluate("m => getComputedStyle(m).backgroundColor")
+    mark = page.locator(".app-result__snippet mark").first.evaluate(
+        "m => getComputedStyle(m).backgroundColor"
+    )
     link = page.locator(".app-result a").first
     link.focus()
     focus = link.evaluate("a => getComputedStyle(a).backgroundColor")

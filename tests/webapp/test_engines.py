@@ -1,5 +1,6 @@
 """The web app works the same on both engines: the core journeys again, on
 the real Elasticsearch node that `make test` starts."""
+
 from __future__ import annotations
 
 import csv
@@ -8,20 +9,25 @@ import uuid
 
 import pytest
 
+from common.config import Settings
+from common.store import DocumentStore
 from indexer.engines.elasticsearch import ElasticsearchEngine
 from indexer.query import SynonymTable
 from indexer.search import PUBLIC_FIELDS, Searcher
 from indexer.themes import Taxonomy
-from ofsted_findings.config import Settings
-from ofsted_findings.store import DocumentStore
 from tests.webapp import sample
 from webapp import create_app
 
 
 @pytest.fixture(scope="module")
 def es_client(es_url, tmp_path_factory):
-    settings = Settings.from_env(environ={}, data_dir=tmp_path_factory.mktemp("webapp-es"),
-                                 base_url="http://findings.test", engine="elasticsearch", es_url=es_url)
+    settings = Settings.from_env(
+        environ={},
+        data_dir=tmp_path_factory.mktemp("webapp-es"),
+        base_url="http://findings.test",
+        engine="elasticsearch",
+        es_url=es_url,
+    )
     engine = ElasticsearchEngine(es_url, f"webapp-{uuid.uuid4().hex[:12]}")
     store = DocumentStore.open(settings)
     ids = sample.build(store, engine)
@@ -59,9 +65,17 @@ def test_payloads_stay_escaped_on_elasticsearch(es_client):
 def test_pages_and_exports_on_elasticsearch(es_client):
     client, ids = es_client
     wigan = ids["https://files.example.test/v1/file/1001"]
-    for url in ("/", "/search?q=staying+put", "/search?q=staying+put&view=authorities",
-                "/compare?q=staying+put", f"/documents/{wigan}", "/authorities/kent", "/status",
-                "/search.atom?q=staying+put", "/readyz"):
+    for url in (
+        "/",
+        "/search?q=staying+put",
+        "/search?q=staying+put&view=authorities",
+        "/compare?q=staying+put",
+        f"/documents/{wigan}",
+        "/authorities/kent",
+        "/status",
+        "/search.atom?q=staying+put",
+        "/readyz",
+    ):
         assert client.get(url).status_code == 200, url
     assert 'id="p3"' in client.get(f"/documents/{wigan}").get_data(as_text=True)
     total = client.get("/api/v1/search?q=staying").get_json()["total"]

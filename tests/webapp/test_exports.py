@@ -1,9 +1,10 @@
 """Exports of whole result sets (CSV, NDJSON, XLSX) and the Atom feed."""
+
 from __future__ import annotations
 
 import csv
-import io
 import datetime
+import io
 import json
 from xml.etree import ElementTree as ET
 
@@ -97,7 +98,7 @@ def test_atom_feed_carries_payloads_as_text_only(client):
     feed = ET.fromstring(data)
     contents = [e.find(f"{ATOM}content").text for e in feed.findall(f"{ATOM}entry")]
     assert any("<script>" in c for c in contents)  # the text, faithfully...
-    assert b"<script>" not in data                  # ...but escaped in the XML
+    assert b"<script>" not in data  # ...but escaped in the XML
 
 
 def test_atom_feed_asks_the_engine_for_no_snippets(sample_data):
@@ -125,8 +126,10 @@ def test_atom_feed_asks_the_engine_for_no_snippets(sample_data):
 
 def test_search_page_links_exports_and_feed(client):
     html = client.get("/search?q=staying+put&authority=Kent").get_data(as_text=True)
-    assert 'href="/search.csv?q=staying+put&amp;authority=Kent"' in html or \
-        'href="/search.csv?authority=Kent&amp;q=staying+put"' in html
+    assert (
+        'href="/search.csv?q=staying+put&amp;authority=Kent"' in html
+        or 'href="/search.csv?authority=Kent&amp;q=staying+put"' in html
+    )
     assert "/search.xlsx?" in html and "/search.ndjson?" in html
     assert 'type="application/atom+xml"' in html
 
@@ -136,32 +139,37 @@ def test_xlsx_has_a_frozen_filtered_header_widths_and_an_about_sheet(client, tmp
     assert response.status_code == 200
     path = tmp_path / "export.xlsx"
     path.write_bytes(response.data)
-    workbook = openpyxl.load_workbook(path)   # not read-only: sheet settings are read too
+    workbook = openpyxl.load_workbook(path)  # not read-only: sheet settings are read too
     sheet = workbook["Paragraphs"]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
     text_column = openpyxl.utils.get_column_letter(COLUMNS.index("text") + 1)
-    assert sheet.column_dimensions[text_column].width >= 60    # the text column is wide
+    assert sheet.column_dimensions[text_column].width >= 60  # the text column is wide
     about = {row[0]: row[1] for row in workbook["About this export"].iter_rows(values_only=True) if row[0]}
     assert about["Query"] == "staying put" and "authority: Wigan" in about["Filters"]
     assert "published 2020-01-01" in about["Filters"]
     assert about["Exported at"].startswith("20") and "paragraphs from" in about["Data version"]
-    dictionary = [row for row in workbook["About this export"].iter_rows(values_only=True) if row[0] in COLUMNS]
+    dictionary = [
+        row for row in workbook["About this export"].iter_rows(values_only=True) if row[0] in COLUMNS
+    ]
     assert [row[0] for row in dictionary] == list(COLUMNS) and all(row[2] for row in dictionary)
 
 
 def test_file_names_say_what_they_hold(client):
     today = datetime.date.today().isoformat()
-    for url, name in (("/search.csv?q=staying+put", f"staying-put-{today}.csv"),
-                      ("/search.xlsx?q=staying+put&authority=Kent", f"staying-put-kent-{today}.xlsx"),
-                      ("/search.ndjson", f"all-paragraphs-{today}.ndjson")):
+    for url, name in (
+        ("/search.csv?q=staying+put", f"staying-put-{today}.csv"),
+        ("/search.xlsx?q=staying+put&authority=Kent", f"staying-put-kent-{today}.xlsx"),
+        ("/search.ndjson", f"all-paragraphs-{today}.ndjson"),
+    ):
         response = client.get(url)
-        response.get_data()   # the body streams: read it all before the next request
+        response.get_data()  # the body streams: read it all before the next request
         assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"', url
 
 
 def test_the_data_dictionary_is_served_and_in_the_readme(client):
     from pathlib import Path
+
     fields = client.get("/api/v1/exports/fields").get_json()["fields"]
     assert [f["name"] for f in fields] == list(COLUMNS)
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
@@ -172,6 +180,9 @@ def test_the_data_dictionary_is_served_and_in_the_readme(client):
 def test_an_export_holds_the_paragraphs_the_page_shows_for_a_misspelt_search(client):
     shown = client.get("/api/v1/search?q=stayng&per_page=100").get_json()
     assert shown["suggestion"] == "staying" and shown["total"] > 0
-    exported = [json.loads(line) for line in client.get("/search.ndjson?q=stayng").get_data(as_text=True).splitlines()]
-    assert sorted((r["document_id"], r["paragraph_number"]) for r in exported) == \
-        sorted((r["document_id"], r["paragraph_number"]) for r in shown["results"])
+    exported = [
+        json.loads(line) for line in client.get("/search.ndjson?q=stayng").get_data(as_text=True).splitlines()
+    ]
+    assert sorted((r["document_id"], r["paragraph_number"]) for r in exported) == sorted(
+        (r["document_id"], r["paragraph_number"]) for r in shown["results"]
+    )

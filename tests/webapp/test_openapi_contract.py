@@ -1,13 +1,21 @@
 """The OpenAPI document checked against the running app by schemathesis:
 generated requests (odd strings, repeated filters, out-of-range numbers) must
 get responses that match the schema, and never a 500."""
+
 from __future__ import annotations
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-OPERATIONS = ["/search", "/documents/{document_id}", "/authorities", "/themes", "/compare", "/authorities/{slug}"]
+OPERATIONS = [
+    "/search",
+    "/documents/{document_id}",
+    "/authorities",
+    "/themes",
+    "/compare",
+    "/authorities/{slug}",
+]
 
 
 @pytest.fixture(scope="session")
@@ -23,8 +31,12 @@ def test_api_conforms_to_its_openapi_document(api_schema, path):
     # Schemathesis's own pytest plugin does not load under pytest 9, so the
     # generated cases are driven by Hypothesis directly.
     @given(case=operation.as_strategy())
-    @settings(max_examples=40 if path == "/search" else 10, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=40 if path == "/search" else 10,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case):
         case.call_and_validate()
 

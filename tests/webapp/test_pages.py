@@ -1,4 +1,5 @@
 """The HTML pages, through Flask's test client."""
+
 from __future__ import annotations
 
 import re
@@ -54,7 +55,9 @@ def test_results_are_highlighted_and_labelled_by_authority(client, ids):
     html = page(client, "/search?q=staying+put")
     assert "paragraphs found" in html
     for authority in ("Wigan", "Leeds", "Kent"):
-        assert re.search(rf'app-result__authority">(<a [^>]*href="/authorities/{authority.lower()}">)?{authority}<', html)
+        assert re.search(
+            rf'app-result__authority">(<a [^>]*href="/authorities/{authority.lower()}">)?{authority}<', html
+        )
     assert "<mark>" in html
     wigan = ids["https://files.example.test/v1/file/1001"]
     assert f'href="/documents/{wigan}?q=staying+put#p1"' in html
@@ -74,7 +77,10 @@ def test_facets_are_checkboxes_that_keep_the_query(client):
 
 def test_group_by_authority_shows_one_group_per_authority(client):
     html = page(client, "/search?q=staying+put&view=authorities")
-    groups = re.findall(r'<li class="app-group">\s*<h2 class="govuk-heading-m"><a class="govuk-link" href="/authorities/[a-z-]+">([^<]+)</a> <span', html)
+    groups = re.findall(
+        r'<li class="app-group">\s*<h2 class="govuk-heading-m"><a class="govuk-link" href="/authorities/[a-z-]+">([^<]+)</a> <span',
+        html,
+    )
     assert sorted(groups) == ["Kent", "Leeds", "Wigan"]
     assert "from 3 authorities" in html
 
@@ -98,22 +104,32 @@ def test_bad_page_numbers_fall_back_with_a_notice(client):
 def test_script_payloads_are_escaped_everywhere(client, ids):
     kent = ids["https://files.example.test/v1/file/1003"]
     hostile = ids[sample.HOSTILE[0]]
-    for url in ("/search?q=staying+put&authority=Kent", f"/documents/{kent}", f"/documents/{hostile}",
-                "/search?q=leaving+care", "/search?q=leaving+care&view=authorities", "/authorities/barnet",
-                "/status", "/search.atom?q=leaving",
-                "/search?q=" + "%3Cscript%3Ealert(1)%3C/script%3E",
-                "/search?q=x&authority=%3Cscript%3Ealert(1)%3C/script%3E",
-                "/compare?q=staying&authority=%3Cimg%20src=x%20onerror=alert(1)%3E"):
+    for url in (
+        "/search?q=staying+put&authority=Kent",
+        f"/documents/{kent}",
+        f"/documents/{hostile}",
+        "/search?q=leaving+care",
+        "/search?q=leaving+care&view=authorities",
+        "/authorities/barnet",
+        "/status",
+        "/search.atom?q=leaving",
+        "/search?q=" + "%3Cscript%3Ealert(1)%3C/script%3E",
+        "/search?q=x&authority=%3Cscript%3Ealert(1)%3C/script%3E",
+        "/compare?q=staying&authority=%3Cimg%20src=x%20onerror=alert(1)%3E",
+    ):
         html = page(client, url)
         tags = Tags(html)
-        assert not tags.scripts, url                       # no inline script at all
+        assert not tags.scripts, url  # no inline script at all
         if not url.startswith("/search.atom"):
             assert [a.get("src") for a in tags.find("script")] == ["/static/app.js"], url
         assert not tags.find("img"), url
         assert not tags.find("svg", onload="window.__xss='svg'"), url
         assert not any(k.startswith("on") for _, attrs in tags.elements for k in attrs), url
-        assert not any(str(v).strip().lower().startswith("javascript:")
-                       for _, attrs in tags.elements for v in attrs.values()), url
+        assert not any(
+            str(v).strip().lower().startswith("javascript:")
+            for _, attrs in tags.elements
+            for v in attrs.values()
+        ), url
     assert "&lt;script&gt;" in page(client, f"/documents/{kent}")
 
 
@@ -123,8 +139,10 @@ def test_document_page_has_anchors_citation_metadata_and_source(client, ids):
     tags = Tags(html)
     ids_on_page = {attrs.get("id") for _, attrs in tags.elements}
     assert {"p1", "p2", "p3"} <= ids_on_page
-    assert ("Ofsted, \u201cFocused visit to Wigan children\u2019s services\u201d, Wigan" in html
-            or "Ofsted, \u201cFocused visit to Wigan children&#39;s services\u201d, Wigan" in html)
+    assert (
+        "Ofsted, \u201cFocused visit to Wigan children\u2019s services\u201d, Wigan" in html
+        or "Ofsted, \u201cFocused visit to Wigan children&#39;s services\u201d, Wigan" in html
+    )
     assert f"paragraph 2. http://findings.test/documents/{wigan}#p2" in html
     assert 'href="https://files.example.test/v1/file/1001"' in html
     assert "Original document (PDF)" in html
@@ -142,7 +160,9 @@ def test_compare_has_a_chart_and_the_same_data_as_a_table(client):
     tags = Tags(html)
     svgs = tags.find("svg", role="img")
     assert svgs and all(s.get("aria-labelledby") for s in svgs)
-    rows = re.findall(r'<th scope="row" class="govuk-table__header"><a class="govuk-link" href="[^"]+">([^<]+)</a>', html)
+    rows = re.findall(
+        r'<th scope="row" class="govuk-table__header"><a class="govuk-link" href="[^"]+">([^<]+)</a>', html
+    )
     assert sorted(rows) == ["Kent", "Leeds", "Wigan"]
     # Wigan: one staying-put strength, no improvement; Leeds: the reverse.
     assert "Staying put" in html
@@ -220,30 +240,55 @@ def test_pagination_keeps_the_search_and_page_size(client):
 
 
 def test_formatting_of_dates_and_citations():
-    from ofsted_findings.formatting import citation, date_time, long_date
+    from common.formatting import citation, date_time, long_date
+
     assert long_date("2024-03-05") == "5 March 2024"
     assert long_date("not a date") == "not a date"
     assert date_time("2026-11-23T06:57:04+00:00") == "23 November 2026, 06:57 UTC"
     assert date_time("2026-11-23T07:57:04+01:00") == "23 November 2026, 06:57 UTC"
-    assert citation({"authority": "Wigan", "document_title": "Focused visit", "published": "2024-03-05",
-                     "paragraph_number": 4}, "http://x/documents/d#p4") == \
-        "Ofsted, \u201cFocused visit\u201d, Wigan, published 5 March 2024, paragraph 4. http://x/documents/d#p4"
+    assert (
+        citation(
+            {
+                "authority": "Wigan",
+                "document_title": "Focused visit",
+                "published": "2024-03-05",
+                "paragraph_number": 4,
+            },
+            "http://x/documents/d#p4",
+        )
+        == "Ofsted, \u201cFocused visit\u201d, Wigan, published 5 March 2024, paragraph 4. http://x/documents/d#p4"
+    )
 
 
 def test_ingested_files_show_their_name_not_the_server_path(tmp_path):
+    from common.config import Settings
+    from common.store import DocumentStore
     from indexer.engines.sqlite import SqliteEngine
     from indexer.model import Paragraph
-    from ofsted_findings.config import Settings
-    from ofsted_findings.store import DocumentStore
     from webapp import create_app
 
     settings = Settings.from_env(environ={}, data_dir=tmp_path / "data")
     store = DocumentStore.open(settings)
-    record, _ = store.put("/home/researcher/private/letters/wigan-2024.pdf", b"%PDF", kind="file",
-                          title="Wigan letter", authority="Wigan")
-    SqliteEngine(settings.sqlite_index_path).rebuild([Paragraph(
-        document_id=record.document_id, paragraph_number=1, text="Staying put is working.",
-        kind="file", authority="Wigan", source=record.source, document_title="Wigan letter")])
+    record, _ = store.put(
+        "/home/researcher/private/letters/wigan-2024.pdf",
+        b"%PDF",
+        kind="file",
+        title="Wigan letter",
+        authority="Wigan",
+    )
+    SqliteEngine(settings.sqlite_index_path).rebuild(
+        [
+            Paragraph(
+                document_id=record.document_id,
+                paragraph_number=1,
+                text="Staying put is working.",
+                kind="file",
+                authority="Wigan",
+                source=record.source,
+                document_title="Wigan letter",
+            )
+        ]
+    )
     client = create_app(settings, store=store).test_client()
     for url in ("/search?q=staying", f"/documents/{record.document_id}"):
         html = page(client, url)
@@ -269,6 +314,7 @@ def test_every_page_of_sample_data_carries_the_sample_banner(sample_data, ids, t
     import shutil
 
     from webapp import create_app
+
     settings, _ = sample_data
     plain = create_app(settings).test_client().get("/")
     assert "sample-data-banner" not in plain.get_data(as_text=True)
@@ -278,8 +324,17 @@ def test_every_page_of_sample_data_carries_the_sample_banner(sample_data, ids, t
     demo.sample_data_marker.write_text("sample\n")
     client = create_app(demo).test_client()
     document_id = next(iter(ids.values()))
-    for url in ("/", "/search?q=staying+put", "/search?q=staying+put&view=authorities", "/compare",
-                "/authorities", "/help", "/status", f"/documents/{document_id}", "/no-such-page"):
+    for url in (
+        "/",
+        "/search?q=staying+put",
+        "/search?q=staying+put&view=authorities",
+        "/compare",
+        "/authorities",
+        "/help",
+        "/status",
+        f"/documents/{document_id}",
+        "/no-such-page",
+    ):
         html = client.get(url).get_data(as_text=True)
         banner = html.split('id="sample-data-banner"', 1)
         assert len(banner) == 2, url
@@ -290,12 +345,18 @@ def test_every_page_of_sample_data_carries_the_sample_banner(sample_data, ids, t
 
 # -- page structure (issue 21) -------------------------------------------------------------------
 
+
 def test_search_results_come_before_the_filters_with_a_skip_link_and_h2_results(client):
     html = client.get("/search?q=staying+put").get_data(as_text=True)
     assert html.index('id="first-result"') < html.index("Filter results")
-    assert 'href="#first-result"' in html and html.index('href="#first-result"') < html.index('id="first-result"')
-    assert '<details class="govuk-details app-filters">' in html   # closed in the page: app.js opens it
-    assert '<h2 class="govuk-heading-s app-result__title">' in html and "<h3" not in html.split("Filter results")[0]
+    assert 'href="#first-result"' in html and html.index('href="#first-result"') < html.index(
+        'id="first-result"'
+    )
+    assert '<details class="govuk-details app-filters">' in html  # closed in the page: app.js opens it
+    assert (
+        '<h2 class="govuk-heading-s app-result__title">' in html
+        and "<h3" not in html.split("Filter results")[0]
+    )
     grouped = client.get("/search?q=staying+put&view=authorities").get_data(as_text=True)
     assert '<h3 class="govuk-heading-s app-result__title">' in grouped
 

@@ -7,6 +7,7 @@ Where the engines differ on purpose, the test says so:
   against them;
 - snippets: both mark matches and escape the text, but cut different windows.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -19,7 +20,10 @@ from .conftest import ALL_IDS, PARAGRAPHS
 
 
 def ranked(engine, q: str, synonyms=None, **request) -> list[str]:
-    return [h["paragraph_id"] for h in engine.search(SearchRequest(q=q, limit=100, **request), parse(q, synonyms)).hits]
+    return [
+        h["paragraph_id"]
+        for h in engine.search(SearchRequest(q=q, limit=100, **request), parse(q, synonyms)).hits
+    ]
 
 
 def ids(engine, q: str, synonyms=None, **request) -> set[str]:
@@ -30,6 +34,7 @@ def ids(engine, q: str, synonyms=None, **request) -> set[str]:
 
 
 # -- what matches --------------------------------------------------------------------------
+
 
 def test_a_word_matches_its_plural(loaded):
     assert ids(loaded, "flat") == {"d1-3", "d2-1", "d3-1"}
@@ -101,11 +106,12 @@ def test_hyphenated_words_are_a_phrase(loaded):
 def test_synonyms_and_spelling_through_the_searcher(searcher):
     def found(q):
         return {h["paragraph_id"] for h in searcher.search(SearchRequest(q=q, limit=100)).hits}
+
     # taxonomy: taster flat = trainer flat = training flat = practice flat
     assert found("taster flat") == {"d1-3", "d2-1", "d3-1"}
     # spelling: adviser = advisor
     assert found("advisor") == {"d1-4", "d2-2", "d4-1"}
-    assert found("B&B") == {"d1-2", "d3-2"}   # taxonomy: hotel = bed and breakfast = B&B
+    assert found("B&B") == {"d1-2", "d3-2"}  # taxonomy: hotel = bed and breakfast = B&B
 
 
 def test_an_empty_query_lists_everything_by_date(loaded):
@@ -117,10 +123,19 @@ def test_an_empty_query_lists_everything_by_date(loaded):
 
 # -- filters and facets -------------------------------------------------------------------
 
+
 def test_filters_combine_values_with_or_and_facets_with_and(loaded):
-    assert ids(loaded, "", filters={"authority": ["Northshire"]}) == {"d1-1", "d1-2", "d1-3", "d1-4", "d4-1", "d4-2"}
-    assert ids(loaded, "young", filters={"authority": ["Northshire", "Eastmouth"], "stance": ["strength"]}) \
-        == {"d1-1", "d1-3", "d1-4"}
+    assert ids(loaded, "", filters={"authority": ["Northshire"]}) == {
+        "d1-1",
+        "d1-2",
+        "d1-3",
+        "d1-4",
+        "d4-1",
+        "d4-2",
+    }
+    assert ids(
+        loaded, "young", filters={"authority": ["Northshire", "Eastmouth"], "stance": ["strength"]}
+    ) == {"d1-1", "d1-3", "d1-4"}
     assert ids(loaded, "", filters={"theme": ["taster-flats"], "year": ["2024", "2023"]}) == {"d2-1", "d3-1"}
     assert ids(loaded, "", filters={"region": ["Nowhere"]}) == set()
 
@@ -147,6 +162,7 @@ def test_facets_skip_empty_values_and_can_be_left_out(loaded):
 
 
 # -- hits, highlighting, order ------------------------------------------------------------
+
 
 def test_hits_carry_the_paragraph_a_score_and_a_snippet(loaded):
     hit = loaded.search(SearchRequest(q='"staying put"'), parse('"staying put"')).hits[0]
@@ -184,14 +200,14 @@ def test_relevance_puts_heading_and_theme_matches_first(loaded):
     assert hits[0]["paragraph_id"] == "d1-4"  # in its heading, its theme and its body
 
 
-DATE_ORDER = ["d1-1", "d1-2", "d1-3", "d1-4", "d2-1", "d2-2", "d2-3", "d3-1", "d3-2", "d3-3",
-              "d4-1", "d4-2"]
+DATE_ORDER = ["d1-1", "d1-2", "d1-3", "d1-4", "d2-1", "d2-2", "d2-3", "d3-1", "d3-2", "d3-3", "d4-1", "d4-2"]
 
 
 def test_sort_by_date_newest_first_undated_last(loaded):
     response = loaded.search(SearchRequest(q="young", sort="date", limit=100), parse("young"))
-    assert [h["paragraph_id"] for h in response.hits] == [i for i in DATE_ORDER if i in
-                                                          {"d1-1", "d1-3", "d1-4", "d2-1", "d2-2", "d3-2"}]
+    assert [h["paragraph_id"] for h in response.hits] == [
+        i for i in DATE_ORDER if i in {"d1-1", "d1-3", "d1-4", "d2-1", "d2-2", "d3-2"}
+    ]
 
 
 @pytest.mark.parametrize("sort", ["relevance", "date"])
@@ -207,8 +223,10 @@ def test_pages_cover_the_results_once(loaded, sort):
 
 # -- export --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("q,sort", [("", "date"), ("young", "relevance"), ("young", "date"),
-                                    ("-hotel", "date")])
+
+@pytest.mark.parametrize(
+    "q,sort", [("", "date"), ("young", "relevance"), ("young", "date"), ("-hotel", "date")]
+)
 def test_scan_streams_the_whole_result_set_in_order(loaded, q, sort):
     # The Elasticsearch engine here pages its point-in-time scan 3 hits at a time.
     request = SearchRequest(q=q, sort=sort, limit=100)
@@ -224,6 +242,7 @@ def test_scan_applies_filters(loaded):
 
 
 # -- documents -----------------------------------------------------------------------------
+
 
 def _csv_the_slow_way(engine, request, base_url: str) -> bytes:
     """What any engine's scan_csv must give: each row from scan_values, quoted cell by cell."""
@@ -243,20 +262,32 @@ def test_scan_csv_is_each_hits_row_quoted(loaded, q, sort):
 def test_scan_values_are_the_scanned_hits_fields(loaded):
     request = SearchRequest(q="flat", facets=False, snippets=False)
     fields = ("paragraph_id", "themes", "no-such-field")
-    assert list(loaded.scan_values(request, parse("flat"), fields)) == \
-        [(h["paragraph_id"], h["themes"], None) for h in loaded.scan(request, parse("flat"))]
-    assert [v for (v,) in loaded.scan_values(request, parse("flat"), ("text",))] == \
-        [h["text"] for h in loaded.scan(request, parse("flat"))]
+    assert list(loaded.scan_values(request, parse("flat"), fields)) == [
+        (h["paragraph_id"], h["themes"], None) for h in loaded.scan(request, parse("flat"))
+    ]
+    assert [v for (v,) in loaded.scan_values(request, parse("flat"), ("text",))] == [
+        h["text"] for h in loaded.scan(request, parse("flat"))
+    ]
 
 
 def test_scan_csv_follows_replaced_documents(engine):
     from indexer.model import Paragraph
-    engine.replace_documents(["d2"], [Paragraph(document_id="d2", paragraph_number=1, authority="Leeds",
-                                                text='=cmd|" /C calc"!A0 and "quotes", flats')])
+
+    engine.replace_documents(
+        ["d2"],
+        [
+            Paragraph(
+                document_id="d2",
+                paragraph_number=1,
+                authority="Leeds",
+                text='=cmd|" /C calc"!A0 and "quotes", flats',
+            )
+        ],
+    )
     request = SearchRequest(q="flat", facets=False, snippets=False)
     lines = b"".join(engine.scan_csv(request, parse("flat"), "http://findings.test"))
     assert lines == _csv_the_slow_way(engine, request, "http://findings.test")
-    assert b"\"'=cmd|\"\" /C calc\"\"!A0 and \"\"quotes\"\", flats\"" in lines
+    assert b'"\'=cmd|"" /C calc""!A0 and ""quotes"", flats"' in lines
 
 
 def test_document_paragraphs_and_ids(loaded):
@@ -270,21 +301,33 @@ def test_document_paragraphs_and_ids(loaded):
 
 def test_replace_documents_swaps_one_documents_paragraphs(engine):
     from indexer.model import Paragraph
-    new = [Paragraph(document_id="d2", paragraph_number=1, text="Care leavers now use supported lodgings.",
-                     section="Leaving care", authority="Southborough", region="South East",
-                     published="2025-01-05")]
+
+    new = [
+        Paragraph(
+            document_id="d2",
+            paragraph_number=1,
+            text="Care leavers now use supported lodgings.",
+            section="Leaving care",
+            authority="Southborough",
+            region="South East",
+            published="2025-01-05",
+        )
+    ]
     assert engine.replace_documents(["d2"], new) == 1
     assert ids(engine, "lodgings") == {"d2-1"}
-    assert ids(engine, "passports") == set()            # d2-3 is gone
-    assert ids(engine, "taster") == set()               # d2-1's old text is gone
+    assert ids(engine, "passports") == set()  # d2-3 is gone
+    assert ids(engine, "taster") == set()  # d2-1's old text is gone
     assert ids(engine, "flat") == {"d1-3", "d3-1"}
-    assert ids(engine, "hotel") == {"d1-2", "d3-2"}     # other documents untouched
+    assert ids(engine, "hotel") == {"d1-2", "d3-2"}  # other documents untouched
     assert [p["paragraph_number"] for p in engine.document_paragraphs("d2")] == [1]
 
 
 def test_replace_documents_adds_new_documents(engine):
     from indexer.model import Paragraph
-    engine.replace_documents(["d9"], [Paragraph(document_id="d9", paragraph_number=1, text="Zebra crossings.")])
+
+    engine.replace_documents(
+        ["d9"], [Paragraph(document_id="d9", paragraph_number=1, text="Zebra crossings.")]
+    )
     assert ids(engine, "zebra") == {"d9-1"}
     assert engine.document_ids() == {"d1", "d2", "d3", "d4", "d9"}
 
@@ -327,11 +370,53 @@ def test_an_empty_engine_answers_with_nothing(make_engine):
 
 # -- odd input -----------------------------------------------------------------------------
 
-ODD_QUERIES = ['"', '""', '*', '-', '|', '||', 'OR', 'AND NOT', '-"', '"*"', 'a*', '\\', '()', '(((',
-               'NEAR(a b)', 'text:flat', '^1', 'flat~2', '{}', '[]', '<script>alert(1)</script>',
-               '%', '_', "'", "'s", '16-', '-16', '*flat', 'fl*at', '"flat"*', 'café*', '🏠 flat',
-               '\x00', '\ue000flat\ue001', ' ' * 50, 'flat ' * 200, 'x' * 5000, '-flat -hotel -young',
-               'flat | | | hotel', '" | "', 'AND', 'NOT flat', 'flat AND', "O'Brien", 'co-op*']
+ODD_QUERIES = [
+    '"',
+    '""',
+    "*",
+    "-",
+    "|",
+    "||",
+    "OR",
+    "AND NOT",
+    '-"',
+    '"*"',
+    "a*",
+    "\\",
+    "()",
+    "(((",
+    "NEAR(a b)",
+    "text:flat",
+    "^1",
+    "flat~2",
+    "{}",
+    "[]",
+    "<script>alert(1)</script>",
+    "%",
+    "_",
+    "'",
+    "'s",
+    "16-",
+    "-16",
+    "*flat",
+    "fl*at",
+    '"flat"*',
+    "café*",
+    "🏠 flat",
+    "\x00",
+    "\ue000flat\ue001",
+    " " * 50,
+    "flat " * 200,
+    "x" * 5000,
+    "-flat -hotel -young",
+    "flat | | | hotel",
+    '" | "',
+    "AND",
+    "NOT flat",
+    "flat AND",
+    "O'Brien",
+    "co-op*",
+]
 
 
 @pytest.mark.parametrize("q", ODD_QUERIES)
@@ -343,8 +428,13 @@ def test_odd_input_never_raises(searcher, q):
 
 
 def test_odd_requests_are_clamped(loaded):
-    request = SearchRequest(q="young", offset=10_000_000, limit=10_000, sort="sideways",
-                            filters={"nonsense": ["x"], "authority": [""]})
+    request = SearchRequest(
+        q="young",
+        offset=10_000_000,
+        limit=10_000,
+        sort="sideways",
+        filters={"nonsense": ["x"], "authority": [""]},
+    )
     response = loaded.search(request, parse("young"))
     assert response.hits == [] and response.total == 6
 
@@ -352,12 +442,15 @@ def test_odd_requests_are_clamped(loaded):
 def test_unavailable_engines_say_so(make_engine, tmp_path):
     if make_engine.kind == "sqlite":
         from indexer.engines.sqlite import SqliteEngine
+
         blocker = tmp_path / "a-file"
         blocker.write_text("not a folder")
         broken = SqliteEngine(blocker / "index.sqlite3")
     else:
-        from indexer.engines.elasticsearch import ElasticsearchEngine
         import socket
+
+        from indexer.engines.elasticsearch import ElasticsearchEngine
+
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
@@ -371,9 +464,18 @@ def test_unavailable_engines_say_so(make_engine, tmp_path):
 def test_a_documents_own_marker_characters_never_become_marks(make_engine):
     from indexer.engines.base import MARK_END, MARK_START
     from indexer.model import Paragraph
+
     engine = make_engine()
-    engine.rebuild([Paragraph(document_id="m", paragraph_number=1, section="Odd",
-                              text=f"A {MARK_START}forged{MARK_END} mark beside a real match.")])
+    engine.rebuild(
+        [
+            Paragraph(
+                document_id="m",
+                paragraph_number=1,
+                section="Odd",
+                text=f"A {MARK_START}forged{MARK_END} mark beside a real match.",
+            )
+        ]
+    )
     for q in ("real", "odd"):  # matched in the text; matched only in the heading
         snippet = engine.search(SearchRequest(q=q), parse(q)).hits[0]["snippet"]
         assert "<mark>forged</mark>" not in snippet and "forged" in snippet
@@ -383,13 +485,22 @@ def test_judgement_facet_filters_by_the_care_leaver_grade(make_engine):
     from dataclasses import replace
 
     judged = [
-        replace(PARAGRAPHS[0], document_id="r1", judgements={
-            "The experiences and progress of care leavers": "Outstanding",
-            "Overall effectiveness": "Good"}),
+        replace(
+            PARAGRAPHS[0],
+            document_id="r1",
+            judgements={
+                "The experiences and progress of care leavers": "Outstanding",
+                "Overall effectiveness": "Good",
+            },
+        ),
         # Before 2023, care leavers were judged together with children in care.
-        replace(PARAGRAPHS[1], document_id="r2", judgements={
-            "The experiences and progress of children in care and care leavers":
-                "Requires improvement to be good"}),
+        replace(
+            PARAGRAPHS[1],
+            document_id="r2",
+            judgements={
+                "The experiences and progress of children in care and care leavers": "Requires improvement to be good"
+            },
+        ),
     ]
     engine = make_engine()
     engine.rebuild(PARAGRAPHS + judged)
@@ -398,14 +509,23 @@ def test_judgement_facet_filters_by_the_care_leaver_grade(make_engine):
     hits = engine.search(SearchRequest(q="", filters={"judgement": ["Outstanding"]}), parse("")).hits
     assert [h["document_id"] for h in hits] == ["r1"] and hits[0]["judgement"] == "Outstanding"
     # Letters and visits are not graded: no value, so no facet entry for them.
-    assert all(h["judgement"] == "" for h in engine.search(SearchRequest(q="", filters={"authority": ["Eastmouth"]}),
-                                                           parse("")).hits)
+    assert all(
+        h["judgement"] == ""
+        for h in engine.search(SearchRequest(q="", filters={"authority": ["Eastmouth"]}), parse("")).hits
+    )
 
 
 def test_a_filter_on_every_facet_at_once(loaded):
-    filters = {"authority": ["Northshire"], "region": ["North West"], "year": ["2025"],
-               "document_type": ["Children's services focused visit"], "theme": ["staying-put"],
-               "stance": ["strength"], "judgement": ["Good"], "kind": ["ofsted"]}
+    filters = {
+        "authority": ["Northshire"],
+        "region": ["North West"],
+        "year": ["2025"],
+        "document_type": ["Children's services focused visit"],
+        "theme": ["staying-put"],
+        "stance": ["strength"],
+        "judgement": ["Good"],
+        "kind": ["ofsted"],
+    }
     response = loaded.search(SearchRequest(q="", filters=filters), parse(""))
     assert response.total == 0 and set(response.facets) == set(FACETS)
     del filters["judgement"]
@@ -419,12 +539,14 @@ def test_a_date_range_keeps_paragraphs_published_within_it_for_hits_and_facets(l
     assert ids(loaded, "", date_from="2024-11-02") == {p for p in everything if p[:2] in ("d1", "d2")}
     assert ids(loaded, "", date_to="2024-11-02") == {p for p in everything if p[:2] in ("d2", "d3")}
     assert ids(loaded, "", date_from="2024-01-01", date_to="2024-12-31") == {
-        p for p in everything if p.startswith("d2")}
+        p for p in everything if p.startswith("d2")
+    }
     assert ids(loaded, "hotel", date_from="2023-06-20", date_to="2023-06-20") == {"d3-2"}
     assert ids(loaded, "", date_from="2026-01-01") == set()
     # Combined with a facet filter, and the range applies to every facet's counts.
     assert ids(loaded, "", date_from="2024-01-01", filters={"kind": ["ofsted"]}) == {
-        p for p in everything if p[:2] in ("d1", "d2")}
+        p for p in everything if p[:2] in ("d1", "d2")
+    }
     response = loaded.search(SearchRequest(q="", limit=0, date_to="2024-12-31"), parse(""))
     assert dict(response.facets["year"]) == {"2024": 3, "2023": 3}
     with pytest.raises(ValueError, match="YYYY-MM-DD"):

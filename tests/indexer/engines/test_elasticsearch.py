@@ -1,5 +1,6 @@
 """What only the Elasticsearch engine has: the index lifecycle behind its alias, its
 analyzers on a real node, and its failure modes. The shared behaviour is in test_contract.py."""
+
 from __future__ import annotations
 
 import json
@@ -8,15 +9,23 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-
 from markupsafe import Markup
 
 from indexer.engines.base import (
-    EngineError, EngineUnavailable, IndexWriteError, SearchRequest,
+    EngineError,
+    EngineUnavailable,
+    IndexWriteError,
+    SearchRequest,
 )
 from indexer.engines.elasticsearch import (
-    DERIVED_FIELDS, SCHEMA_VERSION, BulkLoadError, ElasticsearchEngine, FastJsonSerializer, index_mappings,
-    index_settings, to_document,
+    DERIVED_FIELDS,
+    SCHEMA_VERSION,
+    BulkLoadError,
+    ElasticsearchEngine,
+    FastJsonSerializer,
+    index_mappings,
+    index_settings,
+    to_document,
 )
 from indexer.model import Paragraph
 from indexer.query import parse
@@ -157,18 +166,25 @@ def test_derived_fields_are_searched_but_never_stored(es_engine):
 
 def test_a_stopped_node_is_unavailable_not_a_crash():
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     engine = ElasticsearchEngine(f"http://127.0.0.1:{port}", "anything", request_timeout=2)
-    for call in (engine.check, engine.stats, engine.document_ids,
-                 lambda: engine.rebuild(PARAGRAPHS), lambda: list(engine.scan(SearchRequest(), parse(""))),
-                 lambda: engine.replace_documents(["d1"], PARAGRAPHS[:1])):
+    for call in (
+        engine.check,
+        engine.stats,
+        engine.document_ids,
+        lambda: engine.rebuild(PARAGRAPHS),
+        lambda: list(engine.scan(SearchRequest(), parse(""))),
+        lambda: engine.replace_documents(["d1"], PARAGRAPHS[:1]),
+    ):
         with pytest.raises(EngineUnavailable, match=f"127.0.0.1:{port}"):
             call()
 
 
 # -- schema versions -----------------------------------------------------------------------
+
 
 def _old_index_behind_the_alias(engine, mappings: dict) -> str:
     """An index as an older version of the code built it, with the alias pointing at it."""
@@ -202,8 +218,11 @@ def test_incremental_updates_refuse_an_index_of_an_older_schema(es_engine):
     assert _found(es_engine) == {"d1-1"}
     # ...but writing today's paragraphs into it would be refused field by field: a clear
     # error that says what to do instead, and nothing written.
-    with pytest.raises(IndexWriteError, match=r"schema version 1.*writes schema version 3.*"
-                                              r"full `ofsted-findings index`") as caught:
+    with pytest.raises(
+        IndexWriteError,
+        match=r"schema version 1.*writes schema version 3.*"
+        r"full `ofsted-findings index`",
+    ) as caught:
         es_engine.replace_documents(["d1"], PARAGRAPHS[:4])
     assert isinstance(caught.value, EngineError) and old in str(caught.value)
     assert _found(es_engine) == {"d1-1"} and es_engine.live_index() == old
@@ -248,6 +267,7 @@ def test_refused_paragraphs_are_an_index_write_error(es_engine):
 
 # -- snippets ------------------------------------------------------------------------------
 
+
 def test_exported_hits_are_not_highlighted(es_engine):
     es_engine.rebuild(PARAGRAPHS)
     hits = {h["paragraph_id"]: h for h in es_engine.scan(SearchRequest(q="passports"), parse("passports"))}
@@ -257,8 +277,10 @@ def test_exported_hits_are_not_highlighted(es_engine):
 
 
 def _snippets(engine, q, **kwargs):
-    return {h["paragraph_id"]: str(h["snippet"])
-            for h in engine.search(SearchRequest(q=q, limit=100, **kwargs), parse(q)).hits}
+    return {
+        h["paragraph_id"]: str(h["snippet"])
+        for h in engine.search(SearchRequest(q=q, limit=100, **kwargs), parse(q)).hits
+    }
 
 
 def test_stemmed_and_prefix_matches_are_marked(es_engine):
@@ -291,8 +313,12 @@ def test_the_client_reads_and_writes_json_as_the_standard_library_does():
     from elasticsearch.serializer import JsonSerializer
 
     fast, standard = FastJsonSerializer(), JsonSerializer()
-    for value in ({"text": "café leader’s 🏠 <mark>", "n": 3, "x": 2.5, "list": [None, True]},
-                  {"text": "lone \ud800 surrogate"}, {"big": 2 ** 70}, {"date": datetime(2024, 5, 1).date()}):
+    for value in (
+        {"text": "café leader’s 🏠 <mark>", "n": 3, "x": 2.5, "list": [None, True]},
+        {"text": "lone \ud800 surrogate"},
+        {"big": 2**70},
+        {"date": datetime(2024, 5, 1).date()},
+    ):
         assert fast.dumps(value) == standard.dumps(value)
         assert fast.loads(standard.dumps(value)) == standard.loads(standard.dumps(value))
     assert fast.loads(b'{"a": "\\ud800"}') == {"a": "\ud800"}

@@ -6,6 +6,7 @@ covers the same promise without killing anything (test_contract.py,
 test_an_interrupted_rebuild_keeps_the_old_index_serving; test_elasticsearch.py,
 test_a_rebuild_cleans_up_what_an_interrupted_one_left).
 """
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 
 Scores and snippet windows are left out on purpose (see test_contract.py).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -11,9 +12,28 @@ from indexer.search import Searcher
 
 from .conftest import PARAGRAPHS, EngineFactory
 
-QUERIES = ["young people", "care leavers", "flat | lodgings", "-young", "plan*", '"care leaver"',
-           "staying", "health", "skills", "taster flats", "advisers", "homes", "weeks", "personal adviser",
-           '"young people" -flats', "summary history", "leaving care", "B&B", "wellbeing", ""]
+QUERIES = [
+    "young people",
+    "care leavers",
+    "flat | lodgings",
+    "-young",
+    "plan*",
+    '"care leaver"',
+    "staying",
+    "health",
+    "skills",
+    "taster flats",
+    "advisers",
+    "homes",
+    "weeks",
+    "personal adviser",
+    '"young people" -flats',
+    "summary history",
+    "leaving care",
+    "B&B",
+    "wellbeing",
+    "",
+]
 
 
 @pytest.mark.elasticsearch
@@ -39,12 +59,36 @@ def test_the_engines_return_the_same_sets_and_facets(request, tmp_path_factory, 
 
 # Both engines match the stems of indexer.analysis, so they agree on every query,
 # including derivations, possessives and prefixes, where their own stemmers differed.
-AGREE_ON = ["staying put", "care leavers", "pathway plans", "personal advisers", "health passport",
-            "education employment training", "taster flat", "bed and breakfast", "leaving care", "risk",
-            "housing", "planning", "visits", '"pathway plan" -health', "housing | lodgings",
-            "homeless", "managers", "independent living", "organisational", "accommodation", "child's",
-            "care leavers in custody", "semi-independent", "decision-making", "advis*", '"personal adviser"', "well-being",
-            "care experience protected characteristic"]
+AGREE_ON = [
+    "staying put",
+    "care leavers",
+    "pathway plans",
+    "personal advisers",
+    "health passport",
+    "education employment training",
+    "taster flat",
+    "bed and breakfast",
+    "leaving care",
+    "risk",
+    "housing",
+    "planning",
+    "visits",
+    '"pathway plan" -health',
+    "housing | lodgings",
+    "homeless",
+    "managers",
+    "independent living",
+    "organisational",
+    "accommodation",
+    "child's",
+    "care leavers in custody",
+    "semi-independent",
+    "decision-making",
+    "advis*",
+    '"personal adviser"',
+    "well-being",
+    "care experience protected characteristic",
+]
 
 
 def _letters(shared_dir) -> list:
@@ -53,22 +97,35 @@ def _letters(shared_dir) -> list:
 
     from indexer.model import Paragraph
     from indexer.themes import Taxonomy
+
     taxonomy, out = Taxonomy.load(), []
     for path in sorted((shared_dir / "corpus" / "ofsted").glob("*.txt")):
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-                 if line.strip() and not line.startswith(("SOURCE:", "KIND:"))]
+        lines = [
+            line.strip()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith(("SOURCE:", "KIND:"))
+        ]
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", " ".join(lines))
         for n, i in enumerate(range(0, len(sentences), 3), start=1):
-            text = " ".join(sentences[i:i + 3])
+            text = " ".join(sentences[i : i + 3])
             themes = taxonomy.tag(text)
-            out.append(Paragraph(document_id=path.stem, paragraph_number=n, text=text,
-                                 themes=list(themes), theme_terms=themes, published=f"20{path.stem[3:5]}-01-01"))
+            out.append(
+                Paragraph(
+                    document_id=path.stem,
+                    paragraph_number=n,
+                    text=text,
+                    themes=list(themes),
+                    theme_terms=themes,
+                    published=f"20{path.stem[3:5]}-01-01",
+                )
+            )
     return out
 
 
 @pytest.mark.elasticsearch
-def test_on_real_letters_the_engines_find_the_same_paragraphs(request, tmp_path_factory,
-                                                                        synonyms, shared_dir):
+def test_on_real_letters_the_engines_find_the_same_paragraphs(
+    request, tmp_path_factory, synonyms, shared_dir
+):
     paragraphs = _letters(shared_dir)
     assert len(paragraphs) > 1000
     sqlite_factory = EngineFactory("sqlite", request, tmp_path_factory)

@@ -3,6 +3,7 @@ practitioner can trust). Every example a user reported is here: pre-tenancy trai
 all its spellings, taster flats with and without quotes, a four-word query with one word
 missing, care leavers in custody, council tax exemption, a misspelt "stayng put", themes
 never standing in for words, and why each result matched."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,13 +16,25 @@ from .conftest import ENGINES, EngineFactory
 
 
 def _p(n: int, text: str, section: str = "Findings", themes=(), published="2024-05-01") -> Paragraph:
-    return Paragraph(document_id=f"s{n}", paragraph_number=1, text=text, section=section, themes=list(themes),
-                     authority="Northshire", published=published, kind="ofsted",
-                     document_type="Children's services focused visit")
+    return Paragraph(
+        document_id=f"s{n}",
+        paragraph_number=1,
+        text=text,
+        section=section,
+        themes=list(themes),
+        authority="Northshire",
+        published=published,
+        kind="ofsted",
+        document_type="Children's services focused visit",
+    )
 
 
 PRACTICE = [
-    _p(1, "Care leavers can try living on their own in taster flats before they move on.", themes=["taster-flats"]),
+    _p(
+        1,
+        "Care leavers can try living on their own in taster flats before they move on.",
+        themes=["taster-flats"],
+    ),
     _p(2, "Trainer flats help young people practise cooking and budgeting.", themes=["taster-flats"]),
     _p(3, "Young people attend pre-tenancy training before they sign their first tenancy."),
     _p(4, "Pretenancy courses are run with housing colleagues."),
@@ -71,7 +84,7 @@ def test_taster_flats_finds_the_practice_under_its_other_names(searcher):
 
 def test_a_quoted_phrase_means_that_phrase_only(searcher):
     assert set(found(searcher, '"taster flats"')) == {"s1", "s14", "s15"}
-    assert set(found(searcher, '"taster flat"')) == {"s1", "s14", "s15"}   # its inflections allowed
+    assert set(found(searcher, '"taster flat"')) == {"s1", "s14", "s15"}  # its inflections allowed
 
 
 def test_a_theme_never_stands_in_for_the_words(searcher):
@@ -92,7 +105,7 @@ def test_four_words_with_one_missing_are_still_found(searcher):
 def test_common_words_do_not_count_and_the_rarest_word_leads(searcher):
     results = found(searcher, "care leavers in custody")
     assert results[:2] == ["s8", "s9"] or results[:2] == ["s9", "s8"]
-    assert {"s8", "s9"} < set(results)   # care leavers without custody: lower, still candidates
+    assert {"s8", "s9"} < set(results)  # care leavers without custody: lower, still candidates
 
 
 def test_council_tax_exemption_in_either_wording(searcher):
@@ -120,20 +133,29 @@ def test_nothing_found_says_what_to_try(searcher):
 
 def test_each_result_says_why_it_matched(searcher):
     hits = {h["document_id"]: h for h in searcher.search(SearchRequest(q="taster flats", limit=100)).hits}
-    assert hits["s1"]["match_reasons"][0] == {"term": "taster flats", "kind": "word", "of": None, "where": "text"}
-    assert {"term": "trainer flat", "kind": "synonym", "of": "taster flats", "where": "text"} \
-        in hits["s2"]["match_reasons"]
+    assert hits["s1"]["match_reasons"][0] == {
+        "term": "taster flats",
+        "kind": "word",
+        "of": None,
+        "where": "text",
+    }
+    assert {"term": "trainer flat", "kind": "synonym", "of": "taster flats", "where": "text"} in hits["s2"][
+        "match_reasons"
+    ]
     assert "<mark>Trainer flats</mark>" in hits["s2"]["snippet"]
     heading = searcher.search(SearchRequest(q='"taster flats"', limit=100)).hits
-    assert {"term": "taster flats", "kind": "phrase", "of": None, "where": "heading"} in \
-        next(h for h in heading if h["document_id"] == "s14")["match_reasons"]
+    assert {"term": "taster flats", "kind": "phrase", "of": None, "where": "heading"} in next(
+        h for h in heading if h["document_id"] == "s14"
+    )["match_reasons"]
 
 
 def test_a_filter_that_selected_a_result_is_named(searcher):
     hits = searcher.search(SearchRequest(q="budgeting", filters={"theme": ["taster-flats"]}, limit=100)).hits
     assert {h["document_id"] for h in hits} == {"s2", "s15"}
     for hit in hits:
-        assert {"term": "taster-flats", "kind": "filter", "of": "theme", "where": "theme"} in hit["match_reasons"]
+        assert {"term": "taster-flats", "kind": "filter", "of": "theme", "where": "theme"} in hit[
+            "match_reasons"
+        ]
 
 
 @pytest.mark.elasticsearch
@@ -146,9 +168,18 @@ def test_both_engines_find_the_same_paragraphs(request, tmp_path_factory):
             engine = factory()
             engine.rebuild(PRACTICE)
             engines.append(Searcher.for_engine(engine))
-        for q in ("pre-tenancy training", "taster flats", '"taster flats"', "care leavers in custody",
-                  "care experience protected characteristic", "council tax exemption", "stayng put",
-                  "pretenancy", "flat*", "budgeting -trainer"):
+        for q in (
+            "pre-tenancy training",
+            "taster flats",
+            '"taster flats"',
+            "care leavers in custody",
+            "care experience protected characteristic",
+            "council tax exemption",
+            "stayng put",
+            "pretenancy",
+            "flat*",
+            "budgeting -trainer",
+        ):
             a, b = (set(found(s, q)) for s in engines)
             assert a == b, q
             sa, sb = (s.search(SearchRequest(q=q)).suggestion for s in engines)

@@ -16,6 +16,7 @@ Whoever takes a lock writes into the file who they are (pid, command, since when
 so a command that must wait can say whom it waits for, and ``status`` can show
 who holds which lock. The file's content is only a label: the ``flock`` decides.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -63,8 +64,11 @@ def this_command() -> str:
 def write_holder(fd: int, command: str | None = None) -> None:
     """Label a lock we hold with our pid, command and the time (best effort: the
     label is for people, a full disk must not stop the work)."""
-    label = {"pid": os.getpid(), "command": command or this_command(),
-             "since": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
+    label = {
+        "pid": os.getpid(),
+        "command": command or this_command(),
+        "since": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+    }
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(label).encode(), 0)
@@ -82,8 +86,11 @@ def read_holder(path: Path) -> Holder | None:
         return Holder(int(raw), "?", "?")
     try:
         data = json.loads(raw)
-        return Holder(int(data["pid"]) if data.get("pid") else None, str(data.get("command") or "?"),
-                      str(data.get("since") or "?"))
+        return Holder(
+            int(data["pid"]) if data.get("pid") else None,
+            str(data.get("command") or "?"),
+            str(data.get("since") or "?"),
+        )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
 
@@ -119,8 +126,7 @@ class CrawlLocked(LockHeld):
     def __init__(self, source: str, path: Path | None = None, holder: "Holder | None" = None):
         self.source, self.holder = source, holder
         who = f": {holder.describe()}" if holder else f" (lock {path})"
-        super().__init__(f"crawl-{source}", path or Path(),
-                         f"a crawl of {source!r} is already running{who}")
+        super().__init__(f"crawl-{source}", path or Path(), f"a crawl of {source!r} is already running{who}")
 
 
 class SchedulerRunning(LockHeld):
@@ -142,9 +148,14 @@ def _open(path: Path) -> int:
     return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
 
-def try_lock(path: Path, *, timeout: float = 0.0, poll: float = 0.2,
-             cancel: threading.Event | None = None,
-             on_wait: Callable[[Holder | None], None] | None = None) -> int | None:
+def try_lock(
+    path: Path,
+    *,
+    timeout: float = 0.0,
+    poll: float = 0.2,
+    cancel: threading.Event | None = None,
+    on_wait: Callable[[Holder | None], None] | None = None,
+) -> int | None:
     """Open and lock ``path``; return the locked descriptor, or None if it stays
     held by someone else for ``timeout`` seconds (0: do not wait) or ``cancel`` is set.
     ``on_wait`` is called once, with the holder's label, when waiting begins."""
@@ -227,7 +238,8 @@ def crawl_lock(settings, source: str) -> Iterator[Path]:
 
 def _who(path: Path, holder: Holder | None) -> str:
     """Whom a held lock is held by: its label, checked against the living."""
-    from ofsted_findings.lifetime import pid_alive
+    from common.lifetime import pid_alive
+
     if holder and holder.pid and pid_alive(holder.pid):
         return f"held by {holder.describe()}"
     # The labelled holder is gone, so a process that inherited the descriptor holds it.
@@ -239,13 +251,20 @@ def _who(path: Path, holder: Holder | None) -> str:
 
 def waiting_message(name: str, path: Path, holder: Holder | None, timeout: float) -> str:
     who = _who(path, holder)
-    return (f"waiting for the {name} lock {who} (giving up after {timeout:g} s; "
-            f"set {LOCK_TIMEOUT_ENV} or --lock-timeout to change that)")
+    return (
+        f"waiting for the {name} lock {who} (giving up after {timeout:g} s; "
+        f"set {LOCK_TIMEOUT_ENV} or --lock-timeout to change that)"
+    )
 
 
 @contextmanager
-def index_lock(settings, *, timeout: float | None = None, cancel: threading.Event | None = None,
-               on_wait: Callable[[str], None] | None = None) -> Iterator[int]:
+def index_lock(
+    settings,
+    *,
+    timeout: float | None = None,
+    cancel: threading.Event | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[int]:
     """Serialise index updates (indexing, ingesting, integrity repair).
 
     Waits up to ``timeout`` seconds (default: ``lock_timeout()``) or until ``cancel``
@@ -284,8 +303,9 @@ def scheduler_lock(settings) -> Iterator[int]:
     if fd is None:
         holder = read_holder(path)
         pid = holder.pid if holder and holder.pid else "?"
-        raise SchedulerRunning("scheduler", path,
-                               f"a scheduler (pid {pid}) already serves {settings.data_dir}")
+        raise SchedulerRunning(
+            "scheduler", path, f"a scheduler (pid {pid}) already serves {settings.data_dir}"
+        )
     try:
         write_holder(fd, "ofsted-findings schedule run")
         yield fd
@@ -335,10 +355,15 @@ def lock_states(settings) -> list[dict]:
     for path in sorted(folder.glob("*.lock")) if folder.is_dir() else []:
         held = is_locked(path)
         holder = read_holder(path) if held else None
-        states.append({"lock": path.stem, "held": held,
-                       "pid": holder.pid if holder else None,
-                       "command": holder.command if holder else None,
-                       "since": holder.since if holder else None})
+        states.append(
+            {
+                "lock": path.stem,
+                "held": held,
+                "pid": holder.pid if holder else None,
+                "command": holder.command if holder else None,
+                "since": holder.since if holder else None,
+            }
+        )
     return states
 
 
@@ -348,5 +373,4 @@ def describe_lock(state: dict) -> str:
         return f"{state['lock']}: free"
     if state["pid"] is None:
         return f"{state['lock']}: held by another process"
-    return (f"{state['lock']}: held by "
-            f"{Holder(state['pid'], state['command'], state['since']).describe()}")
+    return f"{state['lock']}: held by {Holder(state['pid'], state['command'], state['since']).describe()}"

@@ -6,25 +6,35 @@ without regard to case or spacing; a theme by its id or by the label the web pag
 an authority by any form the authority register knows (name, alias, ONS code); a document
 type by the words that name it ("focused visit", "ILACS").
 """
+
 from __future__ import annotations
 
 import difflib
 import re
 from functools import lru_cache
 
+from common.authorities import Register
 from indexer.metadata import COUNCIL_RESPONSE, FOCUSED_VISIT, GRADES, INSPECTION, JTAI, MONITORING
 from indexer.themes import Taxonomy
-from ofsted_findings.authorities import Register
 
 STANCE_LABELS = {"strength": "Strength", "improvement": "Area for improvement", "neutral": "Neutral"}
 KIND_LABELS = {"ofsted": "Ofsted", "council": "Council", "file": "Added file"}
 DOCUMENT_TYPES = (FOCUSED_VISIT, INSPECTION, MONITORING, JTAI, COUNCIL_RESPONSE)
 JUDGEMENTS = tuple(dict.fromkeys(GRADES.values()))
 # Short names people use for document types, beside the types' own names.
-_TYPE_WORDS = {"focused visit": FOCUSED_VISIT, "fv": FOCUSED_VISIT, "inspection": INSPECTION,
-               "ilacs": INSPECTION, "full inspection": INSPECTION, "monitoring": MONITORING,
-               "monitoring visit": MONITORING, "jtai": JTAI, "council": COUNCIL_RESPONSE,
-               "council response": COUNCIL_RESPONSE, "press release": COUNCIL_RESPONSE}
+_TYPE_WORDS = {
+    "focused visit": FOCUSED_VISIT,
+    "fv": FOCUSED_VISIT,
+    "inspection": INSPECTION,
+    "ilacs": INSPECTION,
+    "full inspection": INSPECTION,
+    "monitoring": MONITORING,
+    "monitoring visit": MONITORING,
+    "jtai": JTAI,
+    "council": COUNCIL_RESPONSE,
+    "council response": COUNCIL_RESPONSE,
+    "press release": COUNCIL_RESPONSE,
+}
 _YEAR = re.compile(r"^\d{4}$")
 # Facets with a closed list of values; "year" is any four-digit year.
 ENUMERATED = ("authority", "region", "document_type", "theme", "stance", "judgement", "kind")
@@ -49,12 +59,18 @@ def _tables() -> dict[str, dict[str, str]]:
     themes = Taxonomy.load().labels()
     tables: dict[str, dict[str, str]] = {
         "region": {_key(a.region): a.region for a in register},
-        "document_type": {**{_key(t): t for t in DOCUMENT_TYPES},
-                          **{_key(w): t for w, t in _TYPE_WORDS.items()}},
-        "theme": {**{_key(label): tid for tid, label in themes.items()},
-                  **{_key(tid): tid for tid in themes}},
-        "stance": {**{_key(label): s for s, label in STANCE_LABELS.items()},
-                   **{_key(s): s for s in STANCE_LABELS}},
+        "document_type": {
+            **{_key(t): t for t in DOCUMENT_TYPES},
+            **{_key(w): t for w, t in _TYPE_WORDS.items()},
+        },
+        "theme": {
+            **{_key(label): tid for tid, label in themes.items()},
+            **{_key(tid): tid for tid in themes},
+        },
+        "stance": {
+            **{_key(label): s for s, label in STANCE_LABELS.items()},
+            **{_key(s): s for s in STANCE_LABELS},
+        },
         "judgement": {_key(g): g for g in JUDGEMENTS},
         "kind": {**{_key(label): k for k, label in KIND_LABELS.items()}, **{_key(k): k for k in KIND_LABELS}},
     }
@@ -83,9 +99,11 @@ def valid_values(facet: str) -> list[str]:
 def described_values(facet: str) -> str:
     """The valid values as a person would write them (for --help and error messages)."""
     if facet == "authority":
-        return ("an English local authority as the authority register names it: its name "
-                "(\"Leeds\", \"Bath and North East Somerset\"), a common form (\"Leeds City "
-                "Council\", \"BANES\") or its ONS code")
+        return (
+            "an English local authority as the authority register names it: its name "
+            '("Leeds", "Bath and North East Somerset"), a common form ("Leeds City '
+            'Council", "BANES") or its ONS code'
+        )
     if facet == "year":
         return "a four-digit year, e.g. 2024"
     if facet == "theme":
@@ -123,16 +141,29 @@ def resolve(facet: str, value: str) -> str:
 
 
 def _council_form(register: Register, text: str):
-    """"Leeds City Council", "London Borough of Enfield", "Devon County Council": the
+    """ "Leeds City Council", "London Borough of Enfield", "Devon County Council": the
     register's name inside the ways councils name themselves."""
-    stripped = re.sub(r"^(?:the\s+)?(?:london\s+borough\s+of|royal\s+borough\s+of|city\s+of|"
-                      r"metropolitan\s+borough\s+of|borough\s+of|county\s+of)\s+", "", text.strip(), flags=re.I)
-    stripped = re.sub(r"\s+(?:metropolitan\s+borough|county\s+borough|borough|city|county|district)?"
-                      r"\s*council$", "", stripped, flags=re.I)
+    stripped = re.sub(
+        r"^(?:the\s+)?(?:london\s+borough\s+of|royal\s+borough\s+of|city\s+of|"
+        r"metropolitan\s+borough\s+of|borough\s+of|county\s+of)\s+",
+        "",
+        text.strip(),
+        flags=re.I,
+    )
+    stripped = re.sub(
+        r"\s+(?:metropolitan\s+borough|county\s+borough|borough|city|county|district)?"
+        r"\s*council$",
+        "",
+        stripped,
+        flags=re.I,
+    )
     return register.find(stripped) if stripped != text else None
 
 
 def resolve_filters(filters: dict[str, list[str]]) -> dict[str, list[str]]:
     """Every value of every filter resolved; the first that matches nothing raises."""
-    return {facet: list(dict.fromkeys(resolve(facet, v) for v in values))
-            for facet, values in filters.items() if values}
+    return {
+        facet: list(dict.fromkeys(resolve(facet, v) for v in values))
+        for facet, values in filters.items()
+        if values
+    }

@@ -8,6 +8,7 @@ row per version ever seen, plus the indexer's verdict on each document.
 A document's id is derived from where it came from (URL or file path), so it
 stays the same across re-crawls and new versions: permalinks do not break.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -141,8 +142,17 @@ class DocumentRecord:
 
 # Fields a caller may set when storing a document (the rest the store owns).
 DESCRIPTIVE_FIELDS = (
-    "title", "document_type", "authority", "ons_code", "region", "urn",
-    "published", "event_date", "content_type", "etag", "last_modified",
+    "title",
+    "document_type",
+    "authority",
+    "ons_code",
+    "region",
+    "urn",
+    "published",
+    "event_date",
+    "content_type",
+    "etag",
+    "last_modified",
 )
 
 
@@ -156,8 +166,9 @@ class DocumentStore:
         self.blobs_dir = self.data_dir / "blobs"
         try:
             self.blobs_dir.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.data_dir / "catalogue.sqlite3", timeout=30,
-                                       isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(
+                self.data_dir / "catalogue.sqlite3", timeout=30, isolation_level=None, check_same_thread=False
+            )
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -216,10 +227,11 @@ class DocumentStore:
     def remove_leftovers(self) -> int:
         """Delete half-written blobs left by writers that were killed (their pid is gone);
         a blob is only ever visible under its digest once complete. Returns how many."""
-        from ofsted_findings.lifetime import pid_alive
+        from common.lifetime import pid_alive
+
         removed = 0
         for tmp in self.blobs_dir.glob(f"*/{TMP_PREFIX}*"):
-            pid = tmp.name[len(TMP_PREFIX):].split("-", 1)[0]
+            pid = tmp.name[len(TMP_PREFIX) :].split("-", 1)[0]
             if pid.isdigit() and pid_alive(int(pid)):
                 continue
             tmp.unlink(missing_ok=True)
@@ -232,8 +244,9 @@ class DocumentStore:
         return self.blob_path(record.sha256).read_bytes()
 
     # -- writing -------------------------------------------------------------
-    def put(self, source: str, body: bytes, *, kind: str, extra: dict | None = None,
-            **descriptive) -> tuple[DocumentRecord, bool]:
+    def put(
+        self, source: str, body: bytes, *, kind: str, extra: dict | None = None, **descriptive
+    ) -> tuple[DocumentRecord, bool]:
         """Store a fetched or ingested document. Returns the record and whether
         its content is new (a first version, or a changed one)."""
         unknown = set(descriptive) - set(DESCRIPTIVE_FIELDS)
@@ -252,16 +265,25 @@ class DocumentStore:
             merged_extra = {**(current.extra if current else {}), **(extra or {})}
             fields = {k: v for k, v in descriptive.items() if v is not None}
             row = {
-                "document_id": doc_id, "source": source, "kind": kind, "status": "ok",
-                "sha256": digest, "size": len(body), "version": version,
+                "document_id": doc_id,
+                "source": source,
+                "kind": kind,
+                "status": "ok",
+                "sha256": digest,
+                "size": len(body),
+                "version": version,
                 "fetched_at": now if changed else (current.fetched_at if current else now),
-                "checked_at": now, "error": None, "extra": json.dumps(merged_extra),
+                "checked_at": now,
+                "error": None,
+                "extra": json.dumps(merged_extra),
                 **fields,
             }
             self._upsert(db, row)
             if changed:
-                db.execute("INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
-                           (doc_id, version, digest, len(body), now))
+                db.execute(
+                    "INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?)",
+                    (doc_id, version, digest, len(body), now),
+                )
         return self.get(doc_id), changed
 
     def touch(self, source: str, **descriptive) -> DocumentRecord | None:
@@ -271,9 +293,17 @@ class DocumentStore:
             current = self._get_by_source(db, source)
             if current is None:
                 return None
-            self._upsert(db, {"document_id": current.document_id, "source": source,
-                              "kind": current.kind, "status": current.status,
-                              "checked_at": utcnow(), **fields})
+            self._upsert(
+                db,
+                {
+                    "document_id": current.document_id,
+                    "source": source,
+                    "kind": current.kind,
+                    "status": current.status,
+                    "checked_at": utcnow(),
+                    **fields,
+                },
+            )
         return self.get(current.document_id)
 
     def record_failure(self, source: str, reason: str, *, kind: str, **descriptive) -> DocumentRecord:
@@ -283,11 +313,24 @@ class DocumentStore:
         with self._transaction() as db:
             current = self._get_by_source(db, source)
             if current is not None and current.status == "ok" and current.sha256:
-                row = {"document_id": current.document_id, "source": source, "kind": current.kind,
-                       "status": "ok", "error": reason, "checked_at": utcnow()}
+                row = {
+                    "document_id": current.document_id,
+                    "source": source,
+                    "kind": current.kind,
+                    "status": "ok",
+                    "error": reason,
+                    "checked_at": utcnow(),
+                }
             else:
-                row = {"document_id": document_id_for(source), "source": source, "kind": kind,
-                       "status": "failed", "error": reason, "checked_at": utcnow(), **fields}
+                row = {
+                    "document_id": document_id_for(source),
+                    "source": source,
+                    "kind": kind,
+                    "status": "failed",
+                    "error": reason,
+                    "checked_at": utcnow(),
+                    **fields,
+                }
             self._upsert(db, row)
         return self.get_by_source(source)
 
@@ -300,15 +343,21 @@ class DocumentStore:
             [row[c] for c in cols],
         )
 
-    def set_index_result(self, document_id: str, *, status: str, sha256: str | None,
-                         paragraphs: int = 0, error: str | None = None,
-                         metadata: dict | None = None) -> None:
+    def set_index_result(
+        self,
+        document_id: str,
+        *,
+        status: str,
+        sha256: str | None,
+        paragraphs: int = 0,
+        error: str | None = None,
+        metadata: dict | None = None,
+    ) -> None:
         with self._transaction() as db:
             db.execute(
                 "UPDATE documents SET index_status=?, index_error=?, indexed_sha256=?, "
                 "paragraphs=?, metadata=? WHERE document_id=?",
-                (status, error, sha256, paragraphs, json.dumps(metadata or {}, default=str),
-                 document_id),
+                (status, error, sha256, paragraphs, json.dumps(metadata or {}, default=str), document_id),
             )
 
     def update_fields(self, document_id: str, **descriptive) -> None:
@@ -316,31 +365,43 @@ class DocumentStore:
         if fields:
             with self._transaction() as db:
                 sets = ", ".join(f"{k}=?" for k in fields)
-                db.execute(f"UPDATE documents SET {sets} WHERE document_id=?",
-                           [*fields.values(), document_id])
+                db.execute(
+                    f"UPDATE documents SET {sets} WHERE document_id=?", [*fields.values(), document_id]
+                )
 
-    def add_link(self, from_document: str, to_document: str, relation: str, confidence: float,
-                 *, exclusive: bool = False) -> None:
+    def add_link(
+        self,
+        from_document: str,
+        to_document: str,
+        relation: str,
+        confidence: float,
+        *,
+        exclusive: bool = False,
+    ) -> None:
         """Link two documents. ``exclusive`` replaces any earlier link of that relation
         from the same document (a release answers one letter: the best match wins)."""
         with self._transaction() as db:
             if exclusive:
-                db.execute("DELETE FROM links WHERE from_document=? AND relation=?",
-                           (from_document, relation))
-            db.execute("INSERT OR REPLACE INTO links VALUES (?,?,?,?)",
-                       (from_document, to_document, relation, confidence))
+                db.execute(
+                    "DELETE FROM links WHERE from_document=? AND relation=?", (from_document, relation)
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO links VALUES (?,?,?,?)",
+                (from_document, to_document, relation, confidence),
+            )
 
     # -- crawl runs ----------------------------------------------------------
     def start_run(self, source: str) -> int:
         with self._transaction() as db:
-            cur = db.execute("INSERT INTO crawl_runs (source, started_at) VALUES (?, ?)",
-                             (source, utcnow()))
+            cur = db.execute("INSERT INTO crawl_runs (source, started_at) VALUES (?, ?)", (source, utcnow()))
             return cur.lastrowid
 
     def finish_run(self, run_id: int, outcome: str, stats: dict) -> None:
         with self._transaction() as db:
-            db.execute("UPDATE crawl_runs SET finished_at=?, outcome=?, stats=? WHERE run_id=?",
-                       (utcnow(), outcome, json.dumps(stats, default=str), run_id))
+            db.execute(
+                "UPDATE crawl_runs SET finished_at=?, outcome=?, stats=? WHERE run_id=?",
+                (utcnow(), outcome, json.dumps(stats, default=str), run_id),
+            )
 
     def runs(self, limit: int = 20) -> list[dict]:
         rows = self._db.execute("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", (limit,))
@@ -368,14 +429,14 @@ class DocumentStore:
             yield DocumentRecord.from_row(row)
 
     def versions(self, document_id: str) -> list[dict]:
-        rows = self._db.execute("SELECT * FROM versions WHERE document_id=? ORDER BY version",
-                                (document_id,))
+        rows = self._db.execute("SELECT * FROM versions WHERE document_id=? ORDER BY version", (document_id,))
         return [dict(r) for r in rows]
 
     def links(self, document_id: str) -> list[dict]:
         rows = self._db.execute(
             "SELECT * FROM links WHERE from_document=? OR to_document=? ORDER BY confidence DESC",
-            (document_id, document_id))
+            (document_id, document_id),
+        )
         return [dict(r) for r in rows]
 
     def counts(self) -> dict:
@@ -392,14 +453,20 @@ class DocumentStore:
     def content_changed_at(self, document_id: str | None = None) -> dict[str, str]:
         """Document id -> when its current content was first fetched (its current version's
         fetch): a corrected letter republished at the same address changes it."""
-        sql = ("SELECT d.document_id, v.fetched_at FROM documents d JOIN versions v "
-               "ON v.document_id = d.document_id AND v.version = d.version")
-        rows = (self._db.execute(sql + " WHERE d.document_id=?", (document_id,)) if document_id
-                else self._db.execute(sql))
+        sql = (
+            "SELECT d.document_id, v.fetched_at FROM documents d JOIN versions v "
+            "ON v.document_id = d.document_id AND v.version = d.version"
+        )
+        rows = (
+            self._db.execute(sql + " WHERE d.document_id=?", (document_id,))
+            if document_id
+            else self._db.execute(sql)
+        )
         return {r[0]: r[1] for r in rows}
 
     def failures(self) -> list[DocumentRecord]:
         rows = self._db.execute(
             "SELECT * FROM documents WHERE status='failed' OR index_status IN ('failed','needs_ocr') "
-            "ORDER BY source")
+            "ORDER BY source"
+        )
         return [DocumentRecord.from_row(r) for r in rows]

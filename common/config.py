@@ -3,6 +3,7 @@
 Each setting has an environment variable (``OFSTED_FINDINGS_*``) and most have a
 CLI flag; a flag wins over the environment, the environment over the default.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,14 +4,26 @@ import sys
 
 import pytest
 
-from scheduler.locks import (INHERITED_LOCK_ENV, CrawlLocked, LockHeld, SchedulerRunning, crawl_lock, holding_pids,
-                             index_lock, is_locked, lock_path, release, scheduler_lock, scheduler_pid,
-                             try_lock)
+from common.locks import (
+    INHERITED_LOCK_ENV,
+    CrawlLocked,
+    LockHeld,
+    SchedulerRunning,
+    crawl_lock,
+    holding_pids,
+    index_lock,
+    is_locked,
+    lock_path,
+    release,
+    scheduler_lock,
+    scheduler_pid,
+    try_lock,
+)
 
 CHILD = """
 import sys
-from ofsted_findings.config import Settings
-from scheduler.locks import crawl_lock, CrawlLocked
+from common.config import Settings
+from common.locks import crawl_lock, CrawlLocked
 try:
     with crawl_lock(Settings.from_env(), "ofsted"):
         print("crawling")
@@ -23,8 +35,9 @@ except CrawlLocked:
 def _child(settings, env_extra=None, pass_fds=()):
     env = {**os.environ, "OFSTED_FINDINGS_DATA_DIR": str(settings.data_dir), **(env_extra or {})}
     env.pop(INHERITED_LOCK_ENV, None) if not env_extra else None
-    return subprocess.run([sys.executable, "-c", CHILD], env=env, pass_fds=pass_fds,
-                          capture_output=True, text=True, timeout=30).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, pass_fds=pass_fds, capture_output=True, text=True, timeout=30
+    ).stdout.strip()
 
 
 def test_a_crawl_lock_is_exclusive_per_source_and_released_after(settings):
@@ -90,6 +103,7 @@ def test_lock_names_cannot_escape_the_lock_folder(settings):
 def test_waiting_for_the_index_lock_stops_when_cancelled(settings):
     import threading
     import time
+
     cancel = threading.Event()
     threading.Timer(0.3, cancel.set).start()
     started = time.monotonic()
@@ -102,8 +116,8 @@ def test_waiting_for_the_index_lock_stops_when_cancelled(settings):
 
 HOLDER = """
 import sys, time
-from ofsted_findings.config import Settings
-from scheduler.locks import index_lock
+from common.config import Settings
+from common.locks import index_lock
 with index_lock(Settings.from_env()):
     print("holding", flush=True)
     time.sleep(60)
@@ -119,13 +133,16 @@ def _holder(settings):
 
 
 def test_a_lock_is_labelled_with_its_holder_and_status_lists_it(settings):
-    from scheduler.locks import describe_lock, lock_states, read_holder
-    with index_lock(settings) as fd:
+    from common.locks import describe_lock, lock_states, read_holder
+
+    with index_lock(settings):
         holder = read_holder(lock_path(settings, "index"))
         assert holder.pid == os.getpid() and holder.since[:2] == "20"
         [state] = [s for s in lock_states(settings) if s["lock"] == "index"]
         assert state["held"] and state["pid"] == os.getpid()
-        assert describe_lock(state).startswith(f"index: held by `{holder.command}`, pid {os.getpid()}, since 20")
+        assert describe_lock(state).startswith(
+            f"index: held by `{holder.command}`, pid {os.getpid()}, since 20"
+        )
         assert holding_pids(lock_path(settings, "index")) == [os.getpid()]
     [state] = [s for s in lock_states(settings) if s["lock"] == "index"]
     assert not state["held"] and describe_lock(state) == "index: free"
@@ -133,7 +150,9 @@ def test_a_lock_is_labelled_with_its_holder_and_status_lists_it(settings):
 
 def test_a_wait_is_announced_at_once_and_ends_at_its_limit(settings):
     import time
-    from scheduler.locks import LockTimeout
+
+    from common.locks import LockTimeout
+
     child = _holder(settings)
     try:
         said = []
@@ -143,9 +162,11 @@ def test_a_wait_is_announced_at_once_and_ends_at_its_limit(settings):
                 pass
         assert time.monotonic() - started < 5
         [line] = said
-        assert line.startswith(f"waiting for the index lock held by `ofsted-findings`, pid {child.pid}, since 20")
+        assert line.startswith(
+            f"waiting for the index lock held by `ofsted-findings`, pid {child.pid}, since 20"
+        )
         assert "OFSTED_FINDINGS_LOCK_TIMEOUT" in line
-        assert f"gave up after 0.6 s waiting for the index lock held by" in str(caught.value)
+        assert "gave up after 0.6 s waiting for the index lock held by" in str(caught.value)
         assert f"pid {child.pid}" in str(caught.value)
     finally:
         child.kill()
@@ -154,6 +175,7 @@ def test_a_wait_is_announced_at_once_and_ends_at_its_limit(settings):
 
 def test_a_lock_whose_holder_was_killed_is_taken_at_once(settings):
     import signal
+
     child = _holder(settings)
     child.send_signal(signal.SIGKILL)
     child.wait()
@@ -164,12 +186,14 @@ def test_a_lock_whose_holder_was_killed_is_taken_at_once(settings):
 
 
 def read_holder_pid(settings):
-    from scheduler.locks import read_holder
+    from common.locks import read_holder
+
     return read_holder(lock_path(settings, "index")).pid
 
 
 def test_the_lock_timeout_comes_from_the_flag_then_the_environment(monkeypatch):
-    from scheduler.locks import DEFAULT_LOCK_TIMEOUT, LOCK_TIMEOUT_ENV, lock_timeout
+    from common.locks import DEFAULT_LOCK_TIMEOUT, LOCK_TIMEOUT_ENV, lock_timeout
+
     monkeypatch.delenv(LOCK_TIMEOUT_ENV, raising=False)
     assert lock_timeout() == DEFAULT_LOCK_TIMEOUT
     monkeypatch.setenv(LOCK_TIMEOUT_ENV, "2.5")
@@ -185,14 +209,21 @@ def test_the_lock_timeout_comes_from_the_flag_then_the_environment(monkeypatch):
 def test_an_inherited_lock_is_relabelled_by_the_child_that_uses_it(settings):
     path = lock_path(settings, "index")
     fd = try_lock(path)
-    code = ("import os\nfrom ofsted_findings.config import Settings\nfrom scheduler.locks import index_lock, read_holder\n"
-            "with index_lock(Settings.from_env(), timeout=0) as fd:\n"
-            "    print(read_holder(__import__('pathlib').Path(os.environ['P'])).pid == os.getpid())\n")
+    code = (
+        "import os\nfrom common.config import Settings\nfrom common.locks import index_lock, read_holder\n"
+        "with index_lock(Settings.from_env(), timeout=0) as fd:\n"
+        "    print(read_holder(__import__('pathlib').Path(os.environ['P'])).pid == os.getpid())\n"
+    )
     try:
-        env = {**os.environ, "OFSTED_FINDINGS_DATA_DIR": str(settings.data_dir), INHERITED_LOCK_ENV: str(fd),
-               "P": str(path)}
-        done = subprocess.run([sys.executable, "-c", code], env=env, pass_fds=(fd,), capture_output=True,
-                              text=True, timeout=30)
+        env = {
+            **os.environ,
+            "OFSTED_FINDINGS_DATA_DIR": str(settings.data_dir),
+            INHERITED_LOCK_ENV: str(fd),
+            "P": str(path),
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, pass_fds=(fd,), capture_output=True, text=True, timeout=30
+        )
         assert done.stdout.strip() == "True", done.stderr
     finally:
         release(fd)
@@ -200,8 +231,8 @@ def test_an_inherited_lock_is_relabelled_by_the_child_that_uses_it(settings):
 
 ORPHANING = """
 import os, subprocess, sys
-from ofsted_findings.config import Settings
-from scheduler.locks import index_lock
+from common.config import Settings
+from common.locks import index_lock
 with index_lock(Settings.from_env()) as fd:
     # What the old fork-started extraction workers did: inherit the lock, outlive the holder.
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], pass_fds=(fd,),
@@ -213,9 +244,12 @@ with index_lock(Settings.from_env()) as fd:
 
 def test_a_wait_on_a_lock_kept_by_an_orphan_names_the_orphan_not_the_dead_holder(settings):
     import signal
+
     env = {**os.environ, "OFSTED_FINDINGS_DATA_DIR": str(settings.data_dir)}
     env.pop(INHERITED_LOCK_ENV, None)
-    done = subprocess.run([sys.executable, "-c", ORPHANING], env=env, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-c", ORPHANING], env=env, capture_output=True, text=True, timeout=30
+    )
     orphan = int(done.stdout.strip())
     try:
         said = []
@@ -227,6 +261,7 @@ def test_a_wait_on_a_lock_kept_by_an_orphan_names_the_orphan_not_the_dead_holder
     finally:
         os.kill(orphan, signal.SIGKILL)
     import time
+
     deadline = time.monotonic() + 10
     while is_locked(lock_path(settings, "index")) and time.monotonic() < deadline:
         time.sleep(0.05)

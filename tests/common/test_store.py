@@ -1,7 +1,8 @@
 import hashlib
+
 import pytest
 
-from ofsted_findings.store import DocumentStore, StoreError, document_id_for
+from common.store import DocumentStore, StoreError, document_id_for
 
 URL = "https://files.ofsted.gov.uk/v1/file/50000001"
 
@@ -13,8 +14,9 @@ def store(tmp_path):
 
 
 def test_put_keeps_bytes_by_hash_and_catalogues_them(store):
-    record, changed = store.put(URL, b"%PDF-1.7 one", kind="ofsted", authority="Wigan",
-                                published="2024-11-28", etag='"v1"')
+    record, changed = store.put(
+        URL, b"%PDF-1.7 one", kind="ofsted", authority="Wigan", published="2024-11-28", etag='"v1"'
+    )
     assert changed and record.version == 1 and record.status == "ok"
     assert record.document_id == document_id_for(URL)
     assert record.sha256 == hashlib.sha256(b"%PDF-1.7 one").hexdigest()
@@ -50,8 +52,13 @@ def test_failures_are_recorded_with_their_reason(store):
 def test_index_results_and_needs_indexing(store):
     record, _ = store.put(URL, b"one", kind="ofsted")
     assert record.needs_indexing
-    store.set_index_result(record.document_id, status="indexed", sha256=record.sha256, paragraphs=12,
-                           metadata={"visit_start": "2024-10-29"})
+    store.set_index_result(
+        record.document_id,
+        status="indexed",
+        sha256=record.sha256,
+        paragraphs=12,
+        metadata={"visit_start": "2024-10-29"},
+    )
     record = store.get(record.document_id)
     assert not record.needs_indexing and record.paragraphs == 12
     assert record.metadata == {"visit_start": "2024-10-29"}
@@ -63,7 +70,7 @@ def test_links_and_runs(store):
     store.add_link("release", "letter", "responds_to", 0.6)
     assert store.links("letter")[0]["from_document"] == "release"
     store.add_link("release", "better-letter", "responds_to", 0.9, exclusive=True)
-    assert [l["to_document"] for l in store.links("release")] == ["better-letter"]
+    assert [link["to_document"] for link in store.links("release")] == ["better-letter"]
     run = store.start_run("ofsted")
     store.finish_run(run, "ok", {"documents_new": 3})
     assert store.runs()[0]["stats"] == {"documents_new": 3}

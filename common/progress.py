@@ -1,4 +1,5 @@
 """Progress bars for long work, on stderr, only when someone is watching."""
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,12 @@ def progress_bar(label: str, total: int | None, enabled: bool = True) -> Iterato
     if not enabled or not sys.stderr.isatty():
         yield lambda n=1: None
         return
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task(label, total=total)
         yield lambda n=1: progress.advance(task, n)

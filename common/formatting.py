@@ -1,4 +1,5 @@
 """Plain-text formatting shared by pages, exports (whoever makes them) and feeds."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -30,18 +31,28 @@ def date_time(value: str | None) -> str:
     return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
 
 
-COUNCIL_RESPONSE = "Council response"   # the document type indexer.metadata gives a council's answer
+COUNCIL_RESPONSE = "Council response"  # the document type indexer.metadata gives a council's answer
 
 
 def citation(paragraph: dict, url: str) -> str:
     """Author, document, authority, date, source, paragraph and permalink: enough to find it again."""
-    stem = citation_stem(paragraph.get("authority"), paragraph.get("document_title"), paragraph.get("published"),
-                         paragraph.get("document_type"), paragraph.get("source"))
+    stem = citation_stem(
+        paragraph.get("authority"),
+        paragraph.get("document_title"),
+        paragraph.get("published"),
+        paragraph.get("document_type"),
+        paragraph.get("source"),
+    )
     return f"{stem}{paragraph.get('paragraph_number')}. {url}"
 
 
-def citation_stem(authority: str | None, document_title: str | None, published: str | None,
-                  document_type: str | None = None, source: str | None = None) -> str:
+def citation_stem(
+    authority: str | None,
+    document_title: str | None,
+    published: str | None,
+    document_type: str | None = None,
+    source: str | None = None,
+) -> str:
     """A citation up to its paragraph number: the same for every paragraph of a
     document, so an export of 100k rows formats it once per document. The author is
     Ofsted, except for a council's response, whose author is the council."""
@@ -53,5 +64,5 @@ def citation_stem(authority: str | None, document_title: str | None, published: 
     if published:
         parts.append(f"published {long_date(published)}")
     if source and source.startswith(("http://", "https://")):
-        parts.append(source)   # the original, where Ofsted (or the council) publishes it
+        parts.append(source)  # the original, where Ofsted (or the council) publishes it
     return ", ".join(parts) + ", paragraph "

@@ -4,6 +4,7 @@ Ofsted, councils and letters write the same council many ways ("London Borough
 of Newham", "Newham Council", "Kingston Upon Hull, City of", "Hull"); ``find``
 maps any of them to one canonical entry with its ONS code, region and URN.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,22 +17,39 @@ import yaml
 REGISTER_PATH = Path(__file__).with_name("authorities.yaml")
 # ONS codes replaced when boundaries moved (2023): DfE's neighbour lists still use the old
 # ones; the register holds the new.
-SUPERSEDED_ONS_CODES = {"E08000016": "E08000038", "E08000019": "E08000039"}   # Barnsley, Sheffield
+SUPERSEDED_ONS_CODES = {"E08000016": "E08000038", "E08000019": "E08000039"}  # Barnsley, Sheffield
 
 # Words that decorate a council's name without distinguishing it.
 _PREFIXES = re.compile(
     r"^(?:the\s+)?(?:(?:royal|london)\s+borough\s+of|metropolitan\s+borough\s+of|"
-    r"city\s+and\s+county\s+of|county\s+of|borough\s+of|city\s+of|council\s+of(?:\s+the)?)\s+")
+    r"city\s+and\s+county\s+of|county\s+of|borough\s+of|city\s+of|council\s+of(?:\s+the)?)\s+"
+)
 _SUFFIXES = re.compile(
     r"\s+(?:metropolitan\s+borough\s+council|metropolitan\s+district\s+council|"
     r"borough\s+council|county\s+council|city\s+council|district\s+council|council|mbc|"
-    r"local\s+authority|children'?s\s+services)$")
+    r"local\s+authority|children'?s\s+services)$"
+)
 # Shortenings letters and councils write for county names and saints ("North East Lincs").
-_ABBREVIATIONS = {"lincs": "lincolnshire", "northants": "northamptonshire", "notts": "nottinghamshire",
-                  "glos": "gloucestershire", "herts": "hertfordshire", "bucks": "buckinghamshire",
-                  "beds": "bedfordshire", "cambs": "cambridgeshire", "hants": "hampshire", "lancs": "lancashire",
-                  "leics": "leicestershire", "oxon": "oxfordshire", "staffs": "staffordshire", "wilts": "wiltshire",
-                  "worcs": "worcestershire", "warks": "warwickshire", "derbys": "derbyshire", "saint": "st"}
+_ABBREVIATIONS = {
+    "lincs": "lincolnshire",
+    "northants": "northamptonshire",
+    "notts": "nottinghamshire",
+    "glos": "gloucestershire",
+    "herts": "hertfordshire",
+    "bucks": "buckinghamshire",
+    "beds": "bedfordshire",
+    "cambs": "cambridgeshire",
+    "hants": "hampshire",
+    "lancs": "lancashire",
+    "leics": "leicestershire",
+    "oxon": "oxfordshire",
+    "staffs": "staffordshire",
+    "wilts": "wiltshire",
+    "worcs": "worcestershire",
+    "warks": "warwickshire",
+    "derbys": "derbyshire",
+    "saint": "st",
+}
 
 
 def normalise_name(name: str) -> str:
@@ -58,7 +76,7 @@ class Authority:
     dfe_code: str = ""
     la_type: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
-    website: str = ""                                     # the council's web domain
+    website: str = ""  # the council's web domain
     # Its ten children's-services statistical neighbours (DfE's benchmarking), ONS codes,
     # nearest first; some may be former authorities no longer in the register.
     neighbours: tuple[str, ...] = field(default_factory=tuple)
@@ -127,8 +145,11 @@ def _short_forms(authorities: list[Authority], full: dict[str, Authority]) -> di
     for a in authorities:
         for label in (a.name, *a.aliases):
             key = normalise_name(label)
-            for short in (re.sub(r" (?:borough|city)$", "", key), re.split(r" (?:upon|on) ", key)[0],
-                          re.split(r" (?:and|with) ", key)[0]):
+            for short in (
+                re.sub(r" (?:borough|city)$", "", key),
+                re.split(r" (?:upon|on) ", key)[0],
+                re.split(r" (?:and|with) ", key)[0],
+            ):
                 if short != key and len(short) > 3 and short not in full:
                     claims.setdefault(short, set()).add(a)
     return {short: next(iter(owners)) for short, owners in claims.items() if len(owners) == 1}
@@ -138,10 +159,19 @@ def _short_forms(authorities: list[Authority], full: dict[str, Authority]) -> di
 def _load(path: str) -> Register:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
     data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)
-    return Register([
-        Authority(name=e["name"], ons_code=e["ons_code"], region=e["region"], urn=str(e["urn"]),
-                  dfe_code=str(e.get("dfe_code", "")), la_type=e.get("la_type", ""),
-                  aliases=tuple(e.get("aliases", [])), website=e.get("website", ""),
-                  neighbours=tuple(e.get("neighbours", [])))
-        for e in data["authorities"]
-    ])
+    return Register(
+        [
+            Authority(
+                name=e["name"],
+                ons_code=e["ons_code"],
+                region=e["region"],
+                urn=str(e["urn"]),
+                dfe_code=str(e.get("dfe_code", "")),
+                la_type=e.get("la_type", ""),
+                aliases=tuple(e.get("aliases", [])),
+                website=e.get("website", ""),
+                neighbours=tuple(e.get("neighbours", [])),
+            )
+            for e in data["authorities"]
+        ]
+    )

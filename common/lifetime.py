@@ -10,6 +10,7 @@
   timing can hit reliably (the instant of an index swap). It does nothing unless
   ``OFSTED_FINDINGS_TEST_PAUSE_AT`` names that point.
 """
+
 from __future__ import annotations
 
 import ctypes
