@@ -112,9 +112,6 @@ class Searcher:
     def scan_values(self, request: SearchRequest, fields: Sequence[str]) -> Iterator[tuple]:
         return self.engine.scan_values(request, self.effective_query(request), fields)
 
-    def scan_csv(self, request: SearchRequest, base_url: str) -> Iterator[bytes]:
-        return self.engine.scan_csv(request, self.effective_query(request), base_url)
-
     def effective_query(self, request: SearchRequest) -> ParsedQuery:
         """The query whose results ``search`` shows for this request (the typed one, the
         suggestion's, or either relaxed)."""

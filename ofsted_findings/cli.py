@@ -228,8 +228,8 @@ def cmd_search(args) -> int:
 
 def cmd_export(args) -> int:
     from indexer.engines import SearchRequest
+    from indexer.exports import FORMATS, about_export, export_chunks
     from indexer.search import Searcher
-    from webapp.exports import FORMATS, data_version, export_chunks
 
     settings = _settings(args)
     fmt = args.format or (args.output.suffix.lstrip(".") if args.output else "csv")
@@ -249,28 +249,17 @@ def cmd_export(args) -> int:
         )
         about = None
         if fmt == "xlsx":  # the workbook's second sheet says what it holds
-            from datetime import datetime, timezone
-
-            filters = "; ".join(f"{k}: {', '.join(v)}" for k, v in search_request.filters.items())
-            if search_request.has_date_range:
-                filters = "; ".join(
-                    filter(
-                        None,
-                        [
-                            filters,
-                            f"published {search_request.date_from or '…'} to {search_request.date_to or '…'}",
-                        ],
-                    )
-                )
             from common.store import DocumentStore
 
             with DocumentStore.open(settings) as store:
-                about = {
-                    "query": args.query,
-                    "filters": filters,
-                    "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-                    "data_version": data_version(searcher, store),
-                }
+                about = about_export(
+                    args.query,
+                    search_request.filters,
+                    search_request.date_from,
+                    search_request.date_to,
+                    searcher,
+                    store,
+                )
         chunks = export_chunks(searcher, search_request, fmt, settings.base_url, about)
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.

@@ -20,7 +20,6 @@ from markupsafe import Markup
 from indexer.explain import MARK_END, MARK_START, SNIPPET_CHARS, explain, marked_snippet, strip_markers
 from indexer.model import Paragraph
 from indexer.query import ParsedQuery
-from ofsted_findings.export_format import STORED_FIELDS, batches, csv_line, export_rows
 
 # Facet (and filter) names are part of the public API: /api/v1/search?theme=...
 FACETS = ("authority", "region", "year", "document_type", "theme", "stance", "judgement", "kind")
@@ -233,13 +232,6 @@ class SearchEngine(ABC):
         100k rows, and the dict of each is a good part of their cost."""
         for hit in self.scan(request, query):
             yield tuple(hit.get(name) for name in fields)
-
-    def scan_csv(self, request: SearchRequest, query: ParsedQuery, base_url: str) -> Iterator[bytes]:
-        """The export's lines of CSV (ofsted_findings.export_format), a chunk at a time,
-        the header apart. An engine may keep each paragraph's line ready-quoted."""
-        rows = export_rows(self.scan_values(request, query, STORED_FIELDS), base_url)
-        for batch in batches(rows):
-            yield "".join([csv_line(row) + "\r\n" for row in batch]).encode()
 
     @abstractmethod
     def suggest(self, words: Sequence[str]) -> dict[str, str]:

@@ -4,8 +4,7 @@ One file holds the paragraphs (with their facets as columns), their themes, an
 FTS5 table over the stems of each paragraph's heading, text and hyphenated compounds
 (themes are filters and facets, never words to match), the vocabulary of surface words
 ("did you mean"), the postings of every token
-(``sqlite_postings``) and each paragraph's line of export CSV, ready-quoted. A rebuild writes a new file and renames it over the old one,
-so searches keep being served from the old index until the new one is complete;
+(``sqlite_postings``). A rebuild writes a new file and renames it over the old one, so searches keep being served from the old index until the new one is complete;
 open engines notice the new file and reconnect.
 
 A search asks FTS5 only what needs positions: which paragraphs hold a phrase of
@@ -52,12 +51,12 @@ from indexer.engines.sqlite_columns import Columns
 from indexer.model import Paragraph
 from indexer.prior import paragraph_prior
 from indexer.query import Clause, ParsedQuery, Term
-from ofsted_findings.export_format import csv_fragments, splice_csv
 
 # Bumped when the file's layout changes: an older file must be rebuilt, not misread.
 # 5: export columns document_id, document_title, judgement(s), responds_to (paragraph_csv);
-# 6: stems from indexer.analysis, the vocabulary, each paragraph's prior.
-SCHEMA_VERSION = 6
+# 6: stems from indexer.analysis, the vocabulary, each paragraph's prior;
+# 7: no paragraph_csv (exports are made from rows by indexer.exports).
+SCHEMA_VERSION = 7
 SCHEMA = (
     """
 -- AUTOINCREMENT: a deleted paragraph's rowid is never given to a new one, so stale
@@ -76,12 +75,6 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 CREATE TABLE IF NOT EXISTS paragraph_data (
     rowid INTEGER PRIMARY KEY,
     data TEXT NOT NULL
-);
--- Each paragraph's line of export CSV, ready-quoted but for the site's base URL
--- (ofsted_findings.export_format.csv_fragments): an export copies these bytes.
-CREATE TABLE IF NOT EXISTS paragraph_csv (
-    rowid INTEGER PRIMARY KEY,
-    head BLOB NOT NULL, path BLOB NOT NULL, citation BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS paragraph_themes (
     rowid INTEGER NOT NULL,
@@ -328,7 +321,6 @@ class SqliteEngine(SearchEngine):
             )
             rowid = cur.lastrowid
             db.execute("INSERT INTO paragraph_data VALUES (?, ?)", (rowid, json.dumps(data)))
-            db.execute("INSERT INTO paragraph_csv VALUES (?, ?, ?, ?)", (rowid, *csv_fragments(data)))
             db.execute(
                 "INSERT INTO fts (rowid, section, text, compounds) VALUES (?,?,?,?)",
                 (rowid, index_form(p.section), text.stems, compounds(f"{p.section}\n{p.text}")),
@@ -443,10 +435,6 @@ class SqliteEngine(SearchEngine):
                     yield pick(hit)
                 except KeyError:  # a field the paragraph lacks: None, as the base engine gives
                     yield tuple(hit.get(name) for name in fields)
-
-    def scan_csv(self, request: SearchRequest, query: ParsedQuery, base_url: str) -> Iterator[bytes]:
-        for batch in self._scan(request, query, "SELECT rowid, head, path, citation FROM paragraph_csv"):
-            yield splice_csv([fragments for _, fragments in batch], base_url)
 
     def _scan(self, request: SearchRequest, query: ParsedQuery, select: str) -> Iterator[list[tuple]]:
         """Every hit in order, SCAN_BATCH at a time: (score, columns) from ``select``,
@@ -686,5 +674,4 @@ def _delete_rows(db: sqlite3.Connection, rowids: list[int]) -> None:
     db.executemany("DELETE FROM fts WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraph_themes WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraph_data WHERE rowid=?", [(r,) for r in rowids])
-    db.executemany("DELETE FROM paragraph_csv WHERE rowid=?", [(r,) for r in rowids])
     db.executemany("DELETE FROM paragraphs WHERE rowid=?", [(r,) for r in rowids])

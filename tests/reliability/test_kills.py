@@ -27,7 +27,7 @@ import pytest
 
 from common.lifetime import PAUSE_ENV
 from common.locks import holding_pids, lock_path
-from ofsted_findings.export_format import COLUMNS
+from indexer.exports import COLUMNS
 from tests.reliability.conftest import CLI, clean_env
 from tests.reliability.kills import (
     COPIES,

@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 
 import openpyxl
 
-from ofsted_findings.export_format import COLUMNS, neutralise_formula
+from indexer.exports import COLUMNS, neutralise_formula
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

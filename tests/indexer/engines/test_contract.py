@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from indexer.engines.base import FACETS, EngineUnavailable, SearchEngine, SearchRequest
+from indexer.exports import STORED_FIELDS, csv_line, csv_lines, export_rows
 from indexer.query import parse
-from ofsted_findings.export_format import STORED_FIELDS, csv_line, export_rows
 
 from .conftest import ALL_IDS, PARAGRAPHS
 
@@ -244,19 +244,26 @@ def test_scan_applies_filters(loaded):
 # -- documents -----------------------------------------------------------------------------
 
 
-def _csv_the_slow_way(engine, request, base_url: str) -> bytes:
-    """What any engine's scan_csv must give: each row from scan_values, quoted cell by cell."""
+def _csv_the_slow_way(engine, request, base_url: str) -> str:
+    """What an export of any engine's rows must give: each row from the base scan_values
+    (whole hits), quoted cell by cell."""
     values = SearchEngine.scan_values(engine, request, parse(request.q), STORED_FIELDS)
-    return "".join(csv_line(row) + "\r\n" for row in export_rows(values, base_url)).encode()
+    return "".join(csv_line(row) + "\r\n" for row in export_rows(values, base_url))
+
+
+def _exported_csv(engine, request, base_url: str) -> str:
+    """The CSV indexer.exports makes of the engine's own scan_values."""
+    rows = list(export_rows(engine.scan_values(request, parse(request.q), STORED_FIELDS), base_url))
+    return csv_lines(rows)
 
 
 @pytest.mark.parametrize("q,sort", [("", "date"), ("flat", "relevance"), ("hotel -placed", "relevance")])
-def test_scan_csv_is_each_hits_row_quoted(loaded, q, sort):
+def test_exported_csv_is_each_hits_row_quoted(loaded, q, sort):
     request = SearchRequest(q=q, sort=sort, facets=False, snippets=False)
     for base_url in ("http://findings.test", 'https://x.test/a"b/'):
-        lines = b"".join(loaded.scan_csv(request, parse(q), base_url))
+        lines = _exported_csv(loaded, request, base_url)
         assert lines == _csv_the_slow_way(loaded, request, base_url)
-        assert len(lines.split(b"\r\n")) - 1 >= len(list(loaded.scan(request, parse(q))))
+        assert len(lines.split("\r\n")) - 1 >= len(list(loaded.scan(request, parse(q))))
 
 
 def test_scan_values_are_the_scanned_hits_fields(loaded):
@@ -270,7 +277,7 @@ def test_scan_values_are_the_scanned_hits_fields(loaded):
     ]
 
 
-def test_scan_csv_follows_replaced_documents(engine):
+def test_exported_csv_follows_replaced_documents(engine):
     from indexer.model import Paragraph
 
     engine.replace_documents(
@@ -285,9 +292,9 @@ def test_scan_csv_follows_replaced_documents(engine):
         ],
     )
     request = SearchRequest(q="flat", facets=False, snippets=False)
-    lines = b"".join(engine.scan_csv(request, parse("flat"), "http://findings.test"))
+    lines = _exported_csv(engine, request, "http://findings.test")
     assert lines == _csv_the_slow_way(engine, request, "http://findings.test")
-    assert b'"\'=cmd|"" /C calc""!A0 and ""quotes"", flats"' in lines
+    assert '"\'=cmd|"" /C calc""!A0 and ""quotes"", flats"' in lines
 
 
 def test_document_paragraphs_and_ids(loaded):

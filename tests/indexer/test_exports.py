@@ -1,4 +1,4 @@
-"""An exported paragraph's row and CSV, and the ready-quoted pieces the SQLite engine keeps."""
+"""An exported paragraph's row and its CSV, cell by cell and a batch at a time."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ from hypothesis import strategies as st
 
 from common.config import Settings
 from common.formatting import citation
-from ofsted_findings.export_format import (
+from indexer.exports import (
     CHUNK_ROWS,
     COLUMNS,
     CSV_HEADER,
     STORED_FIELDS,
+    TABLE,
     batches,
     csv_cell,
-    csv_fragments,
     csv_line,
+    csv_lines,
     export_rows,
     neutralise_formula,
-    splice_csv,
 )
 
 # Text with what CSV and spreadsheets treat specially, and the separators a fast path might use.
@@ -67,15 +67,15 @@ def test_csv_cells_read_back_as_written(values):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PARAGRAPHS, min_size=1, max_size=4), BASE_URLS)
-def test_spliced_fragments_are_the_rows_csv(paragraphs, base_url):
-    spliced = splice_csv([csv_fragments(p) for p in paragraphs], base_url)
-    assert spliced == "".join(csv_line(_row(p, base_url)) + "\r\n" for p in paragraphs).encode()
+def test_a_batch_of_lines_is_each_rows_csv(paragraphs, base_url):
+    rows = [_row(p, base_url) for p in paragraphs]
+    assert csv_lines(rows) == "".join(csv_line(row) + "\r\n" for row in rows)
 
 
 @settings(max_examples=200, deadline=None)
 @given(PARAGRAPHS, BASE_URLS)
-def test_a_spliced_line_reads_back_as_the_row(paragraph, base_url):
-    text = (CSV_HEADER + splice_csv([csv_fragments(paragraph)], base_url).decode()).lstrip("\ufeff")
+def test_a_batched_line_reads_back_as_the_row(paragraph, base_url):
+    text = (CSV_HEADER + csv_lines([_row(paragraph, base_url)])).lstrip("\ufeff")
     [record] = list(csv.DictReader(io.StringIO(text, newline="")))
     row = _row(paragraph, base_url)
     assert tuple(record) == COLUMNS
@@ -129,7 +129,7 @@ def test_formulas_are_neutralised_in_every_cell():
         "document_title": "+t",
         "published": None,
     }
-    line = splice_csv([csv_fragments(paragraph)], "http://findings.test").decode()
+    line = csv_lines([_row(paragraph, "http://findings.test")])
     [read] = list(csv.reader(io.StringIO(line, newline="")))
     cell = dict(zip(COLUMNS, read))
     assert cell["authority"] == "'=SUM(A1)" and cell["section"] == "'@x" and cell["text"] == "'-1+2"
@@ -149,7 +149,7 @@ def test_batches_keep_every_row_in_order():
 
 
 def test_the_data_dictionary_describes_every_column():
-    from ofsted_findings.export_format import FIELDS
+    from indexer.exports import FIELDS
 
     assert [name for name, _, _ in FIELDS] == list(COLUMNS)
     assert {"document_id", "document_title", "judgement", "judgements", "responds_to"} <= set(COLUMNS)
@@ -157,9 +157,33 @@ def test_the_data_dictionary_describes_every_column():
     assert all(kind and len(description) > 15 for _, kind, description in FIELDS)
 
 
-def test_the_sqlite_layout_version_moved_with_the_columns():
-    from indexer.engines.sqlite import SCHEMA_VERSION
+def test_a_batch_of_odd_cells_is_quoted_as_each_cell_alone():
+    rows = [("a\ufdd0b", "=c\ufdd1", None, 3), ("\ufdd1", "", "-", 0), (-1, '"=x"', "\tt")]
+    assert csv_lines(rows) == "".join(csv_line(row) + "\r\n" for row in rows)
+    [first, second, third] = list(csv.reader(io.StringIO(csv_lines(rows), newline="")))
+    assert first == ["a\ufdd0b", "'=c\ufdd1", "", "3"] and second == ["\ufdd1", "", "'-", "0"]
+    assert third == ["'-1", '"=x"', "'\tt"]
+    assert csv_lines([]) == ""
 
-    # paragraph_csv holds pre-quoted lines of these COLUMNS: version 6 is their layout
-    # (5 added document_id, document_title, judgement(s), responds_to; 6 kind, with the stems).
-    assert SCHEMA_VERSION == 6 and len(COLUMNS) == 21
+
+def test_the_sqlite_index_holds_no_export_layout(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from indexer.engines.sqlite import SCHEMA_VERSION, OutdatedIndex, SqliteEngine
+    from indexer.model import Paragraph
+
+    # Version 7 dropped the pre-quoted export lines: an export column is one line of TABLE,
+    # with no change to the index; a version 6 file asks for a rebuild.
+    assert SCHEMA_VERSION == 7 and len(COLUMNS) == 21 and len(TABLE) == len(COLUMNS)
+    assert STORED_FIELDS == COLUMNS[: COLUMNS.index("source") + 1]
+    engine = SqliteEngine(tmp_path / "index.sqlite3")
+    engine.rebuild([Paragraph(document_id="d", paragraph_number=1, text="Staying put.")])
+    engine.close()
+    with sqlite3.connect(tmp_path / "index.sqlite3") as db:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "paragraphs" in tables and not any("csv" in name for name in tables)
+        db.execute("PRAGMA user_version = 6")
+    with pytest.raises(OutdatedIndex, match="rebuild it"):
+        SqliteEngine(tmp_path / "index.sqlite3").check()
