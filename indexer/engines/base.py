@@ -11,7 +11,6 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Iterable, Iterator, Sequence
 
 from bleach.sanitizer import Cleaner
@@ -133,15 +132,8 @@ def sanitise_snippet(html_text: str) -> Markup:
     return Markup(_clean(html_text))
 
 
-def clear_snippet_cache() -> None:
-    """Forget the remembered sanitised snippets (benchmarks measure from cold)."""
-    _clean.cache_clear()
-
-
-# bleach parses HTML in pure Python (about 0.3 ms a snippet, the largest single cost of a
-# search page); the same paragraph with the same words marked comes back whenever a
-# query is repeated or paged, so recent answers are remembered (a few MB at most).
-@lru_cache(maxsize=4096)
+# bleach parses HTML in pure Python (about 0.3 ms a snippet); render_marked spares it
+# whenever the parse provably changes nothing, so only odd text comes this way.
 def _clean(html_text: str) -> str:
     # One Cleaner per thread: building one per call costs a quarter of the work, and
     # a Cleaner must not be shared between threads.

@@ -27,6 +27,7 @@ from indexer.engines.elasticsearch import (
     index_settings,
     to_document,
 )
+from indexer.engines.elasticsearch.query import search_body
 from indexer.model import Paragraph
 from indexer.query import parse
 
@@ -161,7 +162,7 @@ def test_derived_fields_are_searched_but_never_stored(es_engine):
     es_engine.rebuild(PARAGRAPHS[:1])
     raw = es_engine.es.get(index=es_engine.alias, id=PARAGRAPHS[0].paragraph_id)["_source"]
     assert not set(DERIVED_FIELDS) & set(raw) and raw["text"] == PARAGRAPHS[0].text
-    assert "highlight" not in es_engine.search_body(SearchRequest(q="staying"), parse("staying"))
+    assert "highlight" not in search_body(SearchRequest(q="staying"), parse("staying"))
 
 
 def test_a_stopped_node_is_unavailable_not_a_crash():

@@ -1,4 +1,4 @@
-"""The SQLite engine ranks with its own postings (indexer/engines/sqlite_postings.py):
+"""The SQLite engine ranks with its own postings (indexer/engines/sqlite/postings.py):
 its scores must be FTS5's bm25, and stay so through updates and deletions."""
 
 import random
@@ -9,7 +9,7 @@ import pytest
 
 from indexer.engines.base import SearchRequest
 from indexer.engines.sqlite import SqliteEngine
-from indexer.engines.sqlite_postings import WEIGHTS
+from indexer.engines.sqlite.postings import WEIGHTS
 from indexer.model import Paragraph
 from indexer.query import parse
 
@@ -95,7 +95,7 @@ def test_the_order_is_by_score_then_newest_first(tmp_path):
 
 
 def test_typed_words_close_together_score_more(tmp_path):
-    from indexer.engines.sqlite import NEAR_BONUS
+    from indexer.engines.base import NEAR_BONUS
 
     engine = SqliteEngine(tmp_path / "index.sqlite3")
     filler = " ".join(["support"] * 12)
