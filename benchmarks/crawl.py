@@ -18,8 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from common.config import shared_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
+SHARED = shared_dir()
 TARGET_PAGES_PER_S = 100
 TARGET_RATIO = 0.3
 

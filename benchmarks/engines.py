@@ -27,6 +27,7 @@ from pathlib import Path
 
 from elasticsearch import Elasticsearch, helpers
 
+from common.config import shared_dir
 from indexer.engines.base import SearchRequest
 from indexer.engines.elasticsearch import ElasticsearchEngine, index_mappings, index_settings, to_document
 from indexer.engines.elasticsearch.query import search_body
@@ -35,7 +36,7 @@ from indexer.query import SynonymTable, parse
 from indexer.themes import Taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
+SHARED = shared_dir()
 PARAGRAPHS = int(os.environ.get("OFSTED_FINDINGS_BENCH_PARAGRAPHS", "300000"))
 QUERY_ROUNDS = 5
 QUERY_MIX = [

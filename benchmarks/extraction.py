@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from common.config import shared_dir
 from common.store import DocumentRecord, document_id_for
 from indexer.extract import ExtractionError, extract_document
 
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _corpus(limit: int | None) -> list[Path]:
-    shared = Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
+    shared = shared_dir()
     files = sorted((shared / "corpus" / "ofsted-pdf").glob("*.pdf"))
     if not files:
         raise SystemExit(f"no PDFs under {shared}/corpus/ofsted-pdf (set OFSTED_FINDINGS_SHARED)")

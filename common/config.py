@@ -14,6 +14,17 @@ ENV_PREFIX = "OFSTED_FINDINGS_"
 ENGINES = ("sqlite", "elasticsearch")
 
 
+# The project's checkout; the shared corpus, reference data and research notes sit beside
+# it as ``../shared`` unless OFSTED_FINDINGS_SHARED says where.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir(environ: dict[str, str] | None = None) -> Path:
+    """The shared corpus folder (``../shared``, or $OFSTED_FINDINGS_SHARED)."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get(f"{ENV_PREFIX}SHARED") or PROJECT_ROOT.parent / "shared")
+
+
 def default_data_dir() -> Path:
     # XDG keeps user data out of the source tree and survives re-clones.
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"

@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from common.config import Settings
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     document_id   TEXT PRIMARY KEY,
@@ -167,7 +169,10 @@ class DocumentStore:
         try:
             self.blobs_dir.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
-                self.data_dir / "catalogue.sqlite3", timeout=30, isolation_level=None, check_same_thread=False
+                Settings(data_dir=self.data_dir).catalogue_path,
+                timeout=30,
+                isolation_level=None,
+                check_same_thread=False,
             )
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -179,6 +184,24 @@ class DocumentStore:
     @classmethod
     def open(cls, settings) -> "DocumentStore":
         return cls(settings.data_dir)
+
+    @classmethod
+    def open_existing(cls, settings) -> "DocumentStore | None":
+        """The store to read only, or None when there is none yet: nothing is created
+        (status pages must never make the data directory)."""
+        path = settings.catalogue_path
+        if not path.exists():
+            return None
+        store = cls.__new__(cls)
+        store.data_dir, store.blobs_dir = Path(settings.data_dir), Path(settings.data_dir) / "blobs"
+        try:
+            store._db = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the document store in {settings.data_dir}: {exc}") from exc
+        store._db.row_factory = sqlite3.Row
+        return store
 
     def close(self) -> None:
         self._db.close()
@@ -470,3 +493,47 @@ class DocumentStore:
             "ORDER BY source"
         )
         return [DocumentRecord.from_row(r) for r in rows]
+
+    # -- what the scheduler reads (a store opened with open_existing may lack tables) ------
+    def _has_table(self, name: str) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,))
+        return found.fetchone() is not None
+
+    def changes_since(self, since: str, *, kind: str | None = None) -> dict:
+        """Documents new, changed and failed since ``since`` (ISO), and bytes of new content."""
+        if not self._has_table("versions"):
+            return {"new": 0, "changed": 0, "failed": 0, "bytes": 0}
+        where, args = ("AND d.kind=?", [kind]) if kind else ("", [])
+        row = self._db.execute(
+            "SELECT coalesce(sum(v.version=1),0) AS new, coalesce(sum(v.version>1),0) AS changed, "
+            "coalesce(sum(v.size),0) AS bytes FROM versions v JOIN documents d USING (document_id) "
+            f"WHERE v.fetched_at>=? {where}",
+            [since, *args],
+        ).fetchone()
+        failed = self._db.execute(
+            "SELECT count(*) FROM documents d WHERE d.checked_at>=? "
+            f"AND (d.status='failed' OR d.error IS NOT NULL) {where}",
+            [since, *args],
+        ).fetchone()[0]
+        return {"new": row["new"], "changed": row["changed"], "failed": failed, "bytes": row["bytes"]}
+
+    def pending_index_count(self) -> int:
+        """Stored documents whose current content is not yet indexed."""
+        if not self._has_table("documents"):
+            return 0
+        return self._db.execute(
+            "SELECT count(*) FROM documents WHERE status='ok' AND sha256 IS NOT NULL "
+            "AND (indexed_sha256 IS NULL OR indexed_sha256 != sha256)"
+        ).fetchone()[0]
+
+    def last_finished_runs(self, outcomes: tuple[str, ...]) -> dict[str, str]:
+        """The crawler's runs: for each run's sources (e.g. "ofsted+councils"), when the last
+        run with one of these outcomes finished."""
+        if not self._has_table("crawl_runs"):
+            return {}
+        rows = self._db.execute(
+            "SELECT source, max(finished_at) FROM crawl_runs "
+            f"WHERE outcome IN ({','.join('?' * len(outcomes))}) GROUP BY source",
+            outcomes,
+        ).fetchall()
+        return {sources: finished for sources, finished in rows}

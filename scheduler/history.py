@@ -21,6 +21,8 @@ from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from common.store import DocumentStore
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scheduled_runs (
     run_id            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -53,14 +55,10 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _catalogue(settings) -> Path:
-    return Path(settings.data_dir) / "catalogue.sqlite3"
-
-
 def connect(settings) -> sqlite3.Connection:
     """A read-write connection, creating the table (the scheduler's side)."""
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(_catalogue(settings), timeout=30, isolation_level=None)
+    db = sqlite3.connect(settings.catalogue_path, timeout=30, isolation_level=None)
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA journal_mode=WAL")
     db.executescript(SCHEMA)
@@ -68,7 +66,7 @@ def connect(settings) -> sqlite3.Connection:
 
 
 def _read_only(settings) -> sqlite3.Connection | None:
-    path = _catalogue(settings)
+    path = settings.catalogue_path
     if not path.exists():
         return None
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
@@ -157,39 +155,20 @@ def mark_abandoned(settings, run_id: int, reason: str) -> None:
 def catalogue_changes(settings, *, kind: str | None, since: str) -> dict:
     """What the store gained since ``since``: documents new, changed and failed,
     bytes of new content. Read from the catalogue, so it holds whatever ran."""
-    db = _read_only(settings)
-    if db is None:
+    store = DocumentStore.open_existing(settings)
+    if store is None:
         return {"new": 0, "changed": 0, "failed": 0, "bytes": 0}
-    with closing(db):
-        if not _has_table(db, "versions"):
-            return {"new": 0, "changed": 0, "failed": 0, "bytes": 0}
-        where, args = ("AND d.kind=?", [kind]) if kind else ("", [])
-        row = db.execute(
-            "SELECT coalesce(sum(v.version=1),0) AS new, coalesce(sum(v.version>1),0) AS changed, "
-            "coalesce(sum(v.size),0) AS bytes FROM versions v JOIN documents d USING (document_id) "
-            f"WHERE v.fetched_at>=? {where}",
-            [since, *args],
-        ).fetchone()
-        failed = db.execute(
-            "SELECT count(*) FROM documents d WHERE d.checked_at>=? "
-            f"AND (d.status='failed' OR d.error IS NOT NULL) {where}",
-            [since, *args],
-        ).fetchone()[0]
-    return {"new": row["new"], "changed": row["changed"], "failed": failed, "bytes": row["bytes"]}
+    with store:
+        return store.changes_since(since, kind=kind)
 
 
 def pending_index_count(settings) -> int:
     """Stored documents whose current content is not yet indexed."""
-    db = _read_only(settings)
-    if db is None:
+    store = DocumentStore.open_existing(settings)
+    if store is None:
         return 0
-    with closing(db):
-        if not _has_table(db, "documents"):
-            return 0
-        return db.execute(
-            "SELECT count(*) FROM documents WHERE status='ok' AND sha256 IS NOT NULL "
-            "AND (indexed_sha256 IS NULL OR indexed_sha256 != sha256)"
-        ).fetchone()[0]
+    with store:
+        return store.pending_index_count()
 
 
 # -- reading (status command, web status page) ----------------------------------------
@@ -237,7 +216,7 @@ def last_runs(settings) -> dict[str, dict]:
         return {r["job_id"]: _row(r) for r in rows}
 
 
-def _last_success(db, source: str) -> str | None:
+def _last_success(db, store, source: str) -> str | None:
     found = []
     if _has_table(db, "scheduled_runs"):
         found.append(
@@ -247,14 +226,10 @@ def _last_success(db, source: str) -> str | None:
                 (source, *SUCCESS),
             ).fetchone()[0]
         )
-    if _has_table(db, "crawl_runs"):
+    if store is not None:
         # The crawler names a run by its sources joined with "+", e.g. "ofsted+councils".
-        rows = db.execute(
-            "SELECT source, max(finished_at) FROM crawl_runs "
-            f"WHERE outcome IN ({','.join('?' * len(_MANUAL_SUCCESS))}) GROUP BY source",
-            _MANUAL_SUCCESS,
-        ).fetchall()
-        found += [finished for sources, finished in rows if source in sources.split("+")]
+        runs = store.last_finished_runs(_MANUAL_SUCCESS)
+        found += [finished for sources, finished in runs.items() if source in sources.split("+")]
     found = [f for f in found if f]
     return max(found) if found else None
 
@@ -268,14 +243,17 @@ def freshness(settings, config=None, *, now: datetime | None = None) -> dict[str
     config = config or load_config(settings)
     now = now or datetime.now(timezone.utc)
     db = _read_only(settings)
+    store = DocumentStore.open_existing(settings)
     report = {}
     try:
         for source in config.crawled_sources():
             hours = config.stale_after_hours.get(source, 48.0)
-            last = _last_success(db, source) if db is not None else None
+            last = _last_success(db, store, source) if db is not None else None
             stale = last is None or now - datetime.fromisoformat(last) > timedelta(hours=hours)
             report[source] = {"last_success": last, "stale": stale, "stale_after_hours": hours}
     finally:
         if db is not None:
             db.close()
+        if store is not None:
+            store.close()
     return report

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from common import config
 from common.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 # The shared research material sits beside the project (and beside CI's clone).
-SHARED = Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
+SHARED = config.shared_dir()
 
 pytest_plugins = ["tests.support.elasticsearch"]
 

@@ -8,16 +8,16 @@ before the rules were tuned (see gold/README.md).
 from __future__ import annotations
 
 import glob
-import os
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from common.config import shared_dir
 from common.store import DocumentRecord, document_id_for
+from indexer.analysis import normalise
 from indexer.extract import ExtractedDocument, ExtractionError, extract_document
 
 GOLD_DIR = Path(__file__).with_name("gold")
@@ -53,10 +53,6 @@ LEAK = re.compile(
     r"Inspection of [A-Z][\w ,’'-]+ local authority children’s services \d",
     re.I,
 )
-
-
-def shared_dir() -> Path:
-    return Path(os.environ.get("OFSTED_FINDINGS_SHARED", ROOT.parent / "shared"))
 
 
 @dataclass
@@ -119,9 +115,9 @@ class Report:
 
 
 def opening_key(text: str) -> str:
-    """A paragraph's text as gold labels locate it by its opening words: quotes folded, spaces collapsed, lower case."""
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'").replace("“", '"')
-    return re.sub(r"\s+", " ", text.replace("”", '"')).strip().lower()
+    """A paragraph's text as gold labels locate it by its opening words: quotes folded
+    (indexer.analysis.normalise, the project's one table), spaces collapsed, lower case."""
+    return re.sub(r"\s+", " ", normalise(text)).strip().lower()
 
 
 def _extract(path: Path, cache: dict) -> ExtractedDocument:
