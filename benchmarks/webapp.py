@@ -107,7 +107,7 @@ def real_paragraphs(n: int, folder: Path):
     import json
     import sqlite3
 
-    from benchmarks.load import build_index, corpus_files
+    from tests.support.load_generator import build_index, corpus_files
 
     files = corpus_files()
     if not files:

@@ -69,7 +69,7 @@ def soak_report():
 def soak_index(tmp_path_factory) -> Settings:
     """The real focused-visit letters (or, without the shared corpus, the sample letters)
     ingested into a SQLite index."""
-    from benchmarks.load import build_index
+    from tests.support.load_generator import build_index
 
     settings = Settings.from_env(environ={}, data_dir=tmp_path_factory.mktemp("soak") / "data")
     summary = build_index(settings)

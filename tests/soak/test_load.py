@@ -4,7 +4,7 @@ exports, feeds) at 100 requests/s for 60 s against gunicorn on 127.0.0.1, on bot
 Each server is warmed up first, as one in service would be: the mix a few times one request
 at a time, then RAMP_SECONDS at the rate, unmeasured, and on Elasticsearch more until its
 JIT has settled (a fresh JVM needs minutes of traffic to compile its hot paths; see
-benchmarks/load.py ramp_until_jit_settles). Elasticsearch runs on a node of
+tests/support/load_generator.py ramp_until_jit_settles). Elasticsearch runs on a node of
 its own with production's JIT (the test node's C1-only fast start costs about 2.5x the CPU
 per search), unless $OFSTED_FINDINGS_TEST_ES_URL names one.
 
@@ -18,7 +18,8 @@ import uuid
 
 import pytest
 
-from benchmarks.load import (
+from indexer.pipeline import build_index
+from tests.support.load_generator import (
     JIT_SETTLED_SHARE,
     JIT_WINDOW_SECONDS,
     MAX_RAMP_SECONDS,
@@ -34,7 +35,6 @@ from benchmarks.load import (
     run_load,
     warm_up,
 )
-from indexer.pipeline import build_index
 
 pytestmark = [pytest.mark.soak, pytest.mark.timeout(3600)]
 RATE, SECONDS = 100, 60
@@ -68,7 +68,7 @@ def load_results(soak_index, soak_report, request, tmp_path_factory) -> dict:
         "\n\n".join(
             part
             for part in (
-                f"An open-loop generator (`benchmarks/load.py`) sent {RATE} requests/s for {SECONDS} s to "
+                f"An open-loop generator (`tests/support/load_generator.py`) sent {RATE} requests/s for {SECONDS} s to "
                 f"gunicorn (`deploy/gunicorn.conf.py`, default workers) on 127.0.0.1, after {WARM_UP_ROUNDS} "
                 f"warm-up rounds of the mix one request at a time and {RAMP_SECONDS} s at the rate, unmeasured "
                 f"(Elasticsearch: a node of its own with production's JIT, and more at the rate until its JIT "

@@ -25,8 +25,8 @@ ENV_URL = "OFSTED_FINDINGS_TEST_ES_URL"
 
 
 # One loader for deploy/es_node.py (not a package: it runs before anything is installed),
-# shared with the load benchmark.
-from benchmarks.load import _es_node_module  # noqa: E402
+# shared with the load generator.
+from tests.support.load_generator import _es_node_module  # noqa: E402
 
 
 def _health(url: str) -> str:
