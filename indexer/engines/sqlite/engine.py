@@ -15,7 +15,6 @@ import os
 import sqlite3
 import threading
 from contextlib import closing
-from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -141,16 +140,10 @@ class SqliteEngine(SearchEngine):
     def scan_values(
         self, request: SearchRequest, query: ParsedQuery, fields: Sequence[str]
     ) -> Iterator[tuple]:
-        pick = itemgetter(*fields)
-        if len(fields) == 1:  # itemgetter of one name gives the value, not a tuple
-            pick = lambda hit, one=pick: (one(hit),)  # noqa: E731
         for batch in self._scan(request, query):
             for _, data in batch:
-                hit = orjson.loads(data)
-                try:
-                    yield pick(hit)
-                except KeyError:  # a field the paragraph lacks: None, as the base engine gives
-                    yield tuple(hit.get(name) for name in fields)
+                # None for a field the paragraph lacks, as the base engine gives
+                yield tuple(map(orjson.loads(data).get, fields))
 
     def _scan(self, request: SearchRequest, query: ParsedQuery) -> Iterator[list[tuple]]:
         """Every hit in order, SCAN_BATCH at a time: (score, the paragraph as JSON)."""
