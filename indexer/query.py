@@ -17,8 +17,8 @@ one, which only takes spelling variants): the typed words are kept and rank abov
 synonyms. Typed words that form an expression of the taxonomy ("council tax exemption")
 are still words of their own, each also satisfied by the expression's synonyms ("exempt
 from council tax"): an expression widens what its words find, never narrows it, and
-together its words weigh what one typed word does. A hyphenated word also matches joined ("pre-tenancy": "pre tenancy" or
-"pretenancy"). Themes never stand in for words: a paragraph holding none of a clause's
+together its words weigh what one typed word does. A hyphenated word also matches
+joined ("pre-tenancy": "pre tenancy" or "pretenancy"). Themes never stand in for words: a paragraph holding none of a clause's
 words or synonyms does not match it.
 
 Parsing never fails: whatever cannot be understood is read as plain words and a notice
