@@ -104,13 +104,17 @@ def explain(text: str, section: str, query: ParsedQuery) -> tuple[list[tuple[int
     for term in query.highlight_terms():
         here = body.find(term)
         where = "text" if here else ("heading" if heading.find(term) else None)
-        if where is None:
-            continue
+        if where is None or (here and _covered(here, spans)):
+            continue  # a word found only inside a phrase already reported is not a reason of its own
         spans += here
         reason = Reason(term.text(), _kind(term), term.synonym_of, where)
         if reason not in reasons:
             reasons.append(reason)
     return _merge(spans), reasons
+
+
+def _covered(found: list[tuple[int, int]], spans: list[tuple[int, int]]) -> bool:
+    return all(any(a <= x and y <= b for a, b in spans) for x, y in found)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

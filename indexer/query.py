@@ -14,8 +14,11 @@ paragraph that lacks one of four words is still found, ranked lower. Common word
 
 Synonyms and spellings from the theme taxonomy widen a word or phrase (never a quoted
 one, which only takes spelling variants): the typed words are kept and rank above their
-synonyms. A hyphenated word also matches joined ("pre-tenancy": "pre tenancy" or
-"pretenancy"). Themes never stand in for words: a paragraph holding none of a clause's
+synonyms. Typed words that form an expression of the taxonomy ("council tax exemption")
+are still words of their own, each also satisfied by the expression's synonyms ("exempt
+from council tax"): an expression widens what its words find, never narrows it, and
+together its words weigh what one typed word does. A hyphenated word also matches
+joined ("pre-tenancy": "pre tenancy" or "pretenancy"). Themes never stand in for words: a paragraph holding none of a clause's
 words or synonyms does not match it.
 
 Parsing never fails: whatever cannot be understood is read as plain words and a notice
@@ -38,6 +41,8 @@ MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 32
 # How much a synonym's match counts beside the typed word's (1.0).
 SYNONYM_WEIGHT = 0.5
+# What a taxonomy expression found whole, as typed, adds beside its words (``_known_expression``).
+EXPRESSION_BONUS = 0.5
 
 _TOKEN = re.compile(r'\s*(-?)("([^"]*)"?|\S+)')
 # Prefixes English writes joined, hyphenated or apart ("pretenancy", "pre-tenancy", "pre
@@ -72,6 +77,9 @@ class Term:
     prefix: bool = False
     quoted: bool = False
     synonym_of: str | None = None
+    # The part of a typed word's weight it carries: below 1 for the words of a taxonomy
+    # expression, which together weigh one word (``_known_expression``).
+    share: float = 1.0
 
     @property
     def is_phrase(self) -> bool:
@@ -88,7 +96,7 @@ class Term:
 
     @property
     def weight(self) -> float:
-        return SYNONYM_WEIGHT if self.synonym_of else 1.0
+        return (SYNONYM_WEIGHT if self.synonym_of else 1.0) * self.share
 
     def text(self) -> str:
         return " ".join(self.words) + ("*" if self.prefix else "")
@@ -147,7 +155,14 @@ class ParsedQuery:
         return not self.clauses
 
     def highlight_terms(self) -> list[Term]:
-        return [t for c in self.positive for t in c.alternatives]
+        """Every positive term once: typed words before synonyms, longer before shorter,
+        so a paragraph holding "taster flats" is said to match that, not "taster"."""
+        terms = list(
+            {
+                (t.words, t.prefix, t.quoted, t.synonym_of): t for c in self.positive for t in c.alternatives
+            }.values()
+        )
+        return sorted(terms, key=lambda t: (t.synonym_of is not None, -len(t.words)))
 
     def proximity(self) -> list[tuple[str, ...]]:
         """The stems of each plain clause's typed term, in order, when there are several:
@@ -227,6 +242,11 @@ class SynonymTable:
 
     def is_spelling(self, a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         return _key(b) in {_key(v) for v in self.spellings(a)}
+
+    def is_single_word(self, words: tuple[str, ...]) -> bool:
+        """True when the words are only a spelling of one word ("well being"), not a
+        synonym group's expression."""
+        return _key(words) in self._spelling and _key(words) not in self._groups
 
     def knows(self, words: tuple[str, ...]) -> bool:
         return _key(words) in self._groups or _key(words) in self._spelling
@@ -316,8 +336,10 @@ def _plain_clauses(token: str) -> list[Clause]:
 
 def _expand(query: ParsedQuery, synonyms: SynonymTable) -> None:
     """Widen each positive clause with synonyms and spellings. Consecutive plain words
-    that form a taxonomy phrase ("taster flats") are first merged into that phrase."""
+    that form a taxonomy expression ("taster flats", "council tax exemption") are first
+    read as that expression (``_known_expression``)."""
     out: list[Clause] = []
+    expressions: list[tuple[Clause, list[Term]]] = []
     clauses = query.clauses
     i = 0
     while i < len(clauses):
@@ -327,7 +349,9 @@ def _expand(query: ParsedQuery, synonyms: SynonymTable) -> None:
             if all(_is_plain_word(c) for c in window):
                 words = tuple(c.typed.words[0] for c in window)
                 if synonyms.knows(words):
-                    out.append(Clause([Term(words)]))
+                    found = _known_expression(words, synonyms)
+                    out += [clause for clause, _ in found]
+                    expressions += found
                     i += span
                     merged = True
                     break
@@ -345,16 +369,52 @@ def _expand(query: ParsedQuery, synonyms: SynonymTable) -> None:
                 found = [Term(v, quoted=True) for v in synonyms.spellings(term.words)]
             else:
                 found = [
-                    Term(v) if synonyms.is_spelling(term.words, v) else Term(v, synonym_of=term.text())
+                    Term(v, share=term.share)
+                    if synonyms.is_spelling(term.words, v)
+                    else Term(v, synonym_of=term.text(), share=term.share)
                     for v in synonyms.variants(term.words)
                 ]
             extra += [t for t in found if _key(t.words) != _key(term.words)]
-        seen = {_key(t.words) for t in clause.alternatives}
-        for term in extra:
-            if _key(term.words) not in seen:
-                seen.add(_key(term.words))
-                clause.alternatives.append(term)
+        _add_alternatives(clause, extra)
+    for clause, whole in expressions:
+        _add_alternatives(clause, whole)
     query.clauses = out
+
+
+def _add_alternatives(clause: Clause, terms: list[Term]) -> None:
+    seen = {_key(t.words) for t in clause.alternatives}
+    for term in terms:
+        if _key(term.words) not in seen:
+            seen.add(_key(term.words))
+            clause.alternatives.append(term)
+
+
+def _known_expression(words: tuple[str, ...], synonyms: SynonymTable) -> list[tuple[Clause, list[Term]]]:
+    """Typed words that form a taxonomy expression: its clauses, each with the terms
+    that stand for the whole expression (added once the words have their own variants).
+
+    One word written apart ("well being", a spelling of "wellbeing") stays one phrase.
+    An expression of several words keeps its words as clauses of their own, each also
+    satisfied by the whole expression or any of its synonyms: "council tax exemption"
+    finds "exempt from paying council tax" and "council tax exemptions" (any two of its
+    three words, as for any three typed words), and "setting up home allowance" finds
+    "leaving care grant". Each clause weighs 1/n, so an expression of n words counts as
+    much in the score as one typed word, and so does any synonym of it; the expression
+    found whole, as typed, adds ``EXPRESSION_BONUS`` of that."""
+    if synonyms.is_single_word(words):
+        return [(Clause([Term(words)]), [])]
+    kept = [w for w in words if w not in STOP_WORDS] or list(words)
+    share = 1 / len(kept)
+    typed = " ".join(words)
+    whole = [Term(words, share=share * EXPRESSION_BONUS)]
+    for v in synonyms.variants(words):
+        if _key(v) == _key(words):
+            continue
+        if synonyms.is_spelling(words, v):
+            whole.append(Term(v, share=share * EXPRESSION_BONUS))
+        else:
+            whole.append(Term(v, synonym_of=typed, share=share))
+    return [(Clause([Term((w,), share=share)]), whole) for w in kept]
 
 
 def _split_compounds(query: ParsedQuery) -> None:
@@ -382,7 +442,7 @@ def _split_compounds(query: ParsedQuery) -> None:
         word = term.words[0]
         for prefix in COMPOUND_PREFIXES:
             if word.startswith(prefix) and len(word) - len(prefix) >= 4:
-                parts = Term((prefix, word[len(prefix) :]))
+                parts = Term((prefix, word[len(prefix) :]), share=term.share)
                 if _key(parts.words) not in {_key(t.words) for t in clause.alternatives}:
                     clause.alternatives.append(parts)
                 break

@@ -12,7 +12,8 @@ indexer/quality/gold/README.md):
    include hedged criticism, which Ofsted uses as often as blunt words: "not used as
    widely as it could be", "could be better used", "fewer … than", "too many", "not yet",
    "not always", "not all", "only a small number", "inconsistent", "variable", "delays",
-   "less strong", "remains a challenge", "still more to do", "need more". A negated praise word ("not
+   "less strong", "remains a challenge", "still more to do", "need more", "a mixed
+   picture", "uneven", "patchy", "lengthy". A negated praise word ("not
    consistently effective") counts as criticism, and a demand ("needs to ensure", "should
    be strengthened") is never praise.
 4. Weight: from the first "however", "although", "but", "while"… on, criticism counts
@@ -59,7 +60,7 @@ concerns should unclear minority ineffective inadequate barrier barriers decline
 pressure pressures unable difficulty difficulties overcrowded underdeveloped hinder hinders hindered struggle
 struggles struggled instability turnover slow slower low frustration overwhelmed unmanageable weaker
 absence absent lapsed deficit deficits waiting wait concerned worried varies vary variably
-restrict restricts restricted restricting fewer hampered hampers isn’t aren’t don’t doesn’t didn’t hasn’t
+restrict restricts restricted restricting fewer hampered hampers mixed uneven patchy lengthy isn’t aren’t don’t doesn’t didn’t hasn’t
 haven’t wasn’t weren’t can’t isn't aren't don't doesn't didn't hasn't haven't wasn't weren't can't
 """.split()
 )

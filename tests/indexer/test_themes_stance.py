@@ -246,6 +246,16 @@ def test_stance(sentence, section, stance):
         "Care leavers told inspectors that staying put is something they value. The number staying put is "
         "lower than in similar areas.",
         "Personal advisers need more supervision and training.",
+        # Words read in the letters (December 2026 corpus reading): a mixed picture, lengthy
+        # waits, uneven or patchy progress are shortfalls however politely put.
+        "Care leavers spoken to report a mixed picture in respect of the services they receive.",
+        "The quality of chronologies is mixed.",
+        "Waiting times for mental health services are lengthy.",
+        "Progress since the last visit has been uneven.",
+        "Support for care leavers living out of area is patchy.",
+        "Young people are not yet involved in reviewing the local offer.",
+        "Help with housing does not always come soon enough.",
+        "Access to counselling is limited for care leavers over 21.",
     ],
 )
 def test_hedged_criticism_is_an_area_for_improvement(text):
