@@ -146,6 +146,8 @@ def _about_sheet(workbook, bold, wrap, about: dict) -> None:
 def export_about(params, searcher, store=None) -> dict:
     """What an export holds and from which data: its second sheet in XLSX."""
     filters = "; ".join(f"{facet}: {', '.join(values)}" for facet, values in params.filters.items())
+    if getattr(params, "neighbours_of", None):  # issue 19: an authority and its neighbours
+        filters = "; ".join(filter(None, [filters, f"neighbours_of: {', '.join(params.neighbours_of)}"]))
     if params.date_from or params.date_to:
         filters = "; ".join(
             filter(None, [filters, f"published {params.date_from or '…'} to {params.date_to or '…'}"])
@@ -181,6 +183,7 @@ def export_filename(params, fmt: str, today: date | None = None) -> str:
     """A name that says what the file holds: the search, its filters and the day,
     e.g. staying-put-2026-12-02.csv (all-paragraphs-… with neither)."""
     words = [params.q] + [v for values in params.filters.values() for v in values]
+    words += [f"{anchor} and neighbours" for anchor in getattr(params, "neighbours_of", None) or ()]
     if params.date_from or params.date_to:
         words.append(f"from {params.date_from or 'start'} to {params.date_to or 'now'}")
     slug = re.sub(r"[^a-z0-9]+", "-", " ".join(words).lower()).strip("-")[:80].strip("-")

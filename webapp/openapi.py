@@ -38,6 +38,15 @@ SEARCH_PARAMETERS = [
     },
     *[_array_param(f, f"Only paragraphs whose {f} is one of these values (repeat for OR).") for f in FACETS],
     {
+        **_array_param(
+            "authority",
+            "Only paragraphs of this authority and its ten statistical neighbours (DfE's "
+            "children's-services benchmarking; repeat for several groups). With an authority "
+            "filter too, both must hold; an authority outside the group is a 400 listing the group.",
+        ),
+        "name": "neighbours_of",
+    },
+    {
         "name": "as_typed",
         "in": "query",
         "required": False,

@@ -76,6 +76,7 @@ def compare():
         judgements=judgements,
         judgement_areas=areas,
         include_responses=include,
+        neighbour_choices=[a.name for a in services().register],
     )
 
 
