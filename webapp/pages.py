@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request
 
 from indexer.engines.base import MAX_OFFSET, EngineUnavailable
+from indexer.history import judgement_areas
 from indexer.quality import load_figures
 from webapp import searching
 from webapp.attribution import counted_filters, include_responses, restrict
-from webapp.charts import theme_charts
-from webapp.findings import authority_records, authority_themes
+from webapp.charts import judgement_charts, theme_charts
+from webapp.findings import authority_themes
+from webapp.history import authority_history
 from webapp.marking import MAX_QUERY_FOR_MARKS, query_terms
 from webapp.params import parse_search_args
 from webapp.services import StoreUnavailable, services
@@ -139,14 +141,16 @@ def authority(slug: str):
     if match is None:
         abort(404)
     include = include_responses(request.args)
-    records = authority_records(match.name)
-    judgements = [(r, r.metadata.get("judgements")) for r in records if r.metadata.get("judgements")]
+    history = authority_history(match)  # issue 19: judgements, improvements, since the last
     return render_template(
         "authority.html",
         authority=match,
-        records=records,
+        records=history.records,
         themes=authority_themes(match.name, include),
-        judgements=judgements,
+        history=history,
+        judgement_charts=judgement_charts(history.judgements),
+        judgement_areas=judgement_areas(history.judgements),
+        since_last=history.since_last(),
         include_responses=include,
         counted=counted_filters(include),
     )
