@@ -153,7 +153,12 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
         if resolved:
             params.filters[facet] = list(dict.fromkeys(resolved))
 
-    _read_neighbours_of(args, params, problems.append if strict else lambda p: notices.append(_sentence(p)))
+    _read_neighbours_of(
+        args,
+        params,
+        problems.append if strict else lambda p: notices.append(_sentence(p)),
+        lambda p: notices.append(_sentence(p)),
+    )
 
     for name, attribute in (("from", "date_from"), ("to", "date_to")):
         raw = args.get(name, "").strip()
@@ -208,10 +213,12 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
     return params
 
 
-def _read_neighbours_of(args: MultiDict, params: SearchParams, problem) -> None:
+def _read_neighbours_of(args: MultiDict, params: SearchParams, problem, notice) -> None:
     """``neighbours_of=<authority>``: the search limited to the authority and its statistical
-    neighbours. An authority that is unknown, or an authority filter outside every group, is a
-    problem listing the valid values (the API's 400; a page's notice)."""
+    neighbours. An authority that names nothing is a problem listing the valid values (the API's
+    400; a page's notice). An authority filter outside every group is two valid filters that no
+    paragraph meets together, like a date range that ends before it starts: it matches nothing,
+    and a notice lists the group."""
     values = [v.strip()[:MAX_VALUE_CHARS] for v in args.getlist(NEIGHBOURS_OF) if v.strip()]
     anchors, known = [], True
     for value in values[:MAX_FILTER_VALUES]:
@@ -226,7 +233,7 @@ def _read_neighbours_of(args: MultiDict, params: SearchParams, problem) -> None:
         try:
             limit_to_neighbours(params.filters, params.neighbours_of)
         except UnknownFilterValue as exc:
-            problem(str(exc))
+            notice(str(exc))
 
 
 def _sentence(text: str) -> str:
