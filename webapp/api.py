@@ -150,7 +150,9 @@ def authority_json(slug: str):
             "include_responses": include,
             "themes": [
                 {"theme": theme, "strength": counts["strength"], "improvement": counts["improvement"]}
-                for theme, counts in authority_themes(match.name, include).items()
+                for theme, counts in (
+                    authority_themes(match.name, include) if include else history.theme_counts()
+                ).items()
             ],
             "documents": [document_summary(r) for r in history.records],
             # Issue 19: its statistical neighbours, judgements over time (every framework) and

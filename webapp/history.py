@@ -59,6 +59,20 @@ class History:
             key=lambda r: (r.published or "", r.document_id),
         )
 
+    def theme_counts(self) -> dict[str, dict[str, int]]:
+        """theme -> {"strength": n, "improvement": n} over Ofsted's paragraphs: what
+        webapp.findings.authority_themes counts with two faceted searches, from the findings
+        already read (themes ordered as those facets order them: strengths' first)."""
+        counted: dict[str, dict[str, int]] = {s: {} for s in STANCES}
+        for f in self.findings:
+            for theme in f.themes:
+                counted[f.stance][theme] = counted[f.stance].get(theme, 0) + 1
+        themes: dict[str, dict[str, int]] = {}
+        for stance in STANCES:
+            for theme, n in sorted(counted[stance].items(), key=lambda item: (-item[1], item[0])):
+                themes.setdefault(theme, {"strength": 0, "improvement": 0})[stance] = n
+        return themes
+
     def since_last(self) -> tuple | None:
         """(previous document, newest document, changes) for the newest of Ofsted's documents,
         or None when there are fewer than two."""

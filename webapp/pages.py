@@ -146,7 +146,8 @@ def authority(slug: str):
         "authority.html",
         authority=match,
         records=history.records,
-        themes=authority_themes(match.name, include),
+        # Ofsted's words only: counted from the history's findings; with councils' too, searched.
+        themes=authority_themes(match.name, include) if include else history.theme_counts(),
         history=history,
         judgement_charts=judgement_charts(history.judgements),
         judgement_areas=judgement_areas(history.judgements),

@@ -269,3 +269,22 @@ def test_neighbours_of_is_in_the_openapi_document_and_round_trips_in_links(clien
         for r in client.get("/api/v1/search?q=staying put&neighbours_of=Wigan").get_json()["results"]
     } == {"Wigan"}
     assert sample.LETTERS[2][1] == "Kent"  # Kent's staying-put paragraphs are left out
+
+
+def test_theme_counts_from_the_history_equal_the_faceted_counts(history):
+    """The authority page counts Ofsted's themes from the findings it already read; they must be
+    what the two faceted searches (webapp.findings.authority_themes) count, in the same order."""
+    client, _ = history
+    from webapp.findings import authority_themes
+    from webapp.history import authority_history
+    from webapp.services import services
+
+    with client.application.app_context():
+        for name in ("Wigan", "Sefton", "Kent"):
+            faceted = authority_themes(name, include_responses=False)
+            counted = authority_history(services().register.find(name)).theme_counts()
+            assert counted == faceted and list(counted) == list(faceted)
+    with_council = client.get("/api/v1/authorities/wigan?include_responses=1").get_json()["themes"]
+    assert {t["theme"] for t in with_council} >= {"local-offer"}  # the council's words, when asked
+    ofsted = client.get("/api/v1/authorities/wigan").get_json()["themes"]
+    assert "local-offer" not in {t["theme"] for t in ofsted}
