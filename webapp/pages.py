@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
 from indexer.engines.base import MAX_OFFSET, EngineUnavailable
 from indexer.history import judgement_areas
@@ -149,6 +149,10 @@ def authority(slug: str):
         # Ofsted's words only: counted from the history's findings; with councils' too, searched.
         themes=authority_themes(match.name, include) if include else history.theme_counts(),
         history=history,
+        # One address per document (its paragraphs' links add #p<n>): url_for once, not per link.
+        document_urls={
+            r.document_id: url_for("pages.document", document_id=r.document_id) for r in history.records
+        },
         judgement_charts=judgement_charts(history.judgements),
         judgement_areas=judgement_areas(history.judgements),
         since_last=history.since_last(),
