@@ -506,7 +506,11 @@ HISTORY_PATHS = {
             "downloads from /themes/improvements.csv, .xlsx and .ndjson (one row per theme, region and year).",
             "operationId": "improvementThemes",
             "parameters": [
-                p for p in SEARCH_PARAMETERS if p["name"] in (*FACETS, "neighbours_of", "from", "to")
+                p
+                for p in SEARCH_PARAMETERS
+                # Stance and kind are fixed: Ofsted's areas for improvement.
+                if p["name"] in (*FACETS, "neighbours_of", "from", "to")
+                and p["name"] not in ("stance", "kind")
             ],
             "responses": {
                 "200": _ok(
