@@ -135,6 +135,9 @@ def authorities():
     )
 
 
+SHOWN_DOCUMENTS = 12
+
+
 @bp.get("/authorities/<slug>")
 def authority(slug: str):
     match = next((a for a in services().register if a.slug == slug), None)
@@ -155,6 +158,8 @@ def authority(slug: str):
         },
         judgement_charts=judgement_charts(history.judgements),
         judgement_areas=judgement_areas(history.judgements),
+        # A theme raised in dozens of documents lists its newest; a search holds them all.
+        shown_documents=SHOWN_DOCUMENTS,
         since_last=history.since_last(),
         include_responses=include,
         counted=counted_filters(include),

@@ -288,3 +288,13 @@ def test_theme_counts_from_the_history_equal_the_faceted_counts(history):
     assert {t["theme"] for t in with_council} >= {"local-offer"}  # the council's words, when asked
     ofsted = client.get("/api/v1/authorities/wigan").get_json()["themes"]
     assert "local-offer" not in {t["theme"] for t in ofsted}
+
+
+def test_a_theme_raised_in_many_documents_lists_the_newest_and_links_the_rest(history, monkeypatch):
+    client, ids = history
+    monkeypatch.setattr("webapp.pages.SHOWN_DOCUMENTS", 2)
+    page = client.get("/authorities/wigan").get_data(as_text=True)
+    row = page[page.index("app-improvements") :]
+    row = row[row.index("Pathway plans") : row.index("</tr>", row.index("Pathway plans"))]
+    assert "1 earlier document" in row and "theme=pathway-plans" in row and "stance=improvement" in row
+    assert f"/documents/{ids['sif-2015']}#p1" not in row and f"/documents/{ids['fv-2022']}#p1" in row
