@@ -442,8 +442,12 @@ class DocumentStore:
     def get_by_source(self, source: str) -> DocumentRecord | None:
         return self._get_by_source(self._db, source)
 
-    def documents(self, *, kind: str | None = None, status: str | None = None) -> Iterator[DocumentRecord]:
+    def documents(
+        self, *, kind: str | None = None, status: str | None = None, authority: str | None = None
+    ) -> Iterator[DocumentRecord]:
         sql, args = "SELECT * FROM documents WHERE 1=1", []
+        if authority:  # one authority's documents (its page) without reading every row
+            sql, args = sql + " AND authority=?", args + [authority]
         if kind:
             sql, args = sql + " AND kind=?", args + [kind]
         if status:

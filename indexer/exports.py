@@ -11,6 +11,7 @@ is not the stored value itself.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -380,3 +381,39 @@ def export_chunks(
     if fmt == "ndjson":
         return ndjson_chunks(rows)
     return xlsx_chunks(rows, about)
+
+
+# -- small tables (the researcher's view of themes): the same formats, whole in memory ---------
+def table_csv(columns: tuple[str, ...], rows: list[tuple]) -> bytes:
+    """A table as CSV like the paragraph exports: a BOM for Excel, every cell quoted, formulas
+    neutralised."""
+    lines = [",".join(f'"{name}"' for name in columns)] + [csv_line(row) for row in rows]
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
+
+
+def ndjson_table(columns: tuple[str, ...], rows: list[tuple]) -> bytes:
+    return b"".join(orjson.dumps(dict(zip(columns, row))) + b"\n" for row in rows)
+
+
+def table_xlsx(columns: tuple[str, ...], rows: list[tuple], sheet_name: str) -> bytes:
+    """A table as XLSX: header frozen and filtered, numbers as numbers."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    bold = workbook.add_format({"bold": True})
+    sheet.write_row(0, 0, columns, bold)
+    sheet.freeze_panes(1, 0)
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row):
+            if isinstance(value, int):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+    sheet.set_column(0, len(columns) - 1, 22)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+    workbook.close()
+    return out.getvalue()

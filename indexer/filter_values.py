@@ -167,3 +167,41 @@ def resolve_filters(filters: dict[str, list[str]]) -> dict[str, list[str]]:
         for facet, values in filters.items()
         if values
     }
+
+
+# -- "authorities like mine": an authority and its statistical neighbours (issue 19) -------
+NEIGHBOURS_OF = "neighbours_of"
+
+
+def neighbour_group(value: str) -> list[str]:
+    """The authority ``value`` names and its ten statistical neighbours (DfE's children's-services
+    benchmarking, from the authority register), nearest first, as the index names them.
+    A value that names no authority is an UnknownFilterValue for ``neighbours_of``."""
+    try:
+        name = resolve("authority", value)
+    except UnknownFilterValue as exc:
+        raise UnknownFilterValue(NEIGHBOURS_OF, value, exc.hint) from None
+    register = Register.load()
+    authority = register.find(name)
+    return [name] + [n.name for n in register.neighbours_of(authority)]
+
+
+def limit_to_neighbours(filters: dict[str, list[str]], anchors: list[str]) -> dict[str, list[str]]:
+    """``filters`` with the authority filter limited to the anchors' neighbour groups (several
+    anchors: their union). The neighbours filter is just a set of authorities, so it works on
+    any engine; with an authority filter too, both must hold, and an authority outside every
+    group is an UnknownFilterValue listing the group."""
+    if not anchors:
+        return filters
+    group = list(dict.fromkeys(name for anchor in anchors for name in neighbour_group(anchor)))
+    chosen = filters.get("authority")
+    if not chosen:
+        return {**filters, "authority": group}
+    kept = [a for a in chosen if a in group]
+    if not kept:
+        raise UnknownFilterValue(
+            "authority",
+            ", ".join(chosen),
+            f"not among the statistical neighbours of {', '.join(anchors)}: choose from " + "; ".join(group),
+        )
+    return {**filters, "authority": kept}

@@ -53,9 +53,12 @@ def _settings(args) -> Settings:
 
 def _filters(args) -> dict[str, list[str]]:
     """The filters as the index holds them, from values as people write them."""
-    from indexer.filter_values import resolve_filters
+    from indexer.filter_values import limit_to_neighbours, neighbour_group, resolve_filters
 
-    return resolve_filters({name: values for name in FILTERS if (values := getattr(args, name, None))})
+    filters = resolve_filters({name: values for name in FILTERS if (values := getattr(args, name, None))})
+    # --neighbours-of: an authority and its statistical neighbours, as an authority filter.
+    anchors = [neighbour_group(value)[0] for value in getattr(args, "neighbours_of", None) or ()]
+    return limit_to_neighbours(filters, list(dict.fromkeys(anchors)))
 
 
 def _date(text: str) -> str:
@@ -511,6 +514,14 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
             metavar=name.upper(),
             help=described_values(name).replace("%", "%%"),
         )
+    group.add_argument(
+        "--neighbours-of",
+        dest="neighbours_of",
+        action="append",
+        metavar="AUTHORITY",
+        help="only AUTHORITY and its ten statistical neighbours (DfE's children's-services "
+        "benchmarking); with --authority, both must hold",
+    )
     group.add_argument(
         "--from",
         dest="date_from",

@@ -8,7 +8,8 @@ from indexer.engines.base import FACETS
 from indexer.search import public_hit
 from webapp import openapi
 from webapp.attribution import include_responses, restrict
-from webapp.findings import authority_records, authority_themes
+from webapp.findings import authority_themes
+from webapp.history import authority_history
 from webapp.params import parse_search_args
 from webapp.searching import compare, search
 from webapp.services import services
@@ -135,6 +136,7 @@ def authority_json(slug: str):
     match = next((a for a in services().register if a.slug == slug), None)
     if match is None:
         abort(404)
+    history = authority_history(match)
     return jsonify(
         {
             "authority": {
@@ -148,9 +150,16 @@ def authority_json(slug: str):
             "include_responses": include,
             "themes": [
                 {"theme": theme, "strength": counts["strength"], "improvement": counts["improvement"]}
-                for theme, counts in authority_themes(match.name, include).items()
+                for theme, counts in (
+                    authority_themes(match.name, include) if include else history.theme_counts()
+                ).items()
             ],
-            "documents": [document_summary(r) for r in authority_records(match.name)],
+            "documents": [document_summary(r) for r in history.records],
+            # Issue 19: its statistical neighbours, judgements over time (every framework) and
+            # Ofsted's areas for improvement by theme over time.
+            "neighbours": history.neighbours,
+            "judgements": history.judgements,
+            "improvements": history.improvements,
         }
     )
 

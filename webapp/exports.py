@@ -20,6 +20,7 @@ def export_filename(params, fmt: str, today: date | None = None) -> str:
     """A name that says what the file holds: the search, its filters and the day,
     e.g. staying-put-2026-12-02.csv (all-paragraphs-… with neither)."""
     words = [params.q] + [v for values in params.filters.values() for v in values]
+    words += [f"{anchor} and neighbours" for anchor in getattr(params, "neighbours_of", None) or ()]
     if params.date_from or params.date_to:
         words.append(f"from {params.date_from or 'start'} to {params.date_to or 'now'}")
     slug = re.sub(r"[^a-z0-9]+", "-", " ".join(words).lower()).strip("-")[:80].strip("-")
@@ -35,9 +36,10 @@ def export(fmt: str):
     searcher.engine.check()
     about = None
     if fmt == "xlsx":  # the workbook's second sheet says what it holds
-        about = about_export(
-            params.q, params.filters, params.date_from, params.date_to, searcher, _store_or_none()
-        )
+        filters = dict(params.filters)
+        if getattr(params, "neighbours_of", None):  # an authority and its statistical neighbours
+            filters["neighbours_of"] = list(params.neighbours_of)
+        about = about_export(params.q, filters, params.date_from, params.date_to, searcher, _store_or_none())
     body = export_chunks(searcher, search_request, fmt, settings.base_url, about)
     response = Response(stream_with_context(body), mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(params, fmt)}"'

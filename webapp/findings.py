@@ -11,7 +11,7 @@ from webapp.services import services
 
 def authority_records(name: str) -> list:
     return sorted(
-        (r for r in services().store.documents() if r.authority == name),
+        services().store.documents(authority=name),
         key=lambda r: r.published or "",
         reverse=True,
     )

@@ -38,6 +38,15 @@ SEARCH_PARAMETERS = [
     },
     *[_array_param(f, f"Only paragraphs whose {f} is one of these values (repeat for OR).") for f in FACETS],
     {
+        **_array_param(
+            "authority",
+            "Only paragraphs of this authority and its ten statistical neighbours (DfE's "
+            "children's-services benchmarking; repeat for several groups). With an authority "
+            "filter too, both must hold; an authority outside the group is a 400 listing the group.",
+        ),
+        "name": "neighbours_of",
+    },
+    {
         "name": "as_typed",
         "in": "query",
         "required": False,
@@ -291,7 +300,13 @@ def document(settings) -> dict:
                         "200": _ok(
                             {
                                 "type": "object",
-                                "required": ["authority", "include_responses", "themes", "documents"],
+                                "required": [
+                                    "authority",
+                                    "include_responses",
+                                    "themes",
+                                    "documents",
+                                    *AUTHORITY_HISTORY_PROPERTIES,
+                                ],
                                 "properties": {
                                     "include_responses": {"type": "boolean"},
                                     "themes": {
@@ -306,6 +321,7 @@ def document(settings) -> dict:
                                         },
                                     },
                                     "documents": {"type": "array", "items": {"type": "object"}},
+                                    **AUTHORITY_HISTORY_PROPERTIES,
                                 },
                             }
                         ),
@@ -315,6 +331,7 @@ def document(settings) -> dict:
                     },
                 }
             },
+            **HISTORY_PATHS,
             "/authorities": {
                 "get": {
                     "summary": "The local authorities with children's services",
@@ -360,3 +377,169 @@ def document(settings) -> dict:
         },
         "components": {"schemas": {"Result": RESULT_SCHEMA, "Error": ERROR_SCHEMA}},
     }
+
+
+# -- issue 19: an authority's history and the researcher's view --------------------------------
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_PARAGRAPH_NUMBERS = {"type": "array", "items": {"type": "integer"}}
+AUTHORITY_HISTORY_PROPERTIES = {
+    "neighbours": {
+        **_STRINGS,
+        "description": "The authority's ten statistical neighbours (DfE's children's-services "
+        "benchmarking), nearest first, as the authority register names them.",
+    },
+    "judgements": {
+        "type": "array",
+        "description": "Every judged inspection's grades, oldest first, across frameworks (2014 SIF, "
+        "2018 and 2023 ILACS, 2026 reports without an overall grade): area -> grade.",
+        "items": {
+            "type": "object",
+            "required": ["document_id", "published", "grades"],
+            "properties": {
+                "document_id": {"type": "string"},
+                "published": _NULLABLE_STRING,
+                "grades": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+    },
+    "improvements": {
+        "type": "array",
+        "description": "Ofsted's areas for improvement grouped by theme (Ofsted's paragraphs only, "
+        "never the council's): the documents raising each, oldest first, with the paragraphs' "
+        "numbers; recurring when raised in more than one document.",
+        "items": {
+            "type": "object",
+            "required": ["theme", "documents", "recurring"],
+            "properties": {
+                "theme": {"type": "string"},
+                "recurring": {"type": "boolean"},
+                "documents": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["document_id", "published", "paragraphs"],
+                        "properties": {
+                            "document_id": {"type": "string"},
+                            "published": _NULLABLE_STRING,
+                            "paragraphs": _PARAGRAPH_NUMBERS,
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+_STANCE_PARAGRAPHS = {"type": "object", "additionalProperties": _PARAGRAPH_NUMBERS}
+_DOCUMENT_REF = {
+    "type": "object",
+    "required": ["document_id", "published"],
+    "properties": {"document_id": {"type": "string"}, "published": _NULLABLE_STRING},
+}
+HISTORY_PATHS = {
+    "/authorities/{slug}/compare": {
+        "get": {
+            "summary": "What changed between two of an authority's Ofsted documents, per theme",
+            "description": "resolved: an area for improvement in `from`, a strength (and not an area "
+            "for improvement) in `to`; persisting: an area for improvement in both; new: in `to` only; "
+            "not_raised_again: in `from`, neither in `to`. Without from and to: the newest document "
+            "against the one before it (since the last inspection).",
+            "operationId": "authorityCompare",
+            "parameters": [
+                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "from",
+                    "in": "query",
+                    "required": False,
+                    "description": "The earlier document's document_id.",
+                    "schema": {"type": "string"},
+                },
+                {
+                    "name": "to",
+                    "in": "query",
+                    "required": False,
+                    "description": "The later document's document_id.",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["authority", "from", "to", "themes"],
+                        "properties": {
+                            "authority": {"type": "string"},
+                            "from": _DOCUMENT_REF,
+                            "to": _DOCUMENT_REF,
+                            "themes": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["theme", "outcome", "before", "after"],
+                                    "properties": {
+                                        "theme": {"type": "string"},
+                                        "outcome": {
+                                            "type": "string",
+                                            "enum": ["resolved", "persisting", "new", "not_raised_again"],
+                                        },
+                                        "before": _STANCE_PARAGRAPHS,
+                                        "after": _STANCE_PARAGRAPHS,
+                                    },
+                                },
+                            },
+                        },
+                    }
+                ),
+                "400": _error(
+                    "from or to is not one of the authority's documents (the valid ones are listed)"
+                ),
+                "404": _error("No such authority"),
+                "503": _error("Search is unavailable"),
+            },
+        }
+    },
+    "/themes/improvements": {
+        "get": {
+            "summary": "The themes most often raised as areas for improvement, by region and year",
+            "description": "Counts Ofsted's paragraphs only, in documents (a letter raising a theme in "
+            "several paragraphs counts once) and in paragraphs. Takes the search filters, neighbours_of "
+            "and a publication period (from, to); the words of a search are not used. The same table "
+            "downloads from /themes/improvements.csv, .xlsx and .ndjson (one row per theme, region and year).",
+            "operationId": "improvementThemes",
+            "parameters": [
+                p
+                for p in SEARCH_PARAMETERS
+                # Stance and kind are fixed: Ofsted's areas for improvement.
+                if p["name"] in (*FACETS, "neighbours_of", "from", "to")
+                and p["name"] not in ("stance", "kind")
+            ],
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["from", "to", "themes"],
+                        "properties": {
+                            "from": _NULLABLE_STRING,
+                            "to": _NULLABLE_STRING,
+                            "themes": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["theme", "documents", "paragraphs", "by_region", "by_year"],
+                                    "properties": {
+                                        "theme": {"type": "string"},
+                                        "documents": _COUNT,
+                                        "paragraphs": _COUNT,
+                                        "by_region": {"type": "object", "additionalProperties": _COUNT},
+                                        "by_year": {"type": "object", "additionalProperties": _COUNT},
+                                    },
+                                },
+                            },
+                        },
+                    }
+                ),
+                "400": _error("A parameter could not be read"),
+                "503": _error("Search is unavailable"),
+            },
+        }
+    },
+}

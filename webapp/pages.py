@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
 from indexer.engines.base import MAX_OFFSET, EngineUnavailable
+from indexer.history import judgement_areas
 from indexer.quality import load_figures
 from webapp import searching
 from webapp.attribution import counted_filters, include_responses, restrict
-from webapp.charts import theme_charts
-from webapp.findings import authority_records, authority_themes
+from webapp.charts import judgement_charts, theme_charts
+from webapp.findings import authority_themes
+from webapp.history import authority_history
 from webapp.marking import MAX_QUERY_FOR_MARKS, query_terms
 from webapp.params import parse_search_args
 from webapp.services import StoreUnavailable, services
@@ -76,6 +78,7 @@ def compare():
         judgements=judgements,
         judgement_areas=areas,
         include_responses=include,
+        neighbour_choices=[a.name for a in services().register],
     )
 
 
@@ -132,20 +135,32 @@ def authorities():
     )
 
 
+SHOWN_DOCUMENTS = 12
+
+
 @bp.get("/authorities/<slug>")
 def authority(slug: str):
     match = next((a for a in services().register if a.slug == slug), None)
     if match is None:
         abort(404)
     include = include_responses(request.args)
-    records = authority_records(match.name)
-    judgements = [(r, r.metadata.get("judgements")) for r in records if r.metadata.get("judgements")]
+    history = authority_history(match)  # issue 19: judgements, improvements, since the last
     return render_template(
         "authority.html",
         authority=match,
-        records=records,
-        themes=authority_themes(match.name, include),
-        judgements=judgements,
+        records=history.records,
+        # Ofsted's words only: counted from the history's findings; with councils' too, searched.
+        themes=authority_themes(match.name, include) if include else history.theme_counts(),
+        history=history,
+        # One address per document (its paragraphs' links add #p<n>): url_for once, not per link.
+        document_urls={
+            r.document_id: url_for("pages.document", document_id=r.document_id) for r in history.records
+        },
+        judgement_charts=judgement_charts(history.judgements),
+        judgement_areas=judgement_areas(history.judgements),
+        # A theme raised in dozens of documents lists its newest; a search holds them all.
+        shown_documents=SHOWN_DOCUMENTS,
+        since_last=history.since_last(),
         include_responses=include,
         counted=counted_filters(include),
     )

@@ -8,12 +8,19 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from indexer.engines.base import FACETS, ISO_DATE, MAX_OFFSET, MAX_PAGE_SIZE, SORTS, SearchRequest
-from indexer.filter_values import UnknownFilterValue, resolve
+from indexer.filter_values import (
+    NEIGHBOURS_OF,
+    UnknownFilterValue,
+    limit_to_neighbours,
+    neighbour_group,
+    resolve,
+)
 
 DEFAULT_PER_PAGE = 20
 MAX_FILTER_VALUES = 50
 MAX_VALUE_CHARS = 200
 VIEWS = ("paragraphs", "authorities")
+NO_AUTHORITY = "(none of the chosen neighbours)"  # an authority filter value that matches nothing
 
 
 class BadSearchParameters(ValueError):
@@ -37,6 +44,8 @@ class SearchParams:
     date_from: str | None = None  # published on or after (the "from" argument)
     date_to: str | None = None  # published on or before (the "to" argument)
     notices: list[str] = field(default_factory=list)
+    # Authorities whose statistical neighbours (and themselves) limit the search (issue 19).
+    neighbours_of: list[str] = field(default_factory=list)
 
     def request(
         self,
@@ -48,6 +57,13 @@ class SearchParams:
         **filters: list[str],
     ) -> SearchRequest:
         merged = {**self.filters, **filters}
+        if self.neighbours_of:
+            try:
+                merged = limit_to_neighbours(merged, self.neighbours_of)
+            except UnknownFilterValue:
+                # Checked when the parameters were read (the API refused it; a page said so):
+                # an authority outside the group matches nothing.
+                merged["authority"] = [NO_AUTHORITY]
         if merged.get("stance") and "kind" not in merged:
             # A stance is Ofsted's finding: filtering by one keeps to Ofsted's paragraphs.
             merged["kind"] = ["ofsted"]
@@ -79,6 +95,8 @@ class SearchParams:
             "to": self.date_to,
         }
         state.update(changes)
+        for value in state.pop(NEIGHBOURS_OF, self.neighbours_of) or []:
+            args.add(NEIGHBOURS_OF, value)
         for facet in FACETS:
             for value in state.pop(facet, self.filters.get(facet, [])) or []:
                 args.add(facet, value)
@@ -94,7 +112,7 @@ class SearchParams:
 
     @property
     def has_filters(self) -> bool:
-        return any(self.filters.values()) or bool(self.date_from or self.date_to)
+        return any(self.filters.values()) or bool(self.date_from or self.date_to or self.neighbours_of)
 
 
 def _int(args: MultiDict, name: str, default: int, problems: list[str]) -> int:
@@ -134,6 +152,13 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
                 resolved.append(value)
         if resolved:
             params.filters[facet] = list(dict.fromkeys(resolved))
+
+    _read_neighbours_of(
+        args,
+        params,
+        problems.append if strict else lambda p: notices.append(_sentence(p)),
+        lambda p: notices.append(_sentence(p)),
+    )
 
     for name, attribute in (("from", "date_from"), ("to", "date_to")):
         raw = args.get(name, "").strip()
@@ -186,3 +211,30 @@ def parse_search_args(args: MultiDict, *, strict: bool = False) -> SearchParams:
         raise BadSearchParameters(problems)
     params.notices = notices + [p[0].upper() + p[1:] + "." for p in problems]
     return params
+
+
+def _read_neighbours_of(args: MultiDict, params: SearchParams, problem, notice) -> None:
+    """``neighbours_of=<authority>``: the search limited to the authority and its statistical
+    neighbours. An authority that names nothing is a problem listing the valid values (the API's
+    400; a page's notice). An authority filter outside every group is two valid filters that no
+    paragraph meets together, like a date range that ends before it starts: it matches nothing,
+    and a notice lists the group."""
+    values = [v.strip()[:MAX_VALUE_CHARS] for v in args.getlist(NEIGHBOURS_OF) if v.strip()]
+    anchors, known = [], True
+    for value in values[:MAX_FILTER_VALUES]:
+        try:
+            anchors.append(neighbour_group(value)[0])
+        except UnknownFilterValue as exc:
+            problem(str(exc))
+            anchors.append(value)  # a page keeps it, matching nothing, as with other filters
+            known = False
+    params.neighbours_of = list(dict.fromkeys(anchors))
+    if params.neighbours_of and known:
+        try:
+            limit_to_neighbours(params.filters, params.neighbours_of)
+        except UnknownFilterValue as exc:
+            notice(str(exc))
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + "."

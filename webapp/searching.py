@@ -18,6 +18,15 @@ STANCES_COMPARED = ("strength", "improvement")
 def search(params: SearchParams) -> SearchResponse:
     response = services().searcher.search(params.request())
     response.notices = list(dict.fromkeys(params.notices + response.notices))
+    return within_neighbours(params, response)
+
+
+def within_neighbours(params: SearchParams, response: SearchResponse) -> SearchResponse:
+    """With ``neighbours_of``, the authority facet lists the group's authorities only: a facet's
+    counts ignore its own filter (so ticks combine with OR), and the group is that filter."""
+    if params.neighbours_of and "authority" in response.facets:
+        group = set(params.request(facets=False).filters.get("authority", ()))
+        response.facets["authority"] = [(a, n) for a, n in response.facets["authority"] if a in group]
     return response
 
 
@@ -33,7 +42,7 @@ def group_by_authority(params: SearchParams) -> tuple[SearchResponse, list[Autho
     """One row per authority with its count and best paragraphs (TheyWorkForYou's
     "group by person"). Authorities come from the facet, most matches first."""
     searcher = services().searcher
-    overview = searcher.search(params.request(limit=0, offset=0))
+    overview = within_neighbours(params, searcher.search(params.request(limit=0, offset=0)))
     overview.notices = list(dict.fromkeys(params.notices + overview.notices))
     authorities = overview.facets.get("authority", [])
     start = (params.page - 1) * GROUPS_PER_PAGE
@@ -79,7 +88,7 @@ def compare(params: SearchParams) -> tuple[SearchResponse, Comparison]:
     one pass over their matching paragraphs counts (a search per authority and
     stance would cost a full set of facets each)."""
     searcher = services().searcher
-    overview = searcher.search(params.request(limit=0, offset=0))
+    overview = within_neighbours(params, searcher.search(params.request(limit=0, offset=0)))
     overview.notices = list(dict.fromkeys(params.notices + overview.notices))
     top = overview.facets.get("authority", [])[:COMPARE_AUTHORITIES]
     authorities = [name for name, _ in top]

@@ -371,3 +371,46 @@ def test_ingesting_a_page_that_is_no_finding_reports_it_skipped(tmp_path):
     assert [r["index_status"] for r in rows] == ["skipped"] and rows[0]["paragraphs"] == 0
     search = cli("search", "ofsted", "--data-dir", str(data), "--format", "json")
     assert search.stdout == ""
+
+
+# -- issue 19: --neighbours-of -----------------------------------------------------------------
+
+
+def test_neighbours_of_limits_search_and_export_to_an_authority_and_its_neighbours(crawled, tmp_path):
+    import csv
+
+    data, _ = crawled
+    # Calderdale's statistical neighbours in the sample: Devon, Leeds and Norfolk.
+    group = ("Calderdale", "Devon", "Leeds", "Norfolk")
+    near = _found(data, "--neighbours-of", "calderdale")
+    assert near
+    union = set().union(*(_found(data, "--authority", name) for name in group))
+    assert near == union and near < _found(data)  # Enfield, Wirral and the others are left out
+    assert _found(data, "--neighbours-of", "Calderdale", "--authority", "Leeds") == _found(
+        data, "--authority", "Leeds"
+    )
+    out = tmp_path / "near.csv"
+    cli("export", "care", "--data-dir", str(data), "--neighbours-of", "Calderdale", "-o", str(out))
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert {(r["document_id"], int(r["paragraph_number"])) for r in rows} == near
+    assert {r["authority"] for r in rows} <= set(group)
+
+
+def test_neighbours_of_an_unknown_authority_or_outside_the_group_lists_the_valid_ones(crawled):
+    data, _ = crawled
+    proc = cli("search", "care", "--data-dir", str(data), "--neighbours-of", "Narnia", check=False)
+    assert proc.returncode == 2 and "neighbours_of 'Narnia' matches nothing" in proc.stderr
+    proc = cli(
+        "search",
+        "care",
+        "--data-dir",
+        str(data),
+        "--neighbours-of",
+        "Calderdale",
+        "--authority",
+        "Enfield",
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "not among the statistical neighbours of Calderdale" in proc.stderr and "Norfolk" in proc.stderr
+    assert "--neighbours-of" in cli("export", "--help").stdout

@@ -15,6 +15,8 @@ OPERATIONS = [
     "/themes",
     "/compare",
     "/authorities/{slug}",
+    "/authorities/{slug}/compare",
+    "/themes/improvements",
 ]
 
 
