@@ -38,7 +38,7 @@ ABOUT_INSPECTION = re.compile(
 # What an authority's children's services inspection or visit is about.
 CHILDRENS_SERVICES = re.compile(
     r"\bchildren[’'`]?s (?:social )?(?:services|social care|social work)\b|\bsocial care\b|"
-    r"\bcare leavers?\b|\bleaving care\b|\bchildren (?:in|looked after)\b|\bin care\b|"
+    r"\bcare leavers?\b|\bleaving care\b|\bcare[- ]experienced\b|\blooked[- ]after\b|\bchildren (?:in|looked after)\b|\bin care\b|"
     r"\bfocus{1,2}ed visit\b|\bmonitoring visit\b|\bILACS\b|\bJTAI\b|\bjoint targeted area\b|"
     r"\bsocial work(?:ers?)?\b|\bcorporate parent|\bchild protection\b|\bfront door\b|\bfostering\b|"
     r"\blocal authority children",

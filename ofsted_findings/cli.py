@@ -108,6 +108,7 @@ def cmd_crawl(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BUSY
         summary = run_crawl(settings, sources=sources, progress=not args.quiet)
+    summary["links"] = _link_after_crawl(settings)
     if args.format == "json":
         _out(summary)
     else:
@@ -116,6 +117,16 @@ def cmd_crawl(args) -> int:
         print("\n".join(describe(summary)))
     # Exit 1 when some pages failed though the rest was collected (documented in the README).
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
+
+
+def _link_after_crawl(settings) -> int:
+    """Linking is the indexer's step and follows every change to the store: after a crawl,
+    every response is considered again against every letter. Returns the links made."""
+    from common.store import DocumentStore
+    from indexer.pipeline import link_after_change
+
+    with DocumentStore.open(settings) as store:
+        return link_after_change(store).linked
 
 
 def _index_lock(settings, args):
