@@ -119,6 +119,17 @@ def cmd_crawl(args) -> int:
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
 
 
+def _response_links(settings) -> dict[str, str]:
+    """What fills an export's responds_to column: each response -> the letter it answers."""
+    from common.store import DocumentStore
+    from webapp.exports import response_links
+
+    if not settings.catalogue_path.exists():
+        return {}
+    with DocumentStore.open(settings) as store:
+        return response_links(store)
+
+
 def _link_after_crawl(settings) -> int:
     """Linking is the indexer's step and follows every change to the store: after a crawl,
     every response is considered again against every letter. Returns the links made."""
@@ -282,7 +293,9 @@ def cmd_export(args) -> int:
                     "exported_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
                     "data_version": data_version(searcher, store),
                 }
-        chunks = export_chunks(searcher, search_request, fmt, settings.base_url, about)
+        chunks = export_chunks(
+            searcher, search_request, fmt, settings.base_url, about, _response_links(settings)
+        )
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.
             # A killed export's .part is overwritten by the next export to that name.

@@ -22,9 +22,12 @@ from ofsted_findings.export_format import (
     STORED_FIELDS,
     THEMES,
     batches,
+    csv_line,
     export_rows,
 )
 from webapp.params import parse_search_args
+from webapp.responses import RELATION as RESPONDS_TO
+from webapp.responses import with_responds_to
 from webapp.services import services
 
 bp = Blueprint("exports", __name__)
@@ -196,16 +199,24 @@ FORMATS = tuple(MIMETYPES)
 
 
 def export_chunks(
-    searcher, search_request, fmt: str, base_url: str, about: dict | None = None
+    searcher, search_request, fmt: str, base_url: str, about: dict | None = None, links: dict | None = None
 ) -> Iterator[str | bytes]:
     """The export of every hit of a search, chunk by chunk. CSV comes from the engine
     itself, which may keep each paragraph's line ready-quoted (ofsted_findings.export_format).
-    ``about`` (export_about) goes into the XLSX's second sheet."""
-    if fmt == "csv":
+    ``about`` (export_about) goes into the XLSX's second sheet. ``links`` (response document id
+    -> the letter it answers, from the store) fills the ``responds_to`` column."""
+    if fmt == "csv" and not links:
         yield CSV_HEADER
         yield from searcher.scan_csv(search_request, base_url)
         return
     rows = export_rows(searcher.scan_values(search_request, STORED_FIELDS), base_url)
+    if links:
+        rows = with_responds_to(rows, links)
+    if fmt == "csv":  # the ready-quoted lines lack the links: rows written line by line
+        yield CSV_HEADER
+        for batch in batches(rows):
+            yield "".join([csv_line(row) + "\r\n" for row in batch])
+        return
     if fmt == "ndjson":
         yield from ndjson_chunks(rows)
     else:
@@ -219,12 +230,21 @@ def export(fmt: str):
     search_request = params.request(facets=False, snippets=False)  # exports show none
     # Fail before streaming starts, while a proper error page can still be sent.
     searcher.engine.check()
-    about = export_about(params, searcher, _store_or_none()) if fmt == "xlsx" else None
-    body = export_chunks(searcher, search_request, fmt, settings.base_url, about)
+    store = _store_or_none()
+    about = export_about(params, searcher, store) if fmt == "xlsx" else None
+    body = export_chunks(searcher, search_request, fmt, settings.base_url, about, response_links(store))
     response = Response(stream_with_context(body), mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(params, fmt)}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def response_links(store) -> dict[str, str]:
+    """Response document id -> the letter it answers (empty when the store cannot say)."""
+    try:
+        return store.linked_from(RESPONDS_TO) if store is not None else {}
+    except Exception:  # an unreadable store must not stop an export from the index
+        return {}
 
 
 def _store_or_none():
