@@ -121,6 +121,11 @@ PUBLISHED_META = (
     "dcterms.issued",
     "DC.date.issued",
     "dc.date",
+    "DC.date",
+    "dcterms.date",
+    "date",
+    "pubdate",
+    "publishdate",
 )
 
 

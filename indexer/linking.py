@@ -141,6 +141,8 @@ class Candidate:
     kind_fits: bool
     visit_named: int  # 2: a day of the visit named; 1: its month and year
 
+    since_visit: int | None = None  # days from the last day of the visit, when the letter is undated
+
     @property
     def wording(self) -> int:
         found = sum(1 for q in self.quotes if q["status"] == VERIFIED) + len(self.runs)
@@ -305,6 +307,11 @@ def _letter_date(letter: Reading) -> str | None:
     return _iso(letter.metadata.get("letter_date")) or letter.published
 
 
+# An inspection report carries no letter date, and an ingested one no publication date: its
+# last day on site stands in, and reports come out some weeks after it.
+AFTER_VISIT = (0, DAYS_AFTER + 60)
+
+
 def visit_named(text: str, letter: Reading) -> int:
     """2 when the page names a day of the letter's visit ("29 and 30 October"), 1 when it names
     the visit's month and year ("in October 2024"), else 0."""
@@ -348,6 +355,9 @@ def candidates(response: Reading, letters: list[Reading], kind: str | None) -> l
                 days=_days(response.published, _letter_date(letter)),
                 kind_fits=kind_fits(kind, LETTER_KINDS.get(letter.metadata.get("document_type"))),
                 visit_named=visit_named(text, letter),
+                since_visit=None
+                if _letter_date(letter)
+                else _days(response.published, _iso(letter.metadata.get("visit_end"))),
             )
         )
     return found
@@ -382,6 +392,13 @@ def choose(response: Reading, found: list[Candidate]) -> tuple[Candidate | None,
             round(min(confidence, 1.0), 3),
             _date_reason(best.days) + ["nothing it quotes is in a letter"],
         )
+    after_visit = [
+        c for c in fitting if c.since_visit is not None and AFTER_VISIT[0] <= c.since_visit <= AFTER_VISIT[1]
+    ]
+    if len(after_visit) == 1:
+        best = after_visit[0]
+        reason = f"published {best.since_visit} day(s) after the inspection ended (the report is undated)"
+        return best, round(0.45 + 0.3 * (1 - best.since_visit / AFTER_VISIT[1]), 3), [reason]
     named = [c for c in fitting if c.visit_named]
     if named:
         top = max(c.visit_named for c in named)

@@ -43,7 +43,12 @@ TARGETS = {"right_letter": 0.95, "links_right": 0.98, "nonresponse_links": 0}
 def load_gold(split: str) -> list[dict]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
-    return yaml.safe_load((GOLD_DIR / f"responses-{split}.yaml").read_text(encoding="utf-8"))
+    entries = yaml.safe_load((GOLD_DIR / f"responses-{split}.yaml").read_text(encoding="utf-8"))
+    for entry in entries:
+        odd = [p for p in entry["paragraphs"] if not isinstance(p, str)]
+        if odd:  # "X said: ..." unquoted reads as a mapping in YAML
+            raise ValueError(f"{split} {entry['id']}: a paragraph is not text (quote it): {odd[0]!r}")
+    return entries
 
 
 def _escape(text: str) -> str:
