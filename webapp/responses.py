@@ -18,7 +18,17 @@ def claims(store, document_id: str) -> dict:
     letter's areas for improvement it does not mention) and ``link_evidence`` (confidence, date
     gap, reasons, tone of both). Empty for a document that is not a linked response."""
     evidence = store.link_evidence(document_id, RELATION) or {}
-    letter = evidence.get("to_document")
+    # The links table says what is linked (a link may predate its evidence); the evidence, why.
+    letter = next(
+        (
+            link["to_document"]
+            for link in store.links(document_id)
+            if link["from_document"] == document_id and link["relation"] == RELATION
+        ),
+        None,
+    )
+    if evidence.get("to_document") != letter:
+        evidence = {}
     return {
         "responds_to": letter,
         "quotes": evidence.get("quotes", []) if letter else [],
