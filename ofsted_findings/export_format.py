@@ -50,7 +50,7 @@ FIELDS = (
         "responds_to",
         "text",
         "For a council's response, the document_id of the Ofsted document it "
-        "answers (empty until responses are linked to their letters).",
+        "answers (empty when it is not linked, and for every other document).",
     ),
     ("section", "text", "The heading the paragraph sits under."),
     ("paragraph_number", "integer", "The paragraph's number in the document (its anchor #p<n>)."),
