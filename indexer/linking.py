@@ -502,21 +502,7 @@ def link_documents(store: DocumentStore, authorities: Iterable[str] | None = Non
     summary = LinkSummary()
     if wanted is not None and not wanted:
         return summary
-    readings: dict[str, list[Reading]] = {}
-    register = Register.load()
-    for record in store.documents(status="ok"):
-        if not record.sha256:
-            continue
-        if wanted is not None and record.kind != "file" and record.authority:
-            known = register.find(record.authority)
-            if (known.name if known else record.authority) not in wanted:
-                continue
-        reading = read(store, record)
-        if reading is None or not reading.authority:
-            continue
-        if wanted is not None and reading.authority not in wanted:
-            continue
-        readings.setdefault(reading.authority, []).append(reading)
+    readings = _readings(store, wanted)
     for _authority, documents in sorted(readings.items()):
         letters = [d for d in documents if is_letter(d)]
         for page in documents:
@@ -534,6 +520,46 @@ def link_documents(store: DocumentStore, authorities: Iterable[str] | None = Non
                 logger.exception("linking %s failed", page.record.source)
                 summary.failed.append((page.record.source, f"{type(exc).__name__}: {exc}"))
     return summary
+
+
+def _readings(store: DocumentStore, wanted: set[str] | None) -> dict[str, list[Reading]]:
+    """Authority -> its documents as the indexer reads them, for the authorities (of ``wanted``)
+    that have a response. The catalogue says which those are for every document the index has
+    read; a file not indexed yet is read to find out."""
+    register = Register.load()
+
+    def authority_of(record: DocumentRecord) -> str | None:
+        name = record.metadata.get("authority") or record.authority
+        known = register.find(name) if name else None
+        return known.name if known else name
+
+    records = [r for r in store.documents(status="ok") if r.sha256]
+    readings: dict[str, list[Reading]] = {}
+    with_responses: set[str] = set()
+    unread = []
+    for record in records:
+        if record.kind == "file" and not record.metadata.get("document_type"):
+            unread.append(record)  # not indexed yet: its content says what it is
+        elif record.kind == "council" or record.metadata.get("document_type") == meta.COUNCIL_RESPONSE:
+            with_responses.add(authority_of(record))
+    read_now: dict[str, Reading] = {}
+    for record in unread:
+        reading = read(store, record)
+        if reading is not None and reading.authority:
+            read_now[record.document_id] = reading
+            if reading.metadata.get("document_type") == meta.COUNCIL_RESPONSE:
+                with_responses.add(reading.authority)
+    targets = {a for a in with_responses if a and (wanted is None or a in wanted)}
+    unread_ids = {r.document_id for r in unread}
+    for record in records:
+        reading = read_now.get(record.document_id)
+        if reading is None:
+            if record.document_id in unread_ids or authority_of(record) not in targets:
+                continue
+            reading = read(store, record)
+        if reading is not None and reading.authority in targets:
+            readings.setdefault(reading.authority, []).append(reading)
+    return readings
 
 
 def _link_one(store: DocumentStore, page: Reading, letters: list[Reading], summary: LinkSummary) -> None:
