@@ -179,6 +179,12 @@ def index_lines(result: dict) -> list[str]:
         lines += [f"  - {s['source']}: {s['reason']}" for s in skipped[:50]]
     lines.append(f"Failed: {len(failed)}" + (":" if failed else " (none)."))
     lines += [f"  - {f['source']}: {f['status']}: {f['reason']}" for f in failed[:50]]
+    links = result.get("links") or {}
+    if links.get("responses"):
+        lines.append(
+            f"Council responses linked to the letter they answer: {links['linked']} of {links['responses']}"
+            f" considered ({links['unlinked']} left unlinked; evidence on each document's page)."
+        )
     return lines
 
 

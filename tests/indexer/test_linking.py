@@ -309,3 +309,37 @@ def test_extracting_a_letter_for_linking_uses_the_indexers_reader(tmp_path):
     doc = extract_file(write(tmp_path / "letter.txt", LETTER))
     assert doc.metadata["document_type"] == "Children's services focused visit"
     assert any(p.stance == "improvement" for p in doc.paragraphs)
+
+
+SECOND_LETTER = (
+    LETTER.replace("28 November 2024", "9 June 2023")
+    .replace("2024-11-28", "2023-06-09")
+    .replace("29 and 30\nOctober 2024", "9 and 10\nMay 2023")
+    .replace(
+        "Care leavers benefit from strong and enduring",
+        "Young people in care benefit from lasting and trusted",
+    )
+)
+
+
+def test_a_guessed_date_never_outweighs_quoted_wording(settings, tmp_path):
+    # Undated but for a date in its prose, close to the 2023 letter; it quotes the 2024 letter.
+    guessed = page(
+        date_in="none",
+        paragraphs=[
+            "On 20 June 2023 the council launched its new offer, and Ofsted has since visited the service.",
+            'Inspectors found that "Care leavers benefit from strong and enduring relationships with '
+            'personal advisers who know them well."',
+        ],
+    )
+    files = [
+        write(tmp_path / "letter-2024.txt", LETTER),
+        write(tmp_path / "letter-2023.txt", SECOND_LETTER),
+        write(tmp_path / "page.html", guessed),
+    ]
+    ingest(settings, files, progress=False, workers=1)
+    with DocumentStore.open(settings) as store:
+        [link] = store.links(document_id_for(str(files[2].resolve())))
+        evidence = store.link_evidence(document_id_for(str(files[2].resolve())), RELATION)
+    assert link["to_document"] == document_id_for(str(files[0].resolve()))
+    assert evidence["published_source"] == "guess" and evidence["days"] is None
