@@ -378,7 +378,7 @@ def choose(response: Reading, found: list[Candidate]) -> tuple[Candidate | None,
     quoted = [c for c in found if c.wording >= 3 and (c.kind_fits or c.wording >= 6)]
     if quoted:
         best = max(quoted, key=lambda c: (c.wording, c.kind_fits, c.visit_named, -abs(c.days or 0)))
-        reasons = [f"quotes or repeats {c_words(best)} passage(s) of the letter"]
+        reasons = [f"quotes or repeats {passages_found(best)} passage(s) of the letter"]
         confidence = min(1.0, 0.6 + 0.08 * best.wording)
         return best, round(confidence, 3), reasons + _date_reason(best.days)
     fitting = [c for c in found if c.kind_fits]
@@ -418,7 +418,7 @@ def choose(response: Reading, found: list[Candidate]) -> tuple[Candidate | None,
     return None, 0.0, ["no letter of its authority is quoted, of its kind and near its date"]
 
 
-def c_words(candidate: Candidate) -> int:
+def passages_found(candidate: Candidate) -> int:
     return sum(1 for q in candidate.quotes if q["status"] != NOT_FOUND) + len(candidate.runs)
 
 
