@@ -130,7 +130,8 @@ class Register:
     def find_in_text(self, text: str) -> Authority | None:
         """The authority named in a phrase such as "Focused visit to Wigan
         children's services": the longest register name found in it."""
-        haystack = " " + normalise_name(text) + " "
+        # "Barnsley's care leavers" names Barnsley: the possessive is not part of the name.
+        haystack = " " + normalise_name(re.sub(r"(?<=\w)[’'`]s\b", "", text)) + " "
         for key in self._keys_longest_first:
             if f" {key} " in haystack:
                 return self._by_key[key]

@@ -79,6 +79,16 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     stats       TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS documents_kind ON documents(kind, status);
+-- Why a document is (or is not) linked: the indexer's linking step (indexer/linking.py) writes
+-- one row per document and relation it considered, with to_document NULL when it linked nothing.
+CREATE TABLE IF NOT EXISTS link_evidence (
+    from_document TEXT NOT NULL,
+    relation      TEXT NOT NULL,
+    to_document   TEXT,
+    evidence      TEXT NOT NULL DEFAULT '{}',   -- JSON: quoted passages, date gap, confidence, claims
+    considered_at TEXT NOT NULL,
+    PRIMARY KEY (from_document, relation)
+);
 """
 
 
@@ -412,6 +422,38 @@ class DocumentStore:
                 "INSERT OR REPLACE INTO links VALUES (?,?,?,?)",
                 (from_document, to_document, relation, confidence),
             )
+
+    def record_link(
+        self, from_document: str, to_document: str | None, relation: str, confidence: float, evidence: dict
+    ) -> None:
+        """The linking step's verdict on one document, in one transaction: its link of ``relation``
+        (replacing any earlier one; none when ``to_document`` is None) and the evidence for it."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM links WHERE from_document=? AND relation=?", (from_document, relation))
+            if to_document is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO links VALUES (?,?,?,?)",
+                    (from_document, to_document, relation, confidence),
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO link_evidence VALUES (?,?,?,?,?)",
+                (from_document, relation, to_document, json.dumps(evidence, default=str), utcnow()),
+            )
+
+    def link_evidence(self, from_document: str, relation: str) -> dict | None:
+        """The evidence recorded with ``from_document``'s link of ``relation`` (None: never considered)."""
+        row = self._db.execute(
+            "SELECT to_document, evidence, considered_at FROM link_evidence WHERE from_document=? AND relation=?",
+            (from_document, relation),
+        ).fetchone()
+        if row is None:
+            return None
+        return {"to_document": row[0], "considered_at": row[2], **json.loads(row[1])}
+
+    def linked_from(self, relation: str) -> dict[str, str]:
+        """Every link of ``relation``: from document -> to document."""
+        rows = self._db.execute("SELECT from_document, to_document FROM links WHERE relation=?", (relation,))
+        return {r[0]: r[1] for r in rows}
 
     # -- crawl runs ----------------------------------------------------------
     def start_run(self, source: str) -> int:

@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     summary = run_crawl(settings, sources=args.sources, progress=args.progress)
+    # Every change to the store is followed by the indexer's linking step, as after `crawl`.
+    from common.store import DocumentStore
+    from indexer.pipeline import link_after_change
+
+    with DocumentStore.open(settings) as store:
+        summary["links"] = link_after_change(store).linked
     print(json.dumps(summary, ensure_ascii=False))
     return 1 if summary.get("failed") else 0
 

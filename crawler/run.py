@@ -126,10 +126,8 @@ def run_crawl(settings: Settings, sources: Sequence[str] = ("ofsted",), progress
         result = _merge(parts)
         result["outcome"] = outcome
         with DocumentStore.open(settings) as store:
-            if "councils" in sources:
-                from .linking import link_releases
-
-                result["links"] = link_releases(store)
+            # Linking responses to letters is the indexer's step (indexer/linking.py): the
+            # `crawl` command runs it once the crawl is over.
             store.finish_run(
                 run_id,
                 outcome,

@@ -23,18 +23,67 @@ import re
 
 OFSTED, COUNCIL, FILE = "ofsted", "council", "file"
 
-ABOUT_OFSTED = re.compile(r"\bofsted\b", re.I)
-ABOUT_INSPECTION = re.compile(
-    r"\binspect(?:ion|ions|ors?|ed)\b|\bfocused visit\b|\bmonitoring visit\b|\bvisit\b", re.I
+# Ofsted in any of the names councils give it: "Ofsted", "OFSTED", "HMI", "His Majesty's
+# Inspectors", "Her Majesty's Inspectorate", "the Office for Standards in Education".
+ABOUT_OFSTED = re.compile(
+    r"\bofsted\b|\bHMIs?\b|\b(?:his|her) majesty[’'`]?s inspector(?:s|ate)?\b|"
+    r"\boffice for standards in education\b",
+    re.I,
 )
+ABOUT_INSPECTION = re.compile(
+    r"\binspect(?:ion|ions|ors?|ed|ing)\b|\bfocus{1,2}ed visit\b|\bmonitoring visit\b|"
+    r"\bvisit(?:s|ed|ing)?\b|\bJTAI\b|\bILACS\b",
+    re.I,
+)
+# What an authority's children's services inspection or visit is about.
+CHILDRENS_SERVICES = re.compile(
+    r"\bchildren[’'`]?s (?:social )?(?:services|social care|social work)\b|\bsocial care\b|"
+    r"\bcare leavers?\b|\bleaving care\b|\bcare[- ]experienced\b|\blooked[- ]after\b|\bchildren (?:in|looked after)\b|\bin care\b|"
+    r"\bfocus{1,2}ed visit\b|\bmonitoring visit\b|\bILACS\b|\bJTAI\b|\bjoint targeted area\b|"
+    r"\bsocial work(?:ers?)?\b|\bcorporate parent|\bchild protection\b|\bfront door\b|\bfostering\b|"
+    r"\blocal authority children",
+    re.I,
+)
+# Other subjects Ofsted inspects, which a council also announces: schools and nurseries, and
+# the SEND area inspections it runs with the CQC. "Virtual school" heads serve children in care.
+OTHER_SUBJECT = re.compile(
+    r"\b(?<!virtual )schools?\b(?! (?:holidays?|readiness))|\bacademy\b|\bacademies\b|\bpupils?\b|"
+    r"\bheadteachers?\b|\bhead teachers?\b|\bnurser(?:y|ies)\b|\bchildminders?\b|\bSEND\b|"
+    r"\bspecial educational needs\b|\blocal area partnership\b|\barea SEND\b|\bCare Quality Commission\b|"
+    r"\bCQC\b|\bEHCPs?\b|\bcolleges?\b|\bsixth form\b",
+    re.I,
+)
+# Pages that mention an inspection in passing: job adverts and committee papers.
+NOT_A_RELEASE = re.compile(
+    r"\bclosing date\b|\bsalary\b|\bapply (?:now|online|for this)\b|\bjob (?:reference|description|title)\b|"
+    r"\bvacanc(?:y|ies)\b|\bwe are recruiting\b|\bper annum\b|\bapologies for absence\b|"
+    r"\bdeclarations? of interests?\b|\bagenda(?: item)?\b|\bminutes of the (?:previous|last) meeting\b|"
+    r"\bitem \d+\b|\bmeeting of the\b|\bexempt information\b",
+    re.I,
+)
+# How far into a page its subject is decided: the title and opening say what it is about.
+OPENING_CHARS = 1200
 
 
 def is_about_ofsted(title: str | None, text: str) -> bool:
-    """A page about an Ofsted inspection or visit: it names Ofsted and an inspection or
-    visit, in the title or the body (the council crawler keeps only such releases, and
-    ``ingest`` stores an HTML page only when it is one)."""
+    """A page about one authority's Ofsted inspection or visit of its children's services, in any
+    wording ("HMI", "His Majesty's Inspectors", "focussed visit", "OFSTED ... visited"). Pages
+    about a school's or nursery's inspection, a SEND area inspection, a job or a committee
+    agenda are not, though they name Ofsted. The council crawler keeps only such pages, and
+    ``ingest`` stores an HTML page only when it is one."""
     haystack = f"{title or ''}\n{text}"
-    return bool(ABOUT_OFSTED.search(haystack) and ABOUT_INSPECTION.search(haystack))
+    if not (ABOUT_OFSTED.search(haystack) and ABOUT_INSPECTION.search(haystack)):
+        return False
+    head = f"{title or ''}\n{text[:OPENING_CHARS]}"
+    if len(set(m.group(0).lower() for m in NOT_A_RELEASE.finditer(haystack))) >= 2 or (
+        title and NOT_A_RELEASE.search(title)
+    ):
+        return False
+    ours = len(CHILDRENS_SERVICES.findall(head))
+    others = len(OTHER_SUBJECT.findall(head))
+    if title and OTHER_SUBJECT.search(title) and not CHILDRENS_SERVICES.search(title):
+        return False
+    return ours > 0 and ours >= others
 
 
 # Each pattern is one sign; a document scores the number of distinct signs it shows.

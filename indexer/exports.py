@@ -24,6 +24,7 @@ import orjson
 
 from common.config import document_path
 from common.formatting import citation_stem
+from indexer.linking import RELATION
 
 
 def judgements_text(judgements) -> str:
@@ -104,7 +105,7 @@ TABLE = (
         "responds_to",
         "text",
         "For a council's response, the document_id of the Ofsted document it "
-        "answers (empty until responses are linked to their letters).",
+        "answers (empty when it is not linked, and for every other document).",
         18,
     ),
     Column("section", "text", "The heading the paragraph sits under.", 28),
@@ -369,18 +370,40 @@ def data_version(searcher, store=None) -> str:
 
 
 def export_chunks(
-    searcher, search_request, fmt: str, base_url: str, about: dict | None = None
+    searcher, search_request, fmt: str, base_url: str, about: dict | None = None, links: dict | None = None
 ) -> Iterator[str | bytes]:
     """The export of every hit of a search in format ``fmt`` (FORMATS), chunk by chunk;
-    ``about`` (about_export) goes into the XLSX's second sheet."""
+    ``about`` (about_export) goes into the XLSX's second sheet, and ``links`` (response_links:
+    each response's document id -> the letter it answers) fills the ``responds_to`` column."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: choose {', '.join(FORMATS)}")
     rows = scan_rows(searcher, search_request, base_url)
+    if links:
+        rows = with_responds_to(rows, links)
     if fmt == "csv":
         return csv_chunks(rows)
     if fmt == "ndjson":
         return ndjson_chunks(rows)
     return xlsx_chunks(rows, about)
+
+
+# -- council responses: the store, not the index, knows which letter each one answers -------
+_RESPONDS_TO = COLUMNS.index("responds_to")
+
+
+def response_links(store) -> dict[str, str]:
+    """Response document id -> the letter it answers (empty when the store cannot say)."""
+    try:
+        return store.linked_from(RELATION) if store is not None else {}
+    except Exception:  # an unreadable store must not stop an export from the index
+        return {}
+
+
+def with_responds_to(rows: Iterable[tuple], links: dict[str, str]) -> Iterator[tuple]:
+    """Export rows (in COLUMNS order) with each response's ``responds_to`` filled from the store."""
+    for row in rows:
+        letter = links.get(row[0])
+        yield row if letter is None else (*row[:_RESPONDS_TO], letter, *row[_RESPONDS_TO + 1 :])
 
 
 # -- small tables (the researcher's view of themes): the same formats, whole in memory ---------

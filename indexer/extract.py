@@ -174,12 +174,15 @@ def _from_text(record, text: str) -> ExtractedDocument:
     if whose == COUNCIL:
         dated = [ln for ln in body if meta.parse_date(ln.text)]
         body = [ln for ln in body if not meta.parse_date(ln.text)]
+        source = "stated" if front.get("published") else None
         if dated and not front.get("published"):
-            front["published"] = meta.parse_date(dated[0].text)
+            front["published"], source = meta.parse_date(dated[0].text), "printed"
         blocks = build_blocks(body)
         quotes = attribute_quotes([b.text for b in blocks if b.kind != "heading"])
         first = body[0].text if body and len(body[0].text) < 120 else None
-        facts = _council_metadata(record, blocks, front.get("title") or first, front.get("published"), quotes)
+        facts = _council_metadata(
+            record, blocks, front.get("title") or first, front.get("published"), quotes, source
+        )
         if front.get("responds_to"):
             facts["responds_to"] = front["responds_to"]
         if front.get("authority") and not facts.get("authority"):
@@ -206,7 +209,13 @@ def _from_html(record, text: str) -> ExtractedDocument:
         raise ExtractionError("the HTML page has no main text (nothing but navigation or scripts)")
     # The sample label is a line of its own: it marks the document, never a paragraph.
     blocks = [b for b in page.blocks if not SAMPLE_FOOTER.match(b.text.strip("*_ "))]
-    facts = _council_metadata(record, blocks, page.title, page.published, page.quotes)
+    published, source = page.published, page.published_source
+    if not published:
+        published, source = _crawl_date(record)
+    facts = _council_metadata(record, blocks, page.title, published, page.quotes, source)
+    if not facts.get("published") and page.date_guess:
+        # Recorded as what it is: a guess never stands as the page's date.
+        facts["published_guess"], facts["published_source"] = page.date_guess, "guess"
     if record.kind == "file":
         _refuse_unrelated_page(page.title, blocks, facts)
     facts["ofsted_links"] = page.ofsted_links
@@ -350,8 +359,23 @@ def _ofsted_metadata(
     return facts
 
 
+def _crawl_date(record) -> tuple[str | None, str | None]:
+    """What the crawl learnt of a page's date without reading it: its sitemap ``lastmod`` or
+    the date its news listing printed beside the link (kept in the record's ``extra``)."""
+    extra = getattr(record, "extra", None) or {}
+    for key, source in (("sitemap_lastmod", "sitemap"), ("listed_date", "listing")):
+        if found := _iso(extra.get(key)):
+            return found, source
+    return None, None
+
+
 def _council_metadata(
-    record, blocks: list[Block], title: str | None, published: str | None, quotes: list[dict]
+    record,
+    blocks: list[Block],
+    title: str | None,
+    published: str | None,
+    quotes: list[dict],
+    published_source: str | None = None,
 ) -> dict:
     register = Register.load()
     text = " ".join(b.text for b in blocks[:6])
@@ -375,7 +399,10 @@ def _council_metadata(
         "judgements": {},
         "quotes": quotes,
         "published": _published(record, _iso(published)),
+        "published_source": published_source if _iso(published) else None,
     }
+    if facts["published"] and (record.kind != "file" and _iso(record.published)):
+        facts["published_source"] = "crawl"  # the site's own date, as the crawler read it
     _set_authority(facts, authority)
     return facts
 

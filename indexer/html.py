@@ -1,9 +1,19 @@
-"""Council pages: the main text (via trafilatura), its paragraphs and who said what."""
+"""Council pages: the main text (via trafilatura), its paragraphs, who said what, and when.
+
+A page's date comes from what the site states, in this order: structured data (JSON-LD
+``datePublished``, ``article:published_time``, ``<time datetime>``), then a date printed near
+the title ("Published: 3 March 2024"). A date found only in the prose is a guess: it is
+returned as ``date_guess`` with ``published_source`` "guess", never as ``published``, because
+a wrong guess (often 1 January of some year) is worse than no date. The crawl's sitemap
+``lastmod`` and listing date, which the page cannot know, are weighed in indexer/extract.py.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import lxml.html
 
@@ -39,6 +49,9 @@ class HtmlDocument:
     blocks: list[Block]
     quotes: list[dict] = field(default_factory=list)
     ofsted_links: list[str] = field(default_factory=list)
+    # Where ``published`` came from: json-ld | meta | time | printed; None when unknown.
+    published_source: str | None = None
+    date_guess: str | None = None  # a date read from the prose, kept apart from ``published``
 
 
 class HtmlReaderMissing(RuntimeError):
@@ -65,15 +78,124 @@ def read_html(text: str) -> HtmlDocument:
     )
     meta = trafilatura.extract_metadata(text)
     title = meta.title if meta and meta.title else None
-    published = meta.date if meta and meta.date else None
     blocks = _blocks(markdown, title)
+    tree = _tree(text)
+    published, source = stated_date(tree) if tree is not None else (None, None)
+    guess = None
+    if published is None:
+        # trafilatura's date search reads URLs and prose as well: only ever a guess.
+        guess = _iso_day(meta.date) if meta and meta.date else None
     return HtmlDocument(
         title=title,
         published=published,
         blocks=blocks,
         quotes=attribute_quotes([b.text for b in blocks if b.kind != "heading"]),
-        ofsted_links=_ofsted_links(text),
+        ofsted_links=_ofsted_links(tree),
+        published_source=source,
+        date_guess=guess,
     )
+
+
+def _tree(text: str):
+    try:
+        return lxml.html.fromstring(text)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def _iso_day(value) -> str | None:
+    """YYYY-MM-DD from an ISO date or date-time ("2024-03-05T09:00:00+00:00"), else None."""
+    m = re.match(r"^\s*(\d{4})-(\d{2})-(\d{2})", str(value or ""))
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datePublished",
+    "dcterms.issued",
+    "DC.date.issued",
+    "dc.date",
+    "DC.date",
+    "dcterms.date",
+    "date",
+    "pubdate",
+    "publishdate",
+)
+
+
+def stated_date(tree) -> tuple[str | None, str | None]:
+    """(ISO date, where it came from) as the page states it, or (None, None)."""
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        found = _json_ld_date(script)
+        if found:
+            return found, "json-ld"
+    for name in PUBLISHED_META:
+        for value in tree.xpath(
+            f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]/@content'
+        ):
+            if found := _iso_day(value):
+                return found, "meta"
+    for value in tree.xpath("//time/@datetime"):
+        if found := _iso_day(value):
+            return found, "time"
+    if found := _printed_near_title(tree):
+        return found, "printed"
+    return None, None
+
+
+def _json_ld_date(script: str) -> str | None:
+    try:
+        data = json.loads(script)
+    except ValueError:
+        return None
+    stack = [data]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if found := _iso_day(item.get("datePublished")):
+                return found
+            stack.extend(v for k, v in item.items() if k == "@graph" or isinstance(v, (dict, list)))
+    return None
+
+
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)"
+)
+PRINTED_DATE = re.compile(
+    rf"^(?:(?:date\s+)?(?:published|posted|released|issued|last updated|updated|date)\s*(?:on)?\s*:?\s*)?"
+    rf"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})\.?,?\s+(?P<year>\d{{4}})\.?$",
+    re.I,
+)
+_MONTHS = [m.lower() for m in ("jan feb mar apr may jun jul aug sep oct nov dec".split())]
+
+
+def _printed_near_title(tree) -> str | None:
+    """A date standing as a line of its own just after the page's main heading ("12 March 2024",
+    "Published: 12 March 2024"): what a reader sees as the page's date."""
+    heading = next(iter(tree.xpath("//h1")), None)
+    if heading is None:
+        return None
+    # The text after the heading in reading order; a byline or date line comes within a few lines.
+    lines = (re.sub(r"\s+", " ", str(t)).strip() for t in heading.xpath("following::text()"))
+    for line in [line for line in lines if line][:4]:
+        m = PRINTED_DATE.match(line)
+        if m:
+            try:
+                month = _MONTHS.index(m.group("month").lower()[:3]) + 1
+                return date(int(m.group("year")), month, int(m.group("day"))).isoformat()
+            except ValueError:
+                return None
+    return None
 
 
 def _blocks(markdown: str, title: str | None) -> list[Block]:
@@ -141,10 +263,8 @@ def _tidy_role(role: str | None) -> str | None:
     return role or None
 
 
-def _ofsted_links(text: str) -> list[str]:
-    try:
-        tree = lxml.html.fromstring(text)
-    except (lxml.etree.ParserError, ValueError):
+def _ofsted_links(tree) -> list[str]:
+    if tree is None:
         return []
     links = []
     for href in tree.xpath("//a/@href"):

@@ -36,6 +36,7 @@ class IndexSummary:
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (source, status, reason)
     # Documents that are not what the index is for (e.g. an unrelated web page): (source, reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    links: dict = field(default_factory=dict)  # what the linking step did (indexer/linking.py)
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +46,7 @@ class IndexSummary:
             "paragraphs": self.paragraphs,
             "failed": [{"source": s, "status": st, "reason": r} for s, st, r in self.failed],
             "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "links": self.links,
         }
 
 
@@ -176,12 +178,29 @@ def build_index(
             if stale:
                 engine.delete_documents(stale)
         _record(store, outcomes, summary)
+        summary.links = link_after_change(store, None if full else _authorities(store, outcomes)).to_dict()
         return summary
     finally:
         if own_engine:
             engine.close()
         if own_store:
             store.close()
+
+
+def _authorities(store: DocumentStore, outcomes: list[_Outcome]) -> set[str]:
+    """The authorities whose documents changed: their responses are linked again (a new letter
+    may be the one an older response answers)."""
+    names = set()
+    for o in outcomes:
+        names.add((o.metadata or {}).get("authority") or o.record.authority)
+    return {n for n in names if n}
+
+
+def link_after_change(store: DocumentStore, authorities: set[str] | None = None):
+    """The linking step, run after every change to the store (crawl, ingest, index)."""
+    from indexer.linking import link_documents
+
+    return link_documents(store, authorities)
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:

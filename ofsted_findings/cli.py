@@ -111,6 +111,7 @@ def cmd_crawl(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BUSY
         summary = run_crawl(settings, sources=sources, progress=not args.quiet)
+    summary["links"] = _link_after_crawl(settings)
     if args.format == "json":
         _out(summary)
     else:
@@ -119,6 +120,27 @@ def cmd_crawl(args) -> int:
         print("\n".join(describe(summary)))
     # Exit 1 when some pages failed though the rest was collected (documented in the README).
     return EXIT_FAILURES if summary.get("failed") else EXIT_OK
+
+
+def _response_links(settings) -> dict[str, str]:
+    """What fills an export's responds_to column: each response -> the letter it answers."""
+    from common.store import DocumentStore
+    from indexer.exports import response_links
+
+    if not settings.catalogue_path.exists():
+        return {}
+    with DocumentStore.open(settings) as store:
+        return response_links(store)
+
+
+def _link_after_crawl(settings) -> int:
+    """Linking is the indexer's step and follows every change to the store: after a crawl,
+    every response is considered again against every letter. Returns the links made."""
+    from common.store import DocumentStore
+    from indexer.pipeline import link_after_change
+
+    with DocumentStore.open(settings) as store:
+        return link_after_change(store).linked
 
 
 def _index_lock(settings, args):
@@ -160,6 +182,12 @@ def index_lines(result: dict) -> list[str]:
         lines += [f"  - {s['source']}: {s['reason']}" for s in skipped[:50]]
     lines.append(f"Failed: {len(failed)}" + (":" if failed else " (none)."))
     lines += [f"  - {f['source']}: {f['status']}: {f['reason']}" for f in failed[:50]]
+    links = result.get("links") or {}
+    if links.get("responses"):
+        lines.append(
+            f"Council responses linked to the letter they answer: {links['linked']} of {links['responses']}"
+            f" considered ({links['unlinked']} left unlinked; evidence on each document's page)."
+        )
     return lines
 
 
@@ -263,7 +291,9 @@ def cmd_export(args) -> int:
                     searcher,
                     store,
                 )
-        chunks = export_chunks(searcher, search_request, fmt, settings.base_url, about)
+        chunks = export_chunks(
+            searcher, search_request, fmt, settings.base_url, about, _response_links(settings)
+        )
         if args.output:
             # Written beside the target and renamed, so a failed export never leaves half a file.
             # A killed export's .part is overwritten by the next export to that name.

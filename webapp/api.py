@@ -11,6 +11,7 @@ from webapp.attribution import include_responses, restrict
 from webapp.findings import authority_themes
 from webapp.history import authority_history
 from webapp.params import parse_search_args
+from webapp.responses import claims
 from webapp.searching import compare, search
 from webapp.services import services
 
@@ -58,6 +59,8 @@ def document_json(document_id: str):
                 {**p, "url": settings.permalink(document_id, p.get("paragraph_number"))} for p in paragraphs
             ],
             "links": services().store.links(document_id),
+            # A council response held against the letter it answers (webapp/responses.py).
+            **claims(services().store, document_id),
         }
     )
 

@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 
-from indexer.exports import FIELDS, MIMETYPES, about_export, export_chunks
+from indexer.exports import FIELDS, MIMETYPES, about_export, export_chunks, response_links
 from webapp.params import parse_search_args
 from webapp.services import services
 
@@ -34,13 +34,14 @@ def export(fmt: str):
     search_request = params.request(facets=False, snippets=False)  # exports show none
     # Fail before streaming starts, while a proper error page can still be sent.
     searcher.engine.check()
+    store = _store_or_none()
     about = None
     if fmt == "xlsx":  # the workbook's second sheet says what it holds
         filters = dict(params.filters)
         if getattr(params, "neighbours_of", None):  # an authority and its statistical neighbours
             filters["neighbours_of"] = list(params.neighbours_of)
-        about = about_export(params.q, filters, params.date_from, params.date_to, searcher, _store_or_none())
-    body = export_chunks(searcher, search_request, fmt, settings.base_url, about)
+        about = about_export(params.q, filters, params.date_from, params.date_to, searcher, store)
+    body = export_chunks(searcher, search_request, fmt, settings.base_url, about, response_links(store))
     response = Response(stream_with_context(body), mimetype=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{export_filename(params, fmt)}"'
     response.headers["Cache-Control"] = "no-store"

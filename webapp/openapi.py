@@ -6,6 +6,63 @@ from indexer.engines.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, SORTS
 from indexer.filter_values import ENUMERATED, valid_values
 from indexer.search import PUBLIC_FIELDS
 
+# A document, and for a council response the claims it makes beside the letter it answers
+# (indexer/linking.py records them; webapp/responses.py serves them).
+_QUOTE = {
+    "type": "object",
+    "properties": {
+        "text": {"type": "string", "description": "The passage as the response quotes it"},
+        "status": {
+            "type": "string",
+            "enum": ["verified quote", "altered", "not found in the letter", "repeated wording"],
+        },
+        "paragraph": {"type": ["integer", "null"], "description": "The letter's paragraph (anchor #p<n>)"},
+        "letter_text": {"type": "string", "description": "The letter's words the passage quotes"},
+        "difference": {
+            "type": "array",
+            "description": "For an altered quote: difflib opcodes, word by word",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "op": {"type": "string", "enum": ["equal", "replace", "delete", "insert"]},
+                    "quote": {"type": "string"},
+                    "letter": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+DOCUMENT_SCHEMA = {
+    "type": "object",
+    "required": ["document", "paragraphs", "responds_to", "quotes", "omitted_improvements"],
+    "properties": {
+        "document": {"type": "object"},
+        "paragraphs": {"type": "array", "items": {"type": "object"}},
+        "links": {"type": "array", "items": {"type": "object"}},
+        "responds_to": {
+            "type": ["string", "null"],
+            "description": "For a council response, the document_id of the Ofsted document it answers",
+        },
+        "quotes": {"type": "array", "items": _QUOTE, "description": "Every passage the response quotes"},
+        "omitted_improvements": {
+            "type": "array",
+            "description": "The letter's areas for improvement the response does not mention",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "paragraph": {"type": "integer"},
+                    "section": {"type": "string"},
+                    "text": {"type": "string"},
+                },
+            },
+        },
+        "link_evidence": {
+            "type": ["object", "null"],
+            "description": "Why it is (or is not) linked: confidence, date gap in days, reasons, tone",
+        },
+    },
+}
+
 
 def _array_param(name: str, description: str) -> dict:
     # The values the index holds; the API also reads other common forms of them (any case,
@@ -237,7 +294,7 @@ def document(settings) -> dict:
                         {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
                     ],
                     "responses": {
-                        "200": _ok({"type": "object", "required": ["document", "paragraphs"]}),
+                        "200": _ok(DOCUMENT_SCHEMA),
                         "404": _error("No such document"),
                         "503": _error("Search is unavailable"),
                     },

@@ -14,6 +14,7 @@ from webapp.findings import authority_themes
 from webapp.history import authority_history
 from webapp.marking import MAX_QUERY_FOR_MARKS, query_terms
 from webapp.params import parse_search_args
+from webapp.responses import claims
 from webapp.services import StoreUnavailable, services
 
 bp = Blueprint("pages", __name__)
@@ -120,6 +121,7 @@ def document(document_id: str):
         record=record,
         paragraphs=paragraphs,
         linked=linked,
+        claims=claims(store, document_id),
         document_id=document_id,
         first=first,
         query=query,

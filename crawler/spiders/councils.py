@@ -4,7 +4,7 @@ Sources come from councils.yaml (crawler/sources.py). Each article's main text,
 date and quoted people are read with trafilatura (through the indexer's HTML
 reader, so crawl and index agree); only releases about an Ofsted inspection or
 visit are kept. Linking each release to its letter happens after the crawl
-(crawler/linking.py), when every letter is in the store.
+(indexer/linking.py), when every letter is in the store.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``python -m indexer.quality [--verbose] [--shared PATH] [--figures FILE] [--skip-extraction]
-[--skip-relevance] [--engines sqlite,elasticsearch] [--es-url URL]``: print the quality figures:
+[--skip-relevance] [--skip-linking] [--engines sqlite,elasticsearch] [--es-url URL]``: print the quality figures:
 extraction (metadata, themes, stance) against the gold set, then relevance of both engines
-against the judged queries beside a plain BM25 baseline. With ``--figures``, also write the
+against the judged queries beside a plain BM25 baseline, and council responses linked to their
+letters (indexer/quality/linking/) by crawl and by ingest, beside a closest-letter baseline. With ``--figures``, also write the
 extraction figures as JSON for the web app's /help page (``make quality`` writes
 ``indexer/quality/figures.json``, which is checked in)."""
 
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-extraction", action="store_true", help="only the relevance figures")
     parser.add_argument("--skip-relevance", action="store_true", help="only the extraction figures")
+    parser.add_argument("--skip-linking", action="store_true", help="leave out the linking figures")
     parser.add_argument(
         "--engines",
         default=",".join(ENGINES),
@@ -88,10 +90,38 @@ def main(argv: list[str] | None = None) -> int:
             for k, target in TARGETS.items()
             if (figures[k] > target if k == "leaked_lines" else figures[k] < target)
         ]
+    if not args.skip_linking:
+        print()
+        below += _linking(shared, args.verbose)
     if not args.skip_relevance:
         print()
         print(_relevance(shared, engines, args.es_url, args.verbose))
     return 1 if args.strict and below else 0
+
+
+def _linking(shared: Path, verbose: bool) -> list[str]:
+    """Responses linked to their letters (indexer/quality/linking/), each half by each way in;
+    the held-out half on its own lines. Returns the figures below their targets."""
+    from indexer.quality.linking_gold import SPLITS, TARGETS, WAYS, format_line, run
+
+    below = []
+    for split in SPLITS:
+        for way in WAYS:
+            figures = run(shared, split, way)
+            print(format_line(figures))
+            if verbose:
+                for mistake in figures["mistakes"]:
+                    print(
+                        f"    {mistake['page']}: labelled {mistake['labelled']}, linked {mistake['linked']}"
+                    )
+            if (
+                figures["right_letter"] < TARGETS["right_letter"]
+                or figures["links_right_share"] < TARGETS["links_right"]
+            ):
+                below.append(f"linking {split} {way}")
+            if figures["nonresponse_links"] > TARGETS["nonresponse_links"]:
+                below.append(f"linking {split} {way} non-responses")
+    return below
 
 
 def _relevance(shared: Path, names: list[str], es_url: str | None, verbose: bool) -> str:

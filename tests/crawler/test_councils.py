@@ -6,7 +6,6 @@ import pytest
 import yaml
 
 from common.store import DocumentStore
-from crawler.linking import confidence, shingles
 from crawler.replica.site import Site
 from crawler.sources import DEFAULT_COUNCILS_FILE, SourceListError, load_sources
 from indexer.attribution import is_about_ofsted
@@ -66,15 +65,6 @@ def test_relevance_needs_ofsted_and_an_inspection_or_visit():
     assert is_about_ofsted(None, "Following a focused visit by Ofsted in June, ...")
     assert not is_about_ofsted("Fostering information evening", "Could you foster? Our fostering team ...")
     assert not is_about_ofsted("Ofsted registration for childminders", "Childminders must register.")
-
-
-def test_confidence_prefers_timely_releases_that_quote_the_letter():
-    text = "Ofsted's focused visit found that staying put is a strength"
-    assert confidence(1, 8, text, "Children's services focused visit") > 0.9
-    assert confidence(1, 0, text, "Children's services focused visit") >= 0.4
-    assert confidence(400, 0, text, "Children's services focused visit") < 0.4
-    assert confidence(None, 0, text, None) == 0
-    assert len(shingles("one two three four five six")) == 2
 
 
 def test_crawl_finds_every_release_on_three_site_shapes_and_links_it(site_copy, make_replica, tmp_path):
