@@ -683,6 +683,34 @@ class ElasticsearchEngine(SearchEngine):
             out.append(source)
         return out
 
+    def paragraph(self, document_id: str, paragraph_number: int) -> dict | None:
+        try:
+            raw = self._call(self.es.get, index=self.alias, id=f"{document_id}-{paragraph_number}")
+        except NotFoundError:
+            return None
+        source = raw["_source"]
+        if source.get("document_id") != document_id or source.get("paragraph_number") != paragraph_number:
+            return None  # an id like "a-1-2" is document "a-1" paragraph 2 or document "a" paragraph 12
+        for name in DERIVED_FIELDS:
+            source.pop(name, None)
+        return source
+
+    def similar_body(self, source: dict, constraints, size: int) -> dict:
+        from indexer.engines import elasticsearch_similar
+
+        return elasticsearch_similar.body(source, constraints, size)
+
+    def similar_candidates(self, source: dict, constraints, size: int) -> list[dict]:
+        from indexer.engines import elasticsearch_similar
+
+        try:
+            result = self._call(
+                self.es.search, index=self.alias, **self.similar_body(source, constraints, size)
+            )
+        except NotFoundError:
+            return []
+        return elasticsearch_similar.hits(result, DERIVED_FIELDS)
+
     def document_ids(self) -> set[str]:
         ids: set[str] = set()
         after = None

@@ -472,6 +472,23 @@ class SqliteEngine(SearchEngine):
         )
         return [orjson.loads(r[0]) for r in rows]
 
+    def paragraph(self, document_id: str, paragraph_number: int) -> dict | None:
+        row = (
+            self._db()
+            .execute(
+                "SELECT d.data FROM paragraphs p JOIN paragraph_data d ON d.rowid = p.rowid "
+                "WHERE p.document_id = ? AND p.paragraph_number = ?",
+                (document_id, paragraph_number),
+            )
+            .fetchone()
+        )
+        return orjson.loads(row[0]) if row else None
+
+    def similar_candidates(self, source: dict, constraints, size: int) -> list[dict]:
+        from indexer.engines import sqlite_similar
+
+        return sqlite_similar.candidates(self, source, constraints, size)
+
     def document_ids(self) -> set[str]:
         return {r[0] for r in self._db().execute("SELECT DISTINCT document_id FROM paragraphs")}
 

@@ -1,0 +1,74 @@
+"""Similar practice on the Elasticsearch engine: its core ``more_like_this`` query.
+
+The index keeps the stems of ``indexer.analysis`` (not in ``_source``), so the source
+paragraph's stems are computed here, as indexing computed them, and given to
+``more_like_this`` as its ``like`` text; the node picks the most distinctive of them by its
+own tf-idf and ranks paragraphs by BM25 over them. The constraints (another authority,
+Ofsted's words, a stance, a set of authorities) are filters of the same bool query, and
+the paragraph prior multiplies the score, as in every search.
+"""
+
+from __future__ import annotations
+
+from indexer.analysis import analyse
+from indexer.engines.base import opening_snippet
+
+# more_like_this's settings for one paragraph (its defaults are for whole documents: a term
+# must occur twice in the source, which few words of a paragraph do).
+MORE_LIKE_THIS = {
+    "min_term_freq": 1,
+    "min_doc_freq": 2,
+    "max_query_terms": 25,
+    "minimum_should_match": "10%",
+    "min_word_length": 3,
+}
+FIELD = "stems"
+
+
+def like_text(source: dict) -> str:
+    return analyse(source.get("text") or "").stems
+
+
+def filters(constraints) -> tuple[list[dict], list[dict]]:
+    """(filter, must_not) clauses of the constraints."""
+    keep = [{"term": {"kind": constraints.kind}}]
+    if constraints.authorities is not None:
+        keep.append({"terms": {"authority": list(constraints.authorities)}})
+    if constraints.stance:
+        keep.append({"term": {"stance": constraints.stance}})
+    drop = [{"term": {"authority": constraints.exclude_authority}}] if constraints.exclude_authority else []
+    return keep, drop
+
+
+def body(source: dict, constraints, size: int) -> dict:
+    """The search body the engine sends (the benchmark sends the same one raw)."""
+    more_like_this = {"fields": [FIELD], "like": like_text(source), **MORE_LIKE_THIS}
+    keep, drop = filters(constraints)
+    return {
+        "size": size,
+        "query": {
+            "function_score": {
+                "query": {
+                    "bool": {"must": [{"more_like_this": more_like_this}], "filter": keep, "must_not": drop}
+                },
+                "functions": [{"field_value_factor": {"field": "prior", "missing": 1}}],
+                "boost_mode": "multiply",
+            }
+        },
+        "sort": ["_score", {"published": {"order": "desc", "missing": "_last"}}],
+        "track_scores": True,
+        "track_total_hits": False,
+    }
+
+
+def hits(result: dict, derived_fields) -> list[dict]:
+    out = []
+    for raw in result["hits"]["hits"]:
+        hit = raw["_source"]
+        for name in derived_fields:
+            hit.pop(name, None)
+        hit["score"] = round(float(raw.get("_score") or 0.0), 4)
+        hit["snippet"] = opening_snippet(hit.get("text") or "")
+        hit["match_reasons"] = []
+        out.append(hit)
+    return out
