@@ -10,7 +10,7 @@ the paragraph prior multiplies the score, as in every search.
 
 from __future__ import annotations
 
-from indexer.analysis import analyse
+from indexer.analysis import STOP_WORDS, analyse
 from indexer.engines.base import opening_snippet
 
 # more_like_this's settings for one paragraph (its defaults are for whole documents: a term
@@ -19,8 +19,11 @@ MORE_LIKE_THIS = {
     "min_term_freq": 1,
     "min_doc_freq": 2,
     "max_query_terms": 25,
-    "minimum_should_match": "10%",
+    # At least two of the chosen terms (all, when only one was chosen), as sqlite_similar.MIN_SHARED.
+    "minimum_should_match": "1<2",
     "min_word_length": 3,
+    # The words every query drops (indexer.analysis), as sqlite_similar drops them.
+    "stop_words": sorted(STOP_WORDS),
 }
 FIELD = "stems"
 

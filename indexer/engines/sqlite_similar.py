@@ -19,6 +19,7 @@ from collections import Counter
 import numpy as np
 import orjson
 
+from indexer.analysis import STOP_WORDS
 from indexer.engines import sqlite_postings as postings
 from indexer.engines.base import opening_snippet
 
@@ -30,10 +31,17 @@ MAX_TERMS = 25
 # paragraphs ("children", "social") says nothing about a practice.
 MIN_DOC_FREQ = 2
 MAX_DOC_SHARE = 0.2
+# ...but in a small index a practice's own words can be in a fifth of it: only past this
+# many paragraphs is a word common enough to be dropped.
+COMMON_FLOOR = 100
 # The source's weights are flattened by this power before they weigh the query's terms:
 # the distinctive words should lead, but a paragraph matching several good terms should
 # beat one repeating the single best term.
 WEIGHT_POWER = 0.5
+# A paragraph must share at least two of the chosen terms (one when only one was chosen):
+# one shared word ("offered") is not a practice. Elasticsearch's more_like_this gets the same
+# minimum_should_match ("1<2").
+MIN_SHARED = 2
 VOCABULARY = "temp.fts_rows"
 
 
@@ -57,7 +65,8 @@ def candidates(engine, source: dict, constraints, size: int) -> list[dict]:
     for term, weight in terms:
         rows, counts = postings.term_postings(db, term)
         phrases.append((columns.existing(rows), rows, counts, weight))
-    rows = np.unique(np.concatenate([existing for existing, *_ in phrases]))
+    rows, shared = np.unique(np.concatenate([existing for existing, *_ in phrases]), return_counts=True)
+    rows = rows[shared >= min(MIN_SHARED, len(phrases))]
     rows = rows[_allowed(columns, constraints, rows)]
     if not len(rows):
         return []
@@ -80,7 +89,7 @@ def distinctive_terms(
     db: sqlite3.Connection, stems: list[str], length: float, paragraphs: int, average_length: float
 ) -> list[tuple[str, float]]:
     """The paragraph's MAX_TERMS most distinctive stems and their query weights."""
-    frequencies = Counter(s for s in stems if len(s) > 2 and not s.isdigit())
+    frequencies = Counter(s for s in stems if len(s) > 2 and not s.isdigit() and s not in STOP_WORDS)
     if not frequencies:
         return []
     document_frequency = _document_frequencies(db, list(frequencies))
@@ -88,9 +97,11 @@ def distinctive_terms(
     weighted = []
     for term, tf in frequencies.items():
         df = document_frequency.get(term, 0)
-        if df < MIN_DOC_FREQ or df > MAX_DOC_SHARE * paragraphs:
+        if df < MIN_DOC_FREQ or df > max(MAX_DOC_SHARE * paragraphs, COMMON_FLOOR):
             continue
         idf = math.log((paragraphs - df + 0.5) / (df + 0.5))
+        if idf <= 0:  # in half the paragraphs or more: nothing distinctive
+            continue
         weighted.append((term, idf * tf * (postings.K1 + 1) / (tf + norm)))
     weighted.sort(key=lambda tw: (-tw[1], tw[0]))
     chosen = weighted[:MAX_TERMS]
