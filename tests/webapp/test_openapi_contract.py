@@ -15,6 +15,7 @@ OPERATIONS = [
     "/themes",
     "/compare",
     "/authorities/{slug}",
+    "/documents/{document_id}/paragraphs/{n}/similar",
 ]
 
 
