@@ -7,7 +7,7 @@ paragraph's terms weighted as BM25 weights them, then an OR of the best of them 
 bm25: ``indexer.engines.sqlite_similar``). What is engine-neutral lives here: which
 paragraphs may be shown (Ofsted's words, another authority's, the filters), how a list is
 diversified (at most two per authority, no paragraph twice in different letters), and
-"learn from" (the strengths on the same theme elsewhere, the authority's statistical
+"learn from" (the strengths on the same practice elsewhere, the authority's statistical
 neighbours first).
 """
 
@@ -141,9 +141,10 @@ def learn_from(
     authorities: Register | None = None,
 ) -> tuple[list[dict], tuple[str, ...]]:
     """ "Learn from": for a paragraph (typically an area for improvement), the strengths
-    Ofsted found on the same practice in other councils, the paragraph's authority's
-    statistical neighbours first (each group best first), then the strengths sharing one
-    of its themes. Returns the list and the neighbours' names."""
+    Ofsted found on the same practice in other councils. First the paragraph's authority's
+    statistical neighbours whose match is close (a score at least NEIGHBOUR_FLOOR of the
+    best), then the strengths sharing one of its themes, then the rest, best first within
+    each. Returns the list and the neighbours' names."""
     source = engine.paragraph(document_id, paragraph_number)
     if source is None:
         raise UnknownParagraph(f"{document_id} has no paragraph {paragraph_number}")
