@@ -686,8 +686,10 @@ class ElasticsearchEngine(SearchEngine):
     def paragraph(self, document_id: str, paragraph_number: int) -> dict | None:
         try:
             raw = self._call(self.es.get, index=self.alias, id=f"{document_id}-{paragraph_number}")
-        except NotFoundError:
-            return None
+        except ApiError as exc:
+            if exc.meta.status in (400, 404):  # no such paragraph, or an id the node refuses (too long)
+                return None
+            raise
         source = raw["_source"]
         if source.get("document_id") != document_id or source.get("paragraph_number") != paragraph_number:
             return None  # an id like "a-1-2" is document "a-1" paragraph 2 or document "a" paragraph 12

@@ -186,3 +186,8 @@ def test_paragraph_lookup(loaded):
     assert loaded.paragraph("gates", 2)["stance"] == "improvement"
     assert loaded.paragraph("gates", 3) is None
     assert loaded.paragraph("devon", 1)["document_id"] == "devon"
+    # "devon-b" paragraph 1 has the id "devon-b-1"; neither it nor an id too long for a node is "devon" 1.
+    assert loaded.paragraph("devon-b", 1)["document_id"] == "devon-b"
+    assert loaded.paragraph("x" * 600, 1) is None
+    with pytest.raises(UnknownParagraph):
+        loaded.similar("x" * 600, 1)
