@@ -700,7 +700,8 @@ class ElasticsearchEngine(SearchEngine):
     def similar_body(self, source: dict, constraints, size: int) -> dict:
         from indexer.engines import elasticsearch_similar
 
-        return elasticsearch_similar.body(source, constraints, size)
+        count = self._call(elasticsearch_similar.paragraph_count, self)
+        return elasticsearch_similar.body(source, constraints, size, count)
 
     def similar_candidates(self, source: dict, constraints, size: int) -> list[dict]:
         from indexer.engines import elasticsearch_similar
