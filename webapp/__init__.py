@@ -38,13 +38,14 @@ def create_app(settings: Settings | None = None, *, searcher=None, store=None) -
     app.jinja_env.lstrip_blocks = True
     app.extensions["ofsted_findings"] = Services(settings, searcher=searcher, store=store)
 
-    from webapp import api, exports, feeds, history_views, pages
+    from webapp import api, exports, feeds, history_views, pages, similar
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(history_views.bp)  # issue 19: histories and the researcher's view
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(similar.bp)  # its page and its /api/v1 route
     template_filters.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from indexer.engines.base import FACETS, MAX_OFFSET, MAX_PAGE_SIZE, SORTS
 from indexer.filter_values import ENUMERATED, valid_values
 from indexer.search import PUBLIC_FIELDS
+from indexer.similar import MAX_LIMIT as SIMILAR_MAX
+from indexer.similar import STANCE_VALUES, register
 
 # A document, and for a council response the claims it makes beside the letter it answers
 # (indexer/linking.py records them; webapp/responses.py serves them).
@@ -229,6 +231,78 @@ def _ok(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def similar_path(register_names: list[str]) -> dict:
+    """GET /documents/{document_id}/paragraphs/{n}/similar (issue 19: similar practice)."""
+    return {
+        "get": {
+            "summary": "Similar practice in other councils: paragraphs of other authorities' Ofsted "
+            "documents describing what this paragraph describes, best first, at most two per authority",
+            "operationId": "similar",
+            "parameters": [
+                {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "n", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}},
+                {
+                    "name": "neighbours_of",
+                    "in": "query",
+                    "required": False,
+                    "description": "Only paragraphs of this authority's statistical neighbours (DfE's "
+                    "children's-services benchmarking): its register name, any variant the register knows "
+                    "(any case), or its ONS code. A value that matches no authority is a 400 listing the "
+                    "valid ones.",
+                    "schema": {"type": "string", "enum": register_names},
+                },
+                {
+                    "name": "stance",
+                    "in": "query",
+                    "required": False,
+                    "description": "Only paragraphs of this stance (strength: learn from them).",
+                    "schema": {"type": "string", "enum": list(STANCE_VALUES)},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": SIMILAR_MAX, "default": 10},
+                },
+            ],
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["paragraph", "results"],
+                        "properties": {
+                            "paragraph": {"$ref": "#/components/schemas/Result"},
+                            "neighbours_of": {"type": ["string", "null"]},
+                            "neighbours": {"type": ["array", "null"], "items": {"type": "string"}},
+                            "stance": {"type": ["string", "null"]},
+                            "results": {
+                                "type": "array",
+                                "items": {
+                                    "allOf": [
+                                        {"$ref": "#/components/schemas/Result"},
+                                        {
+                                            "type": "object",
+                                            "required": ["authority", "stance", "score"],
+                                            "properties": {
+                                                "authority": {"type": "string"},
+                                                "stance": {"type": "string", "enum": list(STANCE_VALUES)},
+                                                "score": {"type": "number"},
+                                            },
+                                        },
+                                    ]
+                                },
+                            },
+                        },
+                    }
+                ),
+                "400": _error("A parameter could not be read (the problems list the valid values)"),
+                "404": _error("No such document or paragraph"),
+                "503": _error("Search is unavailable"),
+            },
+        }
+    }
+
+
 def document(settings) -> dict:
     return {
         "openapi": "3.1.0",
@@ -300,6 +374,7 @@ def document(settings) -> dict:
                     },
                 }
             },
+            "/documents/{document_id}/paragraphs/{n}/similar": similar_path([a.name for a in register()]),
             "/compare": {
                 "get": {
                     "summary": "Strengths and areas for improvement by authority and theme (what /compare shows)",

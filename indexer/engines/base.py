@@ -233,6 +233,39 @@ class SearchEngine(ABC):
     @abstractmethod
     def document_paragraphs(self, document_id: str) -> list[dict]: ...
 
+    def paragraph(self, document_id: str, paragraph_number: int) -> dict | None:
+        """One paragraph of a document (None: no such paragraph). Engines may look it up directly."""
+        for p in self.document_paragraphs(document_id):
+            if p.get("paragraph_number") == paragraph_number:
+                return p
+        return None
+
+    def similar(
+        self,
+        document_id: str,
+        paragraph_number: int,
+        *,
+        limit: int = 10,
+        neighbours_of: str | None = None,
+        stance: str | None = None,
+    ) -> list[dict]:
+        """Similar practice in other councils (indexer.similar): the paragraphs of other
+        authorities' Ofsted documents that describe what this paragraph describes, best first,
+        at most two per authority, each a hit with its ``score``. ``neighbours_of``: only that
+        authority and its statistical neighbours; ``stance``: only paragraphs of that stance.
+        Raises indexer.similar.UnknownParagraph, UnknownAuthority, or ValueError (a bad stance)."""
+        from indexer.similar import similar
+
+        return similar(
+            self, document_id, paragraph_number, limit=limit, neighbours_of=neighbours_of, stance=stance
+        )
+
+    def similar_candidates(self, source: dict, constraints, size: int) -> list[dict]:
+        """The engine's half of ``similar``: up to ``size`` paragraphs meeting the
+        constraints (indexer.similar.Constraints), ranked by the vocabulary they share with
+        ``source``, each with its ``score``. Engines implement it in their *_similar module."""
+        raise NotImplementedError(f"the {self.name} engine does not find similar paragraphs")
+
     @abstractmethod
     def document_ids(self) -> set[str]: ...
 

@@ -1,8 +1,10 @@
 """``python -m indexer.quality [--verbose] [--shared PATH] [--figures FILE] [--skip-extraction]
-[--skip-relevance] [--skip-linking] [--engines sqlite,elasticsearch] [--es-url URL]``: print the quality figures:
-extraction (metadata, themes, stance) against the gold set, then relevance of both engines
-against the judged queries beside a plain BM25 baseline, and council responses linked to their
-letters (indexer/quality/linking/) by crawl and by ingest, beside a closest-letter baseline. With ``--figures``, also write the
+[--skip-relevance] [--skip-linking] [--skip-similar] [--engines sqlite,elasticsearch] [--es-url URL]``:
+print the quality figures: extraction (metadata, themes, stance) against the gold set, then
+relevance of both engines against the judged queries beside a plain BM25 baseline, council
+responses linked to their letters (indexer/quality/linking/) by crawl and by ingest beside a
+closest-letter baseline, and similar practice (issue 19) against its judged sources beside plain
+more-like-this baselines. With ``--figures``, also write the
 extraction figures as JSON for the web app's /help page (``make quality`` writes
 ``indexer/quality/figures.json``, which is checked in)."""
 
@@ -52,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-relevance", action="store_true", help="only the extraction figures")
     parser.add_argument("--skip-linking", action="store_true", help="leave out the linking figures")
     parser.add_argument(
+        "--skip-similar", action="store_true", help="without the similar-practice figures (issue 19)"
+    )
+    parser.add_argument(
         "--engines",
         default=",".join(ENGINES),
         help="engines whose relevance is measured (default: sqlite,elasticsearch)",
@@ -96,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_relevance:
         print()
         print(_relevance(shared, engines, args.es_url, args.verbose))
+    if not args.skip_similar:
+        print()
+        print(_similar(shared, engines, args.es_url, args.verbose))
     return 1 if args.strict and below else 0
 
 
@@ -129,23 +137,40 @@ def _relevance(shared: Path, names: list[str], es_url: str | None, verbose: bool
     from indexer.quality.relevance import format_run
 
     with ExitStack() as stack:
-        engines = {}
-        for name in names:
-            if name == "sqlite":
-                from indexer.engines.sqlite import SqliteEngine
+        return format_run(
+            evaluate_relevance(shared, _fresh_engines(stack, names, es_url, "relevance")), verbose=verbose
+        )
 
-                folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="relevance-sqlite-")))
-                engines[name] = SqliteEngine(folder / "index.sqlite3")
-            else:
-                from indexer.engines.elasticsearch import ElasticsearchEngine
 
-                url = es_url or _start_node(stack)
-                engine = ElasticsearchEngine(url, f"relevance-{uuid.uuid4().hex[:12]}")
-                engines[name] = engine
+def _similar(shared: Path, names: list[str], es_url: str | None, verbose: bool) -> str:
+    """Similar practice (indexer.quality.similarity) on fresh engines, as _relevance does."""
+    from indexer.quality.similarity import evaluate as evaluate_similar
+    from indexer.quality.similarity import format_run
+
+    with ExitStack() as stack:
+        return format_run(
+            evaluate_similar(shared, _fresh_engines(stack, names, es_url, "similar")), verbose=verbose
+        )
+
+
+def _fresh_engines(stack: ExitStack, names: list[str], es_url: str | None, purpose: str) -> dict:
+    """Empty engines of each name for one evaluation, closed (and their indices dropped) after."""
+    engines = {}
+    for name in names:
+        if name == "sqlite":
+            from indexer.engines.sqlite import SqliteEngine
+
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"{purpose}-sqlite-")))
+            engines[name] = SqliteEngine(folder / "index.sqlite3")
             stack.callback(engines[name].close)
-            if name == "elasticsearch":
-                stack.callback(_drop, engines[name])  # callbacks run last first: before close
-        return format_run(evaluate_relevance(shared, engines), verbose=verbose)
+        else:
+            from indexer.engines.elasticsearch import ElasticsearchEngine
+
+            url = es_url or _start_node(stack)
+            engines[name] = ElasticsearchEngine(url, f"{purpose}-{uuid.uuid4().hex[:12]}")
+            stack.callback(engines[name].close)
+            stack.callback(_drop, engines[name])  # callbacks run last first: before close
+    return engines
 
 
 def _start_node(stack: ExitStack) -> str:

@@ -17,6 +17,7 @@ OPERATIONS = [
     "/authorities/{slug}",
     "/authorities/{slug}/compare",
     "/themes/improvements",
+    "/documents/{document_id}/paragraphs/{n}/similar",
 ]
 
 

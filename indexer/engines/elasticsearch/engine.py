@@ -25,8 +25,9 @@ from indexer.engines.base import (
     annotate,
     opening_snippet,
 )
+from indexer.engines.elasticsearch import similar
 from indexer.engines.elasticsearch.client import connect
-from indexer.engines.elasticsearch.documents import hit_paragraph, without_derived
+from indexer.engines.elasticsearch.documents import DERIVED_FIELDS, hit_paragraph, without_derived
 from indexer.engines.elasticsearch.lifecycle import SCAN_PAGE, SCHEMA_VERSION, IndexLifecycle
 from indexer.engines.elasticsearch.query import scan_body, search_body
 from indexer.query import ParsedQuery
@@ -194,6 +195,31 @@ class ElasticsearchEngine(IndexLifecycle, SearchEngine):
         except NotFoundError:
             return []
         return [without_derived(raw["_source"]) for raw in result["hits"]["hits"]]
+
+    def paragraph(self, document_id: str, paragraph_number: int) -> dict | None:
+        try:
+            raw = self._call(self.es.get, index=self.alias, id=f"{document_id}-{paragraph_number}")
+        except ApiError as exc:
+            if exc.meta.status in (400, 404):  # no such paragraph, or an id the node refuses (too long)
+                return None
+            raise
+        source = raw["_source"]
+        if source.get("document_id") != document_id or source.get("paragraph_number") != paragraph_number:
+            return None  # an id like "a-1-2" is document "a-1" paragraph 2 or document "a" paragraph 12
+        return without_derived(source)
+
+    def similar_body(self, source: dict, constraints, size: int) -> dict:
+        count = self._call(similar.paragraph_count, self)
+        return similar.body(source, constraints, size, count)
+
+    def similar_candidates(self, source: dict, constraints, size: int) -> list[dict]:
+        try:
+            result = self._call(
+                self.es.search, index=self.alias, **self.similar_body(source, constraints, size)
+            )
+        except NotFoundError:
+            return []
+        return similar.hits(result, DERIVED_FIELDS)
 
     def document_ids(self) -> set[str]:
         ids: set[str] = set()

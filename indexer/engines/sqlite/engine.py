@@ -28,7 +28,7 @@ from indexer.engines.base import (
     SearchResponse,
     opening_snippet,
 )
-from indexer.engines.sqlite import lifecycle
+from indexer.engines.sqlite import lifecycle, similar
 from indexer.engines.sqlite.lifecycle import OutdatedIndex
 from indexer.engines.sqlite.search import RECENT_PHRASES, Reader, snapshot
 from indexer.model import Paragraph
@@ -169,6 +169,21 @@ class SqliteEngine(SearchEngine):
             (document_id,),
         )
         return [orjson.loads(r[0]) for r in rows]
+
+    def paragraph(self, document_id: str, paragraph_number: int) -> dict | None:
+        row = (
+            self._db()
+            .execute(
+                "SELECT d.data FROM paragraphs p JOIN paragraph_data d ON d.rowid = p.rowid "
+                "WHERE p.document_id = ? AND p.paragraph_number = ?",
+                (document_id, paragraph_number),
+            )
+            .fetchone()
+        )
+        return orjson.loads(row[0]) if row else None
+
+    def similar_candidates(self, source: dict, constraints, size: int) -> list[dict]:
+        return similar.candidates(self, source, constraints, size)
 
     def document_ids(self) -> set[str]:
         return {r[0] for r in self._db().execute("SELECT DISTINCT document_id FROM paragraphs")}
