@@ -27,10 +27,10 @@ def run_demo(
     serve: bool = True,
     verbose: bool = False,
 ) -> int:
-    from crawler.replica.build import build_sample_site
-    from crawler.replica.server import ReplicaServer
     from crawler.summary import describe
     from indexer.pipeline import build_index
+    from replica.build import build_sample_site
+    from replica.server import ReplicaServer
 
     demo_dir = settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)

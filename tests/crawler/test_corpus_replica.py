@@ -6,8 +6,8 @@ import pytest
 
 from common.authorities import Register
 from common.store import DocumentStore
-from crawler.replica.build import build_corpus_site
-from crawler.replica.site import Site
+from replica.build import build_corpus_site
+from replica.site import Site
 
 from .conftest import crawl
 

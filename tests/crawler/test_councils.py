@@ -7,9 +7,9 @@ import yaml
 
 from common.store import DocumentStore
 from crawler.linking import confidence, shingles
-from crawler.replica.site import Site
 from crawler.sources import DEFAULT_COUNCILS_FILE, SourceListError, load_sources
 from indexer.attribution import is_about_ofsted
+from replica.site import Site
 
 from .conftest import crawl
 

@@ -14,10 +14,10 @@ import sys
 
 from common.config import Settings
 from common.store import DocumentStore
-from crawler.replica.build import build_sample_site
-from crawler.replica.server import ReplicaServer
 from indexer.engines import SearchRequest
 from indexer.search import Searcher
+from replica.build import build_sample_site
+from replica.server import ReplicaServer
 from scheduler import history
 from tests.scheduler.conftest import ROOT, wait_until, write_schedule
 

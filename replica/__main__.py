@@ -1,4 +1,4 @@
-"""``python -m crawler.replica [--sample | --corpus DIR] [--port N]``: build and serve a replica."""
+"""``python -m replica [--sample | --corpus DIR] [--port N]``: build and serve a replica."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _faults(args) -> Faults:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.replica",
+        prog="python -m replica",
         description="Build and serve a replica of the Ofsted reports site on 127.0.0.1.",
     )
     source = parser.add_mutually_exclusive_group()

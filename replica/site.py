@@ -116,7 +116,7 @@ class Site:
         if not path.is_file():
             raise FileNotFoundError(
                 f"{site_dir} is not a built replica site (no {SITE_FILE}); "
-                "build one with crawler.replica.build"
+                "build one with replica.build"
             )
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(
