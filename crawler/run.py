@@ -39,6 +39,9 @@ def scrapy_settings(settings: Settings, progress: bool = False) -> ScrapySetting
     result.setmodule(MODULES[settings.crawl_env], priority="project")
     result.set("USER_AGENT", settings.user_agent, priority="cmdline")
     result.set(DATA_DIR_SETTING, str(settings.data_dir), priority="cmdline")
+    # The council crawl's HTTP cache (its spider enables it): the last copy of each discovery
+    # page, revalidated with conditional requests on the next crawl.
+    result.set("HTTPCACHE_DIR", str(settings.data_dir / "http-cache"), priority="cmdline")
     result.set("OFSTED_FINDINGS_PROGRESS", progress, priority="cmdline")
     # The progress display and the final summary say what matters; keep Scrapy's chatter out.
     result.set("LOG_LEVEL", "WARNING", priority="cmdline")

@@ -102,6 +102,7 @@ def _sample_releases(
                 path=rel,
                 responds_to=meta.get("responds-to"),
                 about_ofsted=True,
+                kind="response",
             )
         )
 
@@ -134,6 +135,7 @@ def _corpus_releases(
                 published=published,
                 path=rel,
                 about_ofsted=True,
+                kind="response",
                 responds_to=letters.get((council.authority, published)),
             )
         )
