@@ -137,6 +137,8 @@ def _corpus_releases(
                 about_ofsted=True,
                 kind="response",
                 responds_to=letters.get((council.authority, published)),
+                # Served where a CMS would put it: under a slug made from its title.
+                url_path="/news/" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80],
             )
         )
 
