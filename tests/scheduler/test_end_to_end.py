@@ -21,7 +21,7 @@ from replica.server import ReplicaServer
 from scheduler import history
 from tests.scheduler.conftest import ROOT, wait_until, write_schedule
 
-SAMPLE = ROOT / "crawler" / "replica" / "sample"
+SAMPLE = ROOT / "replica" / "sample"
 HELD_BACK = "fv-2025-devon.txt"  # file id 59100004: published on the replica half-way through
 
 
