@@ -186,3 +186,39 @@ def test_article_not_about_ofsted_or_about_a_school_is_skipped(spider):
     </body></html>"""
     assert list(spider.parse_article(html(school, f"{SITE}/news/school", conditional=url))) == []
     assert spider.crawler.stats.get_value("ofsted_findings/documents_skipped") == 2
+
+
+def test_a_failure_is_recorded_against_its_council_and_the_crawl_goes_on(spider):
+    from twisted.internet.error import DNSLookupError
+    from twisted.python.failure import Failure
+
+    failure = Failure(DNSLookupError("www.example-council.gov.uk"))
+    failure.request = request(f"{SITE}/")
+    spider.page_failed(failure)
+    assert spider.sites[0].failures == [f"{SITE}/: DNS lookup failed"]
+    # A missing robots.txt is no failure: the default sitemap is tried instead.
+    from scrapy.http import Response as Plain
+    from scrapy.spidermiddlewares.httperror import HttpError
+
+    missing = Failure(HttpError(Plain(f"{SITE}/robots.txt", status=404)))
+    missing.request = request(f"{SITE}/robots.txt", probe=True, root=SITE)
+    spider.sites[0].pending = 1
+    [sitemap] = list(spider.robots_failed(missing))
+    assert sitemap.url == f"{SITE}/sitemap.xml" and len(spider.sites[0].failures) == 1
+
+
+def test_the_council_crawl_is_polite_and_revalidates_what_it_read():
+    from scrapy.settings import Settings as ScrapySettings
+
+    from common.config import Settings
+    from crawler.run import scrapy_settings
+
+    settings = scrapy_settings(Settings.from_env(environ={}, data_dir=Path("/tmp/x"), crawl_env="prod"))
+    settings.setdict(CouncilNewsSpider.custom_settings, priority="spider")
+    assert isinstance(settings, ScrapySettings)
+    assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2 and settings["USER_AGENT"].startswith(
+        "ofsted"
+    )
+    assert settings.getbool("HTTPCACHE_ENABLED") and settings["HTTPCACHE_POLICY"].endswith("RFC2616Policy")
+    assert settings["HTTPCACHE_DIR"] == "/tmp/x/http-cache"
