@@ -77,7 +77,11 @@ def may_be_a_response(url: str, title: str | None = None) -> bool:
     """Worth fetching: about Ofsted, children's services or care leavers by its title (or, when
     no title is known, by its address's words), and not a page that only looks like a response."""
     text = title if title else words_of(url)
-    return bool(TOPIC.search(text)) and not NOT_A_RESPONSE.search(text)
+    if NOT_A_RESPONSE.search(text):
+        return False
+    if not title and not re.search(r"[a-z]{3,}", urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1], re.I):
+        return True  # an address without words (/news/article/1234) says nothing: read the page
+    return bool(TOPIC.search(text))
 
 
 def title_says_not_a_response(title: str | None) -> bool:

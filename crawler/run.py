@@ -90,6 +90,10 @@ def run_crawl(settings: Settings, sources: Sequence[str] = ("ofsted",), progress
     if unknown or not sources:
         raise ValueError(f"unknown crawl source(s) {unknown or sources}: choose from {', '.join(SPIDERS)}")
     scrapy_config = scrapy_settings(settings, progress)
+    if "councils" in sources:
+        from .sources import load_sources
+
+        load_sources()  # a bad overrides file is a clear error (SourceListError) before any crawl
     with DocumentStore.open(settings) as store:
         store.remove_leftovers()  # half-written blobs of a crawl that was killed
         resume = _resume_points(store, sources)

@@ -123,3 +123,47 @@ def test_crawl_finds_every_release_of_the_demo_sites_and_links_it(site_copy, mak
             assert link["relation"] == "responds_to" and 0.4 <= link["confidence"] <= 1
     second = crawl(replica, data, "councils", extra_env=env)
     assert second["documents_new"] == 0 and second["documents_unchanged"] == len(releases), second
+
+
+def test_a_bad_overrides_file_stops_the_crawl_with_a_clear_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "councils.yaml"
+    bad.write_text(yaml.safe_dump({"councils": [{"authority": "Atlantis"}]}), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OFSTED_FINDINGS_")}
+    env.update(OFSTED_FINDINGS_COUNCILS_FILE=str(bad), OFSTED_FINDINGS_CRAWL_ENV="local")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ofsted_findings",
+            "crawl",
+            "--source",
+            "councils",
+            "--data-dir",
+            str(tmp_path / "d"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "'Atlantis' is not in the authority register" in done.stderr
+
+
+def test_what_the_crawl_asks_for_before_reading_a_page():
+    from crawler.discovery import is_excluded, is_news_url, may_be_a_response
+
+    assert may_be_a_response("https://c.gov.uk/news/ofsted-praises-our-care-leavers")
+    assert may_be_a_response("https://c.gov.uk/news/article/12345")  # no words: read it
+    assert not may_be_a_response("https://c.gov.uk/news/bin-collections-change")
+    assert not may_be_a_response("https://c.gov.uk/news/x", "Ofsted rates Park Primary School good")
+    assert not may_be_a_response("https://c.gov.uk/news/x", "Local area SEND inspection outcome")
+    assert may_be_a_response("https://c.gov.uk/news/x", "HMI focussed visit letter published")
+    assert is_news_url("https://c.gov.uk/council/press-releases/2024/a") and not is_news_url(
+        "https://c.gov.uk/bins"
+    )
+    assert is_excluded("https://c.gov.uk/jobs/social-worker") and is_excluded("https://c.gov.uk/news/a.pdf")
+    assert is_excluded("https://c.gov.uk/news/a", ("/news/",)) and not is_excluded("https://c.gov.uk/news/a")
