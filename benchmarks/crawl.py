@@ -91,8 +91,8 @@ def _run(args: list[str], env: dict | None = None) -> dict:
 
 
 def main() -> None:
-    from crawler.replica.build import build_corpus_site, build_sample_site
-    from crawler.replica.server import ReplicaServer
+    from replica.build import build_corpus_site, build_sample_site
+    from replica.server import ReplicaServer
 
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         tmp = Path(tmp)

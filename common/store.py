@@ -89,6 +89,17 @@ CREATE TABLE IF NOT EXISTS link_evidence (
     considered_at TEXT NOT NULL,
     PRIMARY KEY (from_document, relation)
 );
+-- The councils crawl's account of each council's site, for `status`: one row per authority.
+CREATE TABLE IF NOT EXISTS council_sites (
+    authority   TEXT PRIMARY KEY,
+    website     TEXT NOT NULL,
+    last_read   TEXT,                     -- when a page of the site last answered (ISO time)
+    checked_at  TEXT NOT NULL,            -- when the last crawl tried it
+    pages       INTEGER NOT NULL DEFAULT 0,  -- pages read by the last crawl
+    found       INTEGER NOT NULL DEFAULT 0,  -- news pages its sitemaps or listings named
+    kept        INTEGER NOT NULL DEFAULT 0,  -- releases about Ofsted kept
+    failures    TEXT NOT NULL DEFAULT '[]'   -- JSON list of "url: reason" of the last crawl
+);
 """
 
 
@@ -583,3 +594,30 @@ class DocumentStore:
             outcomes,
         ).fetchall()
         return {sources: finished for sources, finished in rows}
+
+    # -- council sites (the councils crawl) ---------------------------------------------------
+    def record_council_site(
+        self,
+        authority: str,
+        website: str,
+        *,
+        read_at: str | None,
+        pages: int,
+        found: int,
+        kept: int,
+        failures: list[str],
+    ) -> None:
+        """What the last crawl of one council's site did; ``read_at`` None keeps the last read."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO council_sites (authority, website, last_read, checked_at, pages, found, kept,"
+                " failures) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(authority) DO UPDATE SET"
+                " website=excluded.website, last_read=coalesce(excluded.last_read, council_sites.last_read),"
+                " checked_at=excluded.checked_at, pages=excluded.pages, found=excluded.found,"
+                " kept=excluded.kept, failures=excluded.failures",
+                (authority, website, read_at, utcnow(), pages, found, kept, json.dumps(failures)),
+            )
+
+    def council_sites(self) -> list[dict]:
+        rows = self._db.execute("SELECT * FROM council_sites ORDER BY authority")
+        return [{**dict(r), "failures": json.loads(r["failures"])} for r in rows]

@@ -66,6 +66,9 @@ class CouncilRelease:
     last_modified: str | None = None
     quotes: list = field(default_factory=list)  # [{"speaker", "role", "quote"}]
     error: str | None = None
+    # Dates the site gave beside the page (ISO): "sitemap_lastmod", "listed_date"; the
+    # indexer chooses the document's date, the crawler never guesses one.
+    extra: dict = field(default_factory=dict)
 
     @property
     def descriptive(self) -> dict:

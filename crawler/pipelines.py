@@ -118,7 +118,7 @@ class StorePipeline:
                 content_type=item.content_type,
                 etag=item.etag,
                 last_modified=item.last_modified,
-                extra={"council_site": item.council_site, "quotes": item.quotes},
+                extra={"council_site": item.council_site, "quotes": item.quotes, **item.extra},
                 **item.descriptive,
             ),
         )

@@ -39,6 +39,9 @@ def scrapy_settings(settings: Settings, progress: bool = False) -> ScrapySetting
     result.setmodule(MODULES[settings.crawl_env], priority="project")
     result.set("USER_AGENT", settings.user_agent, priority="cmdline")
     result.set(DATA_DIR_SETTING, str(settings.data_dir), priority="cmdline")
+    # The council crawl's HTTP cache (its spider enables it): the last copy of each discovery
+    # page, revalidated with conditional requests on the next crawl.
+    result.set("HTTPCACHE_DIR", str(settings.data_dir / "http-cache"), priority="cmdline")
     result.set("OFSTED_FINDINGS_PROGRESS", progress, priority="cmdline")
     # The progress display and the final summary say what matters; keep Scrapy's chatter out.
     result.set("LOG_LEVEL", "WARNING", priority="cmdline")
@@ -87,6 +90,10 @@ def run_crawl(settings: Settings, sources: Sequence[str] = ("ofsted",), progress
     if unknown or not sources:
         raise ValueError(f"unknown crawl source(s) {unknown or sources}: choose from {', '.join(SPIDERS)}")
     scrapy_config = scrapy_settings(settings, progress)
+    if "councils" in sources:
+        from .sources import load_sources
+
+        load_sources()  # a bad overrides file is a clear error (SourceListError) before any crawl
     with DocumentStore.open(settings) as store:
         store.remove_leftovers()  # half-written blobs of a crawl that was killed
         resume = _resume_points(store, sources)

@@ -122,3 +122,22 @@ def describe(result: dict) -> list[str]:
     if len(errors) > 50:
         lines.append(f"  … and {len(errors) - 50} more (ofsted-findings status lists them)")
     return lines
+
+
+def council_site_lines(sites: list[dict]) -> list[str]:
+    """`status`'s account of the council sites (the store's council_sites rows): when each was
+    last read, what its last crawl found and kept, and what failed; failing councils first."""
+    failing = [s for s in sites if s["failures"]]
+    lines = [
+        f"Council sites: {len(sites)} crawled, {len(sites) - len(failing)} without failures, "
+        f"{len(failing)} with failures."
+    ]
+    for site in sorted(sites, key=lambda s: (not s["failures"], s["authority"])):
+        lines.append(
+            f"  - {site['authority']} ({site['website']}): last read {site['last_read'] or 'never'}; "
+            f"last crawl {site['checked_at']}: {site['pages']} pages, {site['found']} news pages found, "
+            f"{site['kept']} releases about Ofsted"
+            + (f"; {len(site['failures'])} failed:" if site["failures"] else "")
+        )
+        lines += [f"      {failure}" for failure in site["failures"][:5]]
+    return lines

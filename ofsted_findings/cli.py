@@ -405,6 +405,7 @@ def cmd_status(args) -> int:
                 for r in store.failures()
             ],
             "crawls": store.runs(limit=5),
+            "council_sites": store.council_sites(),
         }
     engine = open_engine(settings)
     try:
@@ -458,8 +459,12 @@ def status_lines(report: dict) -> list[str]:
 
         lines.append("Locks:")
         lines += [f"  - {describe_lock(state)}" for state in report["locks"]]
+    if report.get("council_sites"):
+        from crawler.summary import council_site_lines
+
+        lines += council_site_lines(report["council_sites"])
     for key, value in report.items():  # anything other commands add to the report
-        if key not in ("data_dir", "store", "index", "failures", "crawls", "locks"):
+        if key not in ("data_dir", "store", "index", "failures", "crawls", "locks", "council_sites"):
             lines.append(
                 f"{key.replace('_', ' ').capitalize()}: {json.dumps(value, ensure_ascii=False, default=str)}"
             )

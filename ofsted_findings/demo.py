@@ -27,10 +27,10 @@ def run_demo(
     serve: bool = True,
     verbose: bool = False,
 ) -> int:
-    from crawler.replica.build import build_sample_site
-    from crawler.replica.server import ReplicaServer
     from crawler.summary import describe
     from indexer.pipeline import build_index
+    from replica.build import build_sample_site
+    from replica.server import ReplicaServer
 
     demo_dir = settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
@@ -50,7 +50,8 @@ def run_demo(
             flush=True,
         )
         if verbose:
-            print(f"Sample council news sites at {replica.council_url}", flush=True)
+            sites = ", ".join(replica.council_site_url(c.slug) for c in replica.site.councils)
+            print(f"Sample council news sites at {sites}", flush=True)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         settings.sample_data_marker.write_text(
             "This folder holds ofsted-findings' own sample documents (make demo), not Ofsted's.\n",

@@ -28,6 +28,10 @@ RETRY_BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 300.0  # never wait longer than this, whatever Retry-After says
 
 DOWNLOAD_TIMEOUT = 60
+# Council pages (robots.txt, sitemaps, home pages, listings, articles) are small: a site that
+# takes longer, or sends more, is failing, and only that council's crawl is told so.
+COUNCIL_PAGE_TIMEOUT = 30
+COUNCIL_PAGE_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 25 * 1024 * 1024
 

@@ -11,7 +11,12 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
@@ -58,8 +63,12 @@ def failure_reason(failure) -> str:
         return "forbidden by robots.txt" if "robots" in message.lower() else message
     if failure.check(DNSLookupError):
         return "DNS lookup failed"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timed out"
+    if failure.check(DownloadConnectionRefusedError):
+        return "Connection refused"
+    if failure.check(DownloadCancelledError):
+        return "larger than the download size limit (not read)"
     return f"{type(failure.value).__name__}: {failure.value}"
 
 

@@ -82,3 +82,29 @@ def test_an_unusable_data_dir_is_a_clear_error(tmp_path):
     blocker.write_text("not a directory")
     with pytest.raises(StoreError, match="cannot open the document store"):
         DocumentStore(blocker)
+
+
+def test_council_sites_keep_the_last_read_across_a_failed_crawl(store):
+    store.record_council_site(
+        "Leeds",
+        "https://www.leeds.gov.uk",
+        read_at="2026-12-01T10:00:00+00:00",
+        pages=5,
+        found=9,
+        kept=1,
+        failures=[],
+    )
+    store.record_council_site(
+        "Leeds",
+        "https://www.leeds.gov.uk",
+        read_at=None,
+        pages=0,
+        found=0,
+        kept=0,
+        failures=["https://www.leeds.gov.uk/: HTTP 500"],
+    )
+    [row] = store.council_sites()
+    assert row["last_read"] == "2026-12-01T10:00:00+00:00" and row["pages"] == 0
+    assert (
+        row["failures"] == ["https://www.leeds.gov.uk/: HTTP 500"] and row["checked_at"] >= row["last_read"]
+    )

@@ -6,8 +6,8 @@ import pytest
 
 from common.authorities import Register
 from common.store import DocumentStore
-from crawler.replica.build import build_corpus_site
-from crawler.replica.site import Site
+from replica.build import build_corpus_site
+from replica.site import Site
 
 from .conftest import crawl
 
@@ -52,7 +52,7 @@ def test_full_crawl_finds_everything_links_every_seed_and_recrawls_cheaply(
         assert len({r.source for r in letters}) == len(letters) == len(site.publications())
         assert {r.sha256 for r in letters} == {p.sha256 for p in site.publications()}
         for council, page in releases:
-            record = store.get_by_source(f"{replica.council_url}/{council.slug}/news/{page.slug}")
+            record = store.get_by_source(replica.page_url(council, page))
             [link] = store.links(record.document_id)
             assert store.get(link["to_document"]).source == f"{replica.files_url}/v1/file/{page.responds_to}"
 

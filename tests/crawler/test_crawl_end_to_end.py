@@ -13,8 +13,8 @@ from pathlib import Path
 from common.config import Settings
 from common.store import DocumentStore
 from crawler.publications import KEPT_TYPES
-from crawler.replica.server import Faults
-from crawler.replica.site import Site
+from replica.server import Faults
+from replica.site import Site
 
 from .conftest import crawl
 

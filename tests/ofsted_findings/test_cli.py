@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from crawler.replica.build import build_sample_site
-from crawler.replica.server import ReplicaServer
 from ofsted_findings.cli import main
+from replica.build import build_sample_site
+from replica.server import ReplicaServer
 
 REQUIRED_FIELDS = {
     "authority",

@@ -542,8 +542,8 @@ def build_battery(good_pdf: bytes | None = None) -> Battery:
 def add_good_files(battery: Battery) -> Battery:
     """Good documents: the project's sample letters rendered as real PDFs, one as text, and
     a council news page, each with a phrase from its text to find it by."""
-    from crawler.replica.documents import load_samples
-    from crawler.replica.render import render_pdf
+    from replica.documents import load_samples
+    from replica.render import render_pdf
 
     samples = {doc.path.stem: doc for doc in load_samples()}
     for stem in ("fv-2024-leeds", "fv-2022-norfolk", "fv-2023-calderdale", "fv-2021-sunderland"):

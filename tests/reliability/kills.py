@@ -211,8 +211,8 @@ def snapshot(data_dir: Path, **settings_overrides) -> Snapshot:
 
 
 def render_samples(folder: Path, copies: int = COPIES) -> Path:
-    from crawler.replica.documents import load_samples
-    from crawler.replica.render import render_pdf
+    from replica.documents import load_samples
+    from replica.render import render_pdf
 
     folder.mkdir(parents=True, exist_ok=True)
     for doc in load_samples():

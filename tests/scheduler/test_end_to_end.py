@@ -14,14 +14,14 @@ import sys
 
 from common.config import Settings
 from common.store import DocumentStore
-from crawler.replica.build import build_sample_site
-from crawler.replica.server import ReplicaServer
 from indexer.engines import SearchRequest
 from indexer.search import Searcher
+from replica.build import build_sample_site
+from replica.server import ReplicaServer
 from scheduler import history
 from tests.scheduler.conftest import ROOT, wait_until, write_schedule
 
-SAMPLE = ROOT / "crawler" / "replica" / "sample"
+SAMPLE = ROOT / "replica" / "sample"
 HELD_BACK = "fv-2025-devon.txt"  # file id 59100004: published on the replica half-way through
 
 
@@ -50,10 +50,8 @@ def test_a_letter_published_on_the_replica_is_searchable_after_the_next_schedule
     write_schedule(data_dir, {"ofsted-crawl": {"interval_seconds": 2, "time_limit_seconds": 120}})
 
     replica = ReplicaServer(site_before).start()
-    ports = [
-        int(url.rsplit(":", 1)[1].split("/")[0])
-        for url in (replica.ofsted_url, replica.files_url, replica.council_url)
-    ]
+    ports = [int(url.rsplit(":", 1)[1].split("/")[0]) for url in (replica.ofsted_url, replica.files_url)]
+    council_ports = replica.council_ports
     env = {k: v for k, v in os.environ.items() if not k.startswith("OFSTED_FINDINGS_")}
     env.update(
         OFSTED_FINDINGS_DATA_DIR=str(data_dir),
@@ -81,7 +79,9 @@ def test_a_letter_published_on_the_replica_is_searchable_after_the_next_schedule
 
         # Ofsted publishes a new letter: the replica now serves the full sample site.
         replica.stop()
-        replica = ReplicaServer(site_after, port=ports[0], files_port=ports[1], council_port=ports[2]).start()
+        replica = ReplicaServer(
+            site_after, port=ports[0], files_port=ports[1], council_ports=council_ports
+        ).start()
         second = wait_until(
             lambda: [r for r in ok_runs() if r["run_id"] > first["run_id"] and r["new_documents"] >= 1],
             timeout=90,

@@ -14,7 +14,7 @@ from scheduler.config import load_config
 from scheduler.integrity import check_integrity
 from scheduler.jobs import Runtime, run_job
 
-SAMPLES = Path(__file__).resolve().parents[2] / "crawler" / "replica" / "sample" / "ofsted"
+SAMPLES = Path(__file__).resolve().parents[2] / "replica" / "sample" / "ofsted"
 
 
 @pytest.fixture

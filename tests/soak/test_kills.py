@@ -149,7 +149,7 @@ def kill_serve(bench: Bench, sig: int, point: str) -> None:
 
 
 def kill_crawl(bench: Bench, sig: int, point: str) -> None:
-    from crawler.replica.server import ReplicaServer
+    from replica.server import ReplicaServer
 
     data_dir = bench.copy()
     with ReplicaServer(bench.site) as replica:
@@ -317,8 +317,8 @@ SCENARIOS = [
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory, es_url) -> Bench:
-    from crawler.replica.build import build_sample_site
-    from crawler.replica.server import ReplicaServer
+    from replica.build import build_sample_site
+    from replica.server import ReplicaServer
 
     root = tmp_path_factory.mktemp("soak-kills")
     files = render_samples(root / "files", copies=3)

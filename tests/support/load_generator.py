@@ -392,8 +392,8 @@ def build_index(settings, files: Sequence[Path] | None = None) -> dict:
 
     files = list(files) if files is not None else corpus_files()
     if not files:
-        from crawler.replica.documents import load_samples
-        from crawler.replica.render import render_pdf
+        from replica.documents import load_samples
+        from replica.render import render_pdf
 
         folder = Path(tempfile.mkdtemp(prefix="ofsted-findings-load-"))
         for doc in load_samples():

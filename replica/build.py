@@ -102,6 +102,7 @@ def _sample_releases(
                 path=rel,
                 responds_to=meta.get("responds-to"),
                 about_ofsted=True,
+                kind="response",
             )
         )
 
@@ -134,7 +135,10 @@ def _corpus_releases(
                 published=published,
                 path=rel,
                 about_ofsted=True,
+                kind="response",
                 responds_to=letters.get((council.authority, published)),
+                # Served where a CMS would put it: under a slug made from its title.
+                url_path="/news/" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80],
             )
         )
 

@@ -63,13 +63,15 @@ class CouncilPage:
     path: str  # the page's HTML, relative to the site folder
     responds_to: str | None = None  # file id of the Ofsted publication it answers
     about_ofsted: bool = False  # a release the council spider should keep
+    # response | school | send | jobs | agenda | filler: what the page is (replica/councils.py)
+    kind: str = "filler"
+    url_path: str = ""  # its path on the council's site; "" means /news/<slug>
 
 
 @dataclass
 class CouncilSite:
-    """One council's news site. ``shape`` is how its news is found:
-    "sitemap" (sitemap.xml), "listing" (a paginated news listing) or
-    "boilerplate" (one listing page, cookie banner and heavy navigation)."""
+    """One council's website. ``shape`` is how its news is found and how the site behaves
+    (replica/councils.py SHAPES)."""
 
     slug: str
     authority: str
@@ -78,9 +80,6 @@ class CouncilSite:
 
     def page(self, slug: str) -> CouncilPage | None:
         return next((p for p in self.pages if p.slug == slug), None)
-
-
-SHAPES = ("sitemap", "listing", "boilerplate")
 
 
 @dataclass
@@ -115,8 +114,7 @@ class Site:
         path = Path(site_dir) / SITE_FILE
         if not path.is_file():
             raise FileNotFoundError(
-                f"{site_dir} is not a built replica site (no {SITE_FILE}); "
-                "build one with crawler.replica.build"
+                f"{site_dir} is not a built replica site (no {SITE_FILE}); build one with replica.build"
             )
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(

@@ -1,4 +1,4 @@
-"""``python -m crawler.replica [--sample | --corpus DIR] [--port N]``: build and serve a replica."""
+"""``python -m replica [--sample | --corpus DIR | --councils] [--port N]``: build and serve a replica."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from .build import build_corpus_site, build_sample_site
+from .councils import build_council_sites
 from .server import FILE_FAULTS, Faults, ReplicaServer
 
 
@@ -22,7 +23,7 @@ def _faults(args) -> Faults:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.replica",
+        prog="python -m replica",
         description="Build and serve a replica of the Ofsted reports site on 127.0.0.1.",
     )
     source = parser.add_mutually_exclusive_group()
@@ -35,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--port", type=int, default=0, help="port of the reports host (0: any free port)")
     parser.add_argument("--files-port", type=int, default=0, help="port of the files host (0: any free port)")
-    parser.add_argument(
-        "--council-port", type=int, default=0, help="port of the council news sites (0: any free port)"
+    source.add_argument(
+        "--councils",
+        action="store_true",
+        help="serve the replica council sites of every shape (replica/councils.py) instead",
     )
     parser.add_argument(
         "--fault",
@@ -62,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ofsted-replica-") as tmp:
         site_dir = args.site_dir or Path(tmp)
         try:
-            if args.corpus:
+            if args.councils:
+                build_council_sites(site_dir)
+            elif args.corpus:
                 build_corpus_site(args.corpus, site_dir)
             else:
                 build_sample_site(site_dir)
@@ -73,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
             site_dir,
             port=args.port,
             files_port=args.files_port,
-            council_port=args.council_port,
             faults=faults,
         ) as replica:
             print(f"OFSTED_FINDINGS_OFSTED_URL={replica.ofsted_url}")

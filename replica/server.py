@@ -1,7 +1,8 @@
-"""Serve a built replica site on 127.0.0.1: the reports host and the files host.
+"""Serve a built replica site on 127.0.0.1: the reports host, the files host and council sites.
 
-Two threading HTTP servers on two ephemeral ports stand in for
-reports.ofsted.gov.uk and files.ofsted.gov.uk. Faults can be switched on per
+Threading HTTP servers on ephemeral ports stand in for reports.ofsted.gov.uk,
+files.ofsted.gov.uk and each council's website (one port per council host, as
+robots.txt and politeness are per host; replica/councils.py answers for them). Faults can be switched on per
 file or page so the crawler can be tested against a site that misbehaves the
 way real sites do.
 """
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from . import council_markup
+from . import councils
 from .markup import listing_page, not_found_page, provider_page
 from .site import Site
 
@@ -53,6 +54,8 @@ class Faults:
     duplicate_links: set[str] = field(default_factory=set)  # provider URNs listing a file twice
     robots_disallow: list[str] = field(default_factory=list)  # extra Disallow paths, both hosts
     slow_seconds: float = 1.0
+    # How long the "timeout" council site takes to answer: beyond the crawl's council page timeout.
+    council_slow_seconds: float = 10.0
 
     def __post_init__(self):
         unknown = {k for k in self.files.values() if k not in FILE_FAULTS}
@@ -78,6 +81,10 @@ def _encrypted_pdf() -> bytes:
     return buffer.getvalue()
 
 
+def council_key(slug: str, role: str = "main") -> str:
+    return slug if role == "main" else f"{slug}:{role}"
+
+
 class ReplicaServer:
     """``with ReplicaServer(site_dir) as replica: replica.ofsted_url, replica.files_url``."""
 
@@ -88,7 +95,7 @@ class ReplicaServer:
         port: int = 0,
         faults: Faults | None = None,
         files_port: int = 0,
-        council_port: int = 0,
+        council_ports: dict[str, int] | None = None,
     ):
         if host != LOOPBACK:
             raise ValueError(f"the replica only binds {LOOPBACK}, not {host!r}")
@@ -96,7 +103,14 @@ class ReplicaServer:
         self.site = Site.load(self.site_dir)
         self.faults = faults or Faults()
         self.host = host
-        self._ports = {"ofsted": port, "files": files_port, "council": council_port}
+        # Every council site is a host of its own (its own port), as robots.txt is per host;
+        # a site of two hosts (news elsewhere, a move to a new domain) has "<slug>:<role>" too.
+        self._ports = {"ofsted": port, "files": files_port}
+        for council in self.site.councils:
+            for role in ("main", councils.SECOND_HOST.get(council.shape)):
+                if role:
+                    key = council_key(council.slug, role)
+                    self._ports[key] = (council_ports or {}).get(key, 0)
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -106,6 +120,7 @@ class ReplicaServer:
         self.arrivals: dict[tuple[str, str], list[float]] = {}  # (role, path) -> monotonic times
         self.statuses: Counter = Counter()  # status code -> count
         self.bytes_sent = 0
+        self.bytes_by_host: Counter = Counter()  # host role -> body bytes sent
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> "ReplicaServer":
@@ -138,41 +153,51 @@ class ReplicaServer:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def _url(self, index: int) -> str:
+    def _url(self, role: str) -> str:
         if not self._servers:
             raise RuntimeError("the replica is not started")
+        index = list(self._ports).index(role)
         return f"http://{self.host}:{self._servers[index].server_address[1]}"
 
     @property
     def ofsted_url(self) -> str:
-        return self._url(0)
+        return self._url("ofsted")
 
     @property
     def files_url(self) -> str:
-        return self._url(1)
+        return self._url("files")
+
+    def council_site_url(self, slug: str, role: str = "main") -> str:
+        """The root of a council's site (``role`` "main"), or of its second host ("news", "new")."""
+        return self._url(council_key(slug, role))
+
+    def page_url(self, council, page) -> str:
+        """Where a council page is served (on the news host for a site whose news is elsewhere)."""
+        host = "news" if council.shape == "news-host" and page.kind not in ("jobs", "agenda") else "main"
+        if council.shape == "moved":
+            host = "new"
+        return self.council_site_url(council.slug, host) + councils.page_path(council, page)
 
     @property
-    def council_url(self) -> str:
-        """One host for every replica council site, each under /<slug>/."""
-        return self._url(2)
+    def council_ports(self) -> dict[str, int]:
+        """Each council host's port, to start a replica again on the same addresses."""
+        return {
+            key: self._servers[i].server_address[1]
+            for i, key in enumerate(self._ports)
+            if key not in ("ofsted", "files")
+        }
 
     def councils_config(self) -> dict:
-        """The council news sources for this replica, in crawler/councils.yaml's schema."""
+        """The crawl's council overrides for this replica (crawler/councils.yaml's schema): each
+        replica council's site root in place of the register's website, its second news host
+        where its news lives elsewhere, and only these councils crawled."""
         entries = []
         for council in self.site.councils:
-            root = f"{self.council_url}/{council.slug}"
-            entry = {"authority": council.authority, "website": root}
-            if council.shape == "sitemap":
-                entry["sitemaps"] = [f"{root}/sitemap.xml"]
-                entry["news_url_pattern"] = "/news/"
-            else:
-                entry["listing"] = {
-                    "url": f"{root}/news",
-                    "links": "ul.news-list li a",
-                    "next": "a[rel=next]",
-                }
+            entry = {"authority": council.authority, "website": self.council_site_url(council.slug)}
+            if councils.SECOND_HOST.get(council.shape) == "news":
+                entry["news_hosts"] = [self.council_site_url(council.slug, "news")]
             entries.append(entry)
-        return {"councils": entries}
+        return {"only_listed": True, "councils": entries}
 
     def write_councils_config(self, path: Path) -> Path:
         import yaml
@@ -202,6 +227,7 @@ class ReplicaServer:
         with self._lock:
             self.statuses[status] += 1
             self.bytes_sent += size
+            self.bytes_by_host[role] += size
 
     def robots_txt(self) -> str:
         lines = ["User-agent: *", "Disallow: /admin/"]
@@ -229,12 +255,12 @@ class ReplicaServer:
                 url = urlsplit(self.path)
                 replica._arrived(role, url.path, self.headers.get("User-Agent"))
                 try:
+                    if role not in ("ofsted", "files"):
+                        return self._council(url)
                     if url.path == "/robots.txt":
                         return self._send(200, replica.robots_txt().encode(), "text/plain; charset=utf-8")
                     if role == "ofsted":
                         return self._reports(url)
-                    if role == "council":
-                        return self._council(url)
                     return self._files(url)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
@@ -247,9 +273,15 @@ class ReplicaServer:
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
                 self.end_headers()
-                if not self._head and body:
-                    self.wfile.write(body)
-                replica._record(role, urlsplit(self.path).path, status, 0 if self._head else len(body))
+                sent = 0
+                try:
+                    # In pieces, so a client that gives up half-way (a page too big) is
+                    # counted for what it was sent, not for the whole body.
+                    for start in range(0, 0 if self._head else len(body), 65536):
+                        self.wfile.write(body[start : start + 65536])
+                        sent += len(body[start : start + 65536])
+                finally:
+                    replica._record(role, urlsplit(self.path).path, status, sent)
 
             def _html(self, status: int, html: str):
                 self._send(status, html.encode("utf-8"), "text/html; charset=utf-8")
@@ -305,31 +337,37 @@ class ReplicaServer:
 
             # -- council sites ---------------------------------------------------------
             def _council(self, url):
-                if self._page_fault(replica.faults.pages.get(url.path), "page:" + url.path):
-                    return
-                parts = url.path.strip("/").split("/")
-                council = replica.site.council(parts[0]) if parts and parts[0] else None
-                if council is None:
-                    return self._html(404, not_found_page())
-                rest = parts[1:]
-                if rest == ["sitemap.xml"] and council.shape == "sitemap":
-                    xml = council_markup.sitemap_index_xml(council, replica.council_url)
-                    return self._send(200, xml.encode(), "application/xml")
-                if rest == ["sitemap-pages.xml"] and council.shape == "sitemap":
-                    xml = council_markup.sitemap_xml(council, replica.council_url)
-                    return self._send(200, xml.encode(), "application/xml")
-                if rest == ["news"]:
-                    try:
-                        number = int(parse_qs(url.query).get("page", ["1"])[0])
-                    except ValueError:
-                        number = 0
-                    html = council_markup.listing_page(council, number)
-                    return self._html(200, html) if html else self._html(404, not_found_page())
-                if len(rest) == 2 and rest[0] == "news" and council.page(rest[1]):
-                    return self._static(
-                        replica.site_dir / council.page(rest[1]).path, "text/html; charset=utf-8"
-                    )
-                self._html(404, not_found_page())
+                slug, _, host_role = role.partition(":")
+                council = replica.site.council(slug)
+                urls = {"main": replica.council_site_url(slug)}
+                if council.shape in councils.SECOND_HOST:
+                    second = councils.SECOND_HOST[council.shape]
+                    urls[second] = replica.council_site_url(slug, second)
+                reply = councils.respond(
+                    council, host_role or "main", url.path, url.query, urls, replica.site_dir
+                )
+                if reply.slow:
+                    time.sleep(replica.faults.council_slow_seconds)
+                if reply.status != 200:
+                    return self._send(reply.status, reply.body, reply.content_type, reply.headers)
+                # Validators on every page, as CMSs behind a cache send them; max-age=0 makes a
+                # client revalidate each time (a 304 costs no body).
+                etag = '"' + hashlib.sha256(reply.body).hexdigest()[:32] + '"'
+                headers = {
+                    "ETag": etag,
+                    "Last-Modified": councils.LAST_MODIFIED,
+                    "Cache-Control": "max-age=0, must-revalidate",
+                    **reply.headers,
+                }
+                modified = parsedate_to_datetime(councils.LAST_MODIFIED).timestamp()
+                if self._not_modified(etag, int(modified)):
+                    self.send_response(304)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    replica._record(role, url.path, 304, 0)
+                    return None
+                return self._send(200, reply.body, reply.content_type, headers)
 
             def _static(self, path: Path, content_type: str, fault: str | None = None, file_id: str = ""):
                 """A stored file with validators, honouring conditional requests."""

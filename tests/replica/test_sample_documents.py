@@ -9,9 +9,9 @@ import pypdfium2 as pdfium
 import pytest
 
 from common.authorities import Register
-from crawler.replica.build import build_sample_site
-from crawler.replica.documents import SAMPLE_NOTICE, SampleFormatError, load_samples, parse_sample
-from crawler.replica.site import Site
+from replica.build import build_sample_site
+from replica.documents import SAMPLE_NOTICE, SampleFormatError, load_samples, parse_sample
+from replica.site import Site
 
 
 def pdf_pages(path) -> list[str]:

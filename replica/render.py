@@ -205,7 +205,7 @@ def render_pdf(doc: SampleDocument) -> bytes:
         title=f"Sample data: {doc.subject}",
         subject=notice,
         author="ofsted-findings (sample data)",
-        creator="ofsted-findings crawler.replica",
+        creator="ofsted-findings replica",
         keywords="sample data, not a real Ofsted publication",
     )
     template.build(_flowables(doc, styles, bullet_font))

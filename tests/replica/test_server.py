@@ -11,8 +11,8 @@ from email.utils import formatdate
 import pytest
 from parsel import Selector
 
-from crawler.replica.server import Faults, ReplicaServer
-from crawler.replica.site import Site
+from replica.server import Faults, ReplicaServer
+from replica.site import Site
 
 LISTING = "/search?q=&location=&lat=&lon=&radius=&level_1_types=3&level_2_types%5B%5D=12"
 
@@ -174,7 +174,7 @@ def test_command_line_builds_serves_and_prints_the_urls(tmp_path):
         [
             sys.executable,
             "-m",
-            "crawler.replica",
+            "replica",
             "--sample",
             "--site-dir",
             str(tmp_path),
@@ -198,7 +198,7 @@ def test_command_line_builds_serves_and_prints_the_urls(tmp_path):
         process.terminate()
         process.wait(10)
     bad = subprocess.run(
-        [sys.executable, "-m", "crawler.replica", "--fault", "1=gremlin"],
+        [sys.executable, "-m", "replica", "--fault", "1=gremlin"],
         capture_output=True,
         text=True,
         cwd=root,
