@@ -16,12 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from common.authorities import Register
-
-if TYPE_CHECKING:
-    from indexer.engines.base import SearchEngine
 
 # "One or two per authority" (issue 19): a council's third paragraph on a practice says less
 # than another council's first.
@@ -83,7 +80,7 @@ def check_stance(stance: str | None) -> str | None:
 
 
 def similar(
-    engine: "SearchEngine",
+    engine,  # an indexer.engines.base.SearchEngine (which calls us: no import back)
     document_id: str,
     paragraph_number: int,
     *,
@@ -133,7 +130,7 @@ def _text_key(text: str) -> str:
 
 
 def learn_from(
-    engine: "SearchEngine",
+    engine,  # an indexer.engines.base.SearchEngine (which calls us: no import back)
     document_id: str,
     paragraph_number: int,
     *,

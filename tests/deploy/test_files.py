@@ -423,7 +423,7 @@ def test_nginx_example_proxies_to_the_loopback_app_and_sets_security_headers():
 
 # -- the environment file --------------------------------------------------------------------
 # Where the code reads its environment, and the names in it that are not settings.
-PACKAGES = ("ofsted_findings", "crawler", "indexer", "webapp", "scheduler", "deploy")
+PACKAGES = ("common", "ofsted_findings", "crawler", "indexer", "webapp", "scheduler", "deploy")
 INTERNAL_VARIABLES = {
     "OFSTED_FINDINGS_CRAWL_LOCK_FD",  # the scheduler hands its crawl lock to the child it starts
     "OFSTED_FINDINGS_PROGRESS",  # a Scrapy setting, set by the CLI
