@@ -153,20 +153,24 @@ def _letter_before(providers: dict[str, Provider], authority, published: str) ->
 def _publish_samples(out_dir: Path, register, providers: dict, samples) -> None:
     """Render each sample document to PDF and list it on its authority's provider page."""
     for doc in samples:
-        authority = register.find(doc.authority)
-        rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
-        providers[authority.urn].publications.append(
-            Publication(
-                file_id=doc.file_id,
-                title=doc.title,
-                document_type=doc.document_type,
-                published=doc.meta["published"],
-                event_date=doc.meta.get("event_date"),
-                path=rel,
-                sha256=digest,
-                size=size,
-            )
+        _publish(out_dir, providers[register.find(doc.authority).urn], doc)
+
+
+def _publish(out_dir: Path, provider: Provider, doc) -> None:
+    """Render one document to PDF and list it on its provider's page."""
+    rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
+    provider.publications.append(
+        Publication(
+            file_id=doc.file_id,
+            title=doc.title,
+            document_type=doc.document_type,
+            published=doc.meta["published"],
+            event_date=doc.meta.get("event_date"),
+            path=rel,
+            sha256=digest,
+            size=size,
         )
+    )
 
 
 def build_sample_site(out_dir: Path, sample_dir: Path = SAMPLE_DIR) -> Path:
@@ -244,19 +248,10 @@ def build_corpus_site(corpus_dir: Path, out_dir: Path) -> Path:
     _corpus_releases(corpus_dir.parent, out_dir, register, councils, letters)
     _add_filler(out_dir, councils)
     for index, provider in enumerate(p for p in providers.values() if not p.publications):
-        doc = placeholder_letter(provider.name, provider.ofsted_name, str(59200000 + index), index)
-        rel, digest, size = _write_file(out_dir, doc.file_id, render_pdf(doc))
-        provider.publications.append(
-            Publication(
-                file_id=doc.file_id,
-                title=doc.title,
-                document_type=doc.document_type,
-                published=doc.meta["published"],
-                event_date=doc.meta.get("event_date"),
-                path=rel,
-                sha256=digest,
-                size=size,
-            )
+        _publish(
+            out_dir,
+            provider,
+            placeholder_letter(provider.name, provider.ofsted_name, str(59200000 + index), index),
         )
     site = Site(name="corpus", providers=_sort_newest_first(providers), councils=list(councils.values()))
     site.save(out_dir)
